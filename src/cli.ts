@@ -1,0 +1,84 @@
+/**
+ * The command-line shell: parses argv with yargs, runs one command, turns any
+ * error into one message on stderr and an exit code. Never calls process.exit.
+ */
+import yargs, { type Argv } from 'yargs';
+import { EXIT, KpatchError, isKpatchError } from './errors.js';
+import type { Io } from './io.js';
+import { KPATCH_VERSION } from './version.js';
+import { COMMANDS } from './commands/index.js';
+
+/** Parsed arguments as yargs hands them over. */
+export type Args = Record<string, unknown> & { _: (string | number)[] };
+
+/** One subcommand: its yargs definition and the function that runs it. */
+export interface Command {
+  /** yargs command string, e.g. `scan`. */
+  command: string;
+  describe: string;
+  /** Declares the command's flags. */
+  builder: (y: Argv) => Argv;
+  /** Checks that yargs cannot express (flag combinations); throws a usage error. */
+  check?: (args: Args) => void;
+  /** Runs the command; returns the exit code. */
+  handler: (args: Args, io: Io) => Promise<number>;
+}
+
+/**
+ * Runs kpatch with `argv` (without the node and script paths) and returns the
+ * exit code. Errors are printed once, here.
+ */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let chosen: { cmd: Command; args: Args } | undefined;
+  const parser = yargs(argv)
+    .scriptName('kpatch')
+    .usage('kpatch: patch the kmem-accounting cgroup leak out of Kubernetes and runc, and build the fixed binaries\n\nUsage: kpatch <command> [options]')
+    .strict()
+    .demandCommand(1, 'say which command to run')
+    .recommendCommands()
+    .showHelpOnFail(false)
+    .exitProcess(false)
+    .version(KPATCH_VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted. See the README for each error id.');
+  for (const cmd of COMMANDS) {
+    parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
+      chosen = { cmd, args: args as Args };
+    });
+  }
+
+  const parsed = await new Promise<{ err?: Error; output: string }>((resolve) => {
+    parser.parse(argv, {}, (err, _args, output) => resolve({ err: err ?? undefined, output }));
+  });
+  if (parsed.err) {
+    return report(new KpatchError('usage', { detail: parsed.err.message }), io);
+  }
+  if (!chosen) {
+    // --help or --version: yargs rendered it for us.
+    if (parsed.output) io.stdout.write(parsed.output.endsWith('\n') ? parsed.output : parsed.output + '\n');
+    return EXIT.ok;
+  }
+  try {
+    chosen.cmd.check?.(chosen.args);
+    return await chosen.cmd.handler(chosen.args, io);
+  } catch (e) {
+    return report(e, io);
+  }
+}
+
+function report(e: unknown, io: Io): number {
+  if (isKpatchError(e)) {
+    io.stderr.write(e.render());
+    return e.exitCode;
+  }
+  if (io.signal?.aborted) {
+    const k = new KpatchError('interrupted');
+    io.stderr.write(k.render());
+    return k.exitCode;
+  }
+  const k = new KpatchError('internal', { detail: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  io.stderr.write(k.render());
+  return k.exitCode;
+}

@@ -1,0 +1,190 @@
+/**
+ * Every error a kpatch user can see, in one place.
+ *
+ * Each entry has a stable id (shown in the message and in `--json` output), a
+ * title, the exit code it produces and a hint that says what to do. Code throws
+ * `fail('ID', { where, detail })`; the CLI prints the message once and exits
+ * with the entry's code. The README's error table is checked against this list
+ * by a test, so a new error cannot ship undocumented.
+ */
+
+/** Process exit codes. Stable: scripts and CI depend on them. */
+export const EXIT = {
+  /** The command did what was asked (scan: whatever the verdict). */
+  ok: 0,
+  /** Operational failure: the input was fine but the work could not be done. */
+  failure: 1,
+  /** Usage error: bad flag, bad value, bad combination; nothing was started. */
+  usage: 2,
+  /** Interrupted by the user (SIGINT). */
+  interrupted: 130,
+} as const;
+
+/** One catalogue entry. */
+export interface ErrorSpec {
+  /** Short title, shown first. */
+  title: string;
+  /** Exit code the process ends with. */
+  exit: number;
+  /** What the user should do about it. */
+  hint: string;
+}
+
+/** The catalogue. Ids are stable; never reuse one for a different meaning. */
+export const ERRORS = {
+  usage: {
+    title: 'invalid command line',
+    exit: EXIT.usage,
+    hint: 'run `kpatch <command> --help` for the accepted flags',
+  },
+  src_missing: {
+    title: 'source folder not found',
+    exit: EXIT.usage,
+    hint: 'pass --src with an existing folder (a Kubernetes or runc checkout)',
+  },
+  src_not_dir: {
+    title: 'source path is not a folder',
+    exit: EXIT.usage,
+    hint: 'pass --src with the root folder of a checkout, not a file',
+  },
+  src_unreadable: {
+    title: 'cannot read the source tree',
+    exit: EXIT.failure,
+    hint: 'check the permissions of the folder and files named above',
+  },
+  parse_error: {
+    title: 'Go file does not parse',
+    exit: EXIT.failure,
+    hint: 'the file has a syntax error; fix or restore it (git checkout -- FILE) and run again',
+  },
+  unsupported_shape: {
+    title: 'call site has a shape the recipe cannot rewrite safely',
+    exit: EXIT.failure,
+    hint: 'edit that statement by hand (see the recipe README), or report the shape; nothing was written',
+  },
+  verify_failed: {
+    title: 'rewritten file would not parse',
+    exit: EXIT.failure,
+    hint: 'this is a kpatch bug: please report it with the file named above; nothing was written',
+  },
+  dirty_files: {
+    title: 'target files have uncommitted changes',
+    exit: EXIT.failure,
+    hint: 'commit or stash your edits first, or pass --allow-dirty to patch on top of them',
+  },
+  unsafe_path: {
+    title: 'target file is a symbolic link',
+    exit: EXIT.failure,
+    hint: 'kpatch only edits regular files inside the tree; replace the link with the file it points to',
+  },
+  write_failed: {
+    title: 'could not write a patched file',
+    exit: EXIT.failure,
+    hint: 'check free space and permissions; files already replaced were restored',
+  },
+  scan_affected: {
+    title: 'tree is affected',
+    exit: EXIT.failure,
+    hint: 'run `kpatch patch` (or `kpatch build`) to fix it; --fail-on affected made this an error',
+  },
+  tag_invalid: {
+    title: 'not a release tag',
+    exit: EXIT.usage,
+    hint: 'give a tag like v1.12.4, 1.12.4 or v1.13.0-rc.1',
+  },
+  tag_unknown: {
+    title: 'tag not found in the repository',
+    exit: EXIT.failure,
+    hint: 'check the tag name; the closest release tags are listed above',
+  },
+  tag_not_commit: {
+    title: 'tag does not point to a commit',
+    exit: EXIT.failure,
+    hint: 'the tag names a tree or blob; use a release tag that points to a commit',
+  },
+  repo_unreachable: {
+    title: 'cannot reach the repository',
+    exit: EXIT.failure,
+    hint: 'check the URL, your network or mirror, and credentials; cached tags still work offline',
+  },
+  git_failed: {
+    title: 'git failed',
+    exit: EXIT.failure,
+    hint: 'see the git output above; the cache was left usable',
+  },
+  tool_missing: {
+    title: 'required program not found',
+    exit: EXIT.failure,
+    hint: 'install it (see the README, "Install") and make sure it is on PATH',
+  },
+  interrupted: {
+    title: 'interrupted',
+    exit: EXIT.interrupted,
+    hint: 'temporary files were removed; run the command again',
+  },
+  internal: {
+    title: 'internal error',
+    exit: EXIT.failure,
+    hint: 'this is a kpatch bug: please report it with the command line and output',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** The id of a catalogue entry. */
+export type ErrorId = keyof typeof ERRORS;
+
+/** Where and what, beyond the catalogue's generic text. */
+export interface ErrorContext {
+  /** The file, path, URL or flag the error is about (with `:line` where known). */
+  where?: string;
+  /** One or more lines of specific detail. */
+  detail?: string;
+  /** Overrides the catalogue hint when a more specific one is known. */
+  hint?: string;
+}
+
+/** An error meant for the user: carries its catalogue id, exit code and hint. */
+export class KpatchError extends Error {
+  readonly id: ErrorId;
+  readonly exitCode: number;
+  readonly where?: string;
+  readonly detail?: string;
+  readonly hint: string;
+
+  constructor(id: ErrorId, ctx: ErrorContext = {}) {
+    const spec: ErrorSpec = ERRORS[id];
+    super(formatHeadline(spec.title, ctx));
+    this.name = 'KpatchError';
+    this.id = id;
+    this.exitCode = spec.exit;
+    this.where = ctx.where;
+    this.detail = ctx.detail;
+    this.hint = ctx.hint ?? spec.hint;
+  }
+
+  /** The full text printed to stderr: headline, detail, hint. */
+  render(): string {
+    const lines = [`kpatch: error[${this.id}]: ${this.message}`];
+    if (this.detail) lines.push(...this.detail.split('\n').map((l) => `  ${l}`));
+    lines.push(`  hint: ${this.hint}`);
+    return lines.join('\n') + '\n';
+  }
+
+  /** A JSON-friendly view, for `--json` consumers. */
+  toJSON(): Record<string, unknown> {
+    return { error: this.id, message: this.message, where: this.where, detail: this.detail, hint: this.hint, exitCode: this.exitCode };
+  }
+}
+
+function formatHeadline(title: string, ctx: ErrorContext): string {
+  return ctx.where ? `${title}: ${ctx.where}` : title;
+}
+
+/** Throws the catalogue error `id`. Typed `never` so callers can use it in expressions. */
+export function fail(id: ErrorId, ctx: ErrorContext = {}): never {
+  throw new KpatchError(id, ctx);
+}
+
+/** True for errors that carry their own user-facing text. */
+export function isKpatchError(e: unknown): e is KpatchError {
+  return e instanceof KpatchError;
+}
