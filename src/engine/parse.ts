@@ -1,0 +1,65 @@
+/**
+ * Parsing Go source with tree-sitter-go, and the checks that a parse is clean.
+ */
+import Parser from 'tree-sitter';
+import Go from 'tree-sitter-go';
+
+/** A tree-sitter syntax node (re-exported so recipes need not import tree-sitter). */
+export type SyntaxNode = Parser.SyntaxNode;
+/** A parsed tree. */
+export type Tree = Parser.Tree;
+
+/** The Go grammar as installed; queries are compiled against it. */
+export const GO_LANGUAGE = Go as unknown as Parser.Language;
+
+let parser: Parser | undefined;
+
+/** Parses Go source text. One parser is reused: parsing is synchronous. */
+export function parseGo(text: string): Tree {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(GO_LANGUAGE);
+  }
+  // tree-sitter's default buffer is 32 KiB; bigger files need an explicit size
+  // (https://github.com/tree-sitter/node-tree-sitter/issues/199).
+  return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+}
+
+/** A place where the parser gave up: an ERROR node or a MISSING token. */
+export interface SyntaxProblem {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column (UTF-16 units, as editors count). */
+  column: number;
+  kind: 'error' | 'missing';
+  /** The missing token or the first characters of the bad text. */
+  text: string;
+}
+
+/** Lists every ERROR and MISSING node; empty when the file parses cleanly. */
+export function syntaxProblems(tree: Tree, limit = 5): SyntaxProblem[] {
+  const problems: SyntaxProblem[] = [];
+  if (!tree.rootNode.hasError) return problems;
+  const visit = (n: SyntaxNode): void => {
+    if (problems.length >= limit) return;
+    if (n.isMissing) {
+      problems.push({ line: n.startPosition.row + 1, column: n.startPosition.column + 1, kind: 'missing', text: n.type });
+      return;
+    }
+    if (n.type === 'ERROR') {
+      problems.push({ line: n.startPosition.row + 1, column: n.startPosition.column + 1, kind: 'error', text: n.text.slice(0, 40) });
+      return;
+    }
+    if (!n.hasError) return;
+    for (const c of n.children) visit(c);
+  };
+  visit(tree.rootNode);
+  return problems;
+}
+
+/** Renders problems as `path:line:col: ...` lines. */
+export function describeProblems(file: string, problems: SyntaxProblem[]): string {
+  return problems
+    .map((p) => `${file}:${p.line}:${p.column}: ${p.kind === 'missing' ? `missing ${p.text}` : `unexpected ${JSON.stringify(p.text)}`}`)
+    .join('\n');
+}

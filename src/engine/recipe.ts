@@ -1,0 +1,64 @@
+/**
+ * The contract between the generic engine and a semantic patch recipe. A
+ * recipe says which files it reads, what it finds there, and how each mode
+ * edits them; the engine loads, parses, applies, verifies and renders.
+ */
+import type { TextEdit } from './edits.js';
+import type { GoFile } from './sourceFile.js';
+
+/** The overall state of a tree for one recipe. */
+export type Verdict = 'affected' | 'not-affected' | 'patched';
+
+/** One place the recipe looked at. */
+export interface Site {
+  /** Path relative to the tree root. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based byte column. */
+  column: number;
+  /** Enclosing function, Go style: `(*T).M` or `f`. */
+  function: string;
+  /** Recipe-defined status, e.g. `unguarded`. */
+  status: string;
+  /** Why the status was given, for humans. */
+  reason?: string;
+}
+
+/** A marker the recipe left in a file on an earlier run. */
+export interface Marker {
+  file: string;
+  line: number;
+  /** The mode that left it. */
+  mode: string;
+}
+
+/** What a recipe found in a tree. */
+export interface ScanReport {
+  recipe: string;
+  verdict: Verdict;
+  /** Every target file read, relative paths. */
+  files: string[];
+  sites: Site[];
+  markers: Marker[];
+  /** Recipe-specific facts, merged into JSON output (e.g. `nokmem`). */
+  facts: Record<string, unknown>;
+}
+
+/** A semantic patch recipe. */
+export interface Recipe {
+  id: string;
+  /** One line: what the recipe fixes. */
+  title: string;
+  /** Modes that edit source, in the order the help lists them. */
+  modes: readonly string[];
+  defaultMode: string;
+  /** Every tree-sitter query the recipe uses, by name (compiled in a test). */
+  queries: Record<string, string>;
+  /** True when a file (path relative to the root) is one the recipe reads. */
+  isTarget(rel: string): boolean;
+  /** Finds and classifies sites. Pure: reads only the given files. */
+  scan(files: GoFile[]): ScanReport;
+  /** Edits per file path for `mode`; throws a KpatchError for shapes it cannot rewrite. */
+  plan(files: GoFile[], report: ScanReport, mode: string): Map<string, TextEdit[]>;
+}
