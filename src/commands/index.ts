@@ -1,0 +1,7 @@
+/** The list of subcommands, in the order `kpatch --help` shows them. */
+import type { Command } from '../cli.js';
+import { scanCommand } from './scan.js';
+import { diffCommand } from './diff.js';
+import { patchCommand } from './patch.js';
+
+export const COMMANDS: Command[] = [scanCommand, diffCommand, patchCommand];

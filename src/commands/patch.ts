@@ -1,0 +1,43 @@
+/** `kpatch patch`: apply the fix in place, all files or none. */
+import type { Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+import { writeFilesAtomically } from '../engine/writeFiles.js';
+import { dirtyFiles } from '../source/dirtyFiles.js';
+import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
+import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+
+export const patchCommand: Command = {
+  command: 'patch',
+  describe: 'apply the fix to the tree in place (all files or none)',
+  builder: (y) =>
+    withModeOption(withSourceOptions(y)).option('allow-dirty', {
+      type: 'boolean',
+      default: false,
+      describe: 'patch files even if they have uncommitted changes',
+    }),
+  check: checkSourceArgs,
+  async handler(args, io) {
+    const source = await openSource(args, io);
+    try {
+      const mode = String(args.mode);
+      const { targets, report, changes } = await prepareRewrite(source.root, mode);
+      if (changes.length === 0) {
+        io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);
+        return EXIT.ok;
+      }
+      const linked = changes.filter((c) => targets.symlinks.has(c.path)).map((c) => c.path);
+      if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
+      if (!args['allow-dirty']) {
+        const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
+        if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'no file was changed' });
+      }
+      await writeFilesAtomically(changes);
+      const sites = report.sites.filter((s) => s.status === 'unguarded').length;
+      io.stdout.write(`kpatch: patched ${sites} call site(s) in ${changes.length} file(s) (mode ${mode}):\n`);
+      for (const c of changes) io.stdout.write(`  ${c.path}\n`);
+      return EXIT.ok;
+    } finally {
+      await source.release();
+    }
+  },
+};

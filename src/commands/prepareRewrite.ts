@@ -1,0 +1,42 @@
+/**
+ * The steps `diff`, `patch` and `build` share: open the tree, load and scan
+ * the recipe's targets, and compute (but not write) the rewrite for a mode.
+ */
+import type { Argv } from 'yargs';
+import { loadTargets, type LoadedTargets } from '../engine/loadTargets.js';
+import type { ScanReport } from '../engine/recipe.js';
+import { rewrite, type PlannedChange } from '../engine/rewrite.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+
+/** Declares `--mode` with the recipe's editing modes. */
+export function withModeOption(y: Argv): Argv {
+  return y.option('mode', {
+    type: 'string',
+    choices: [...DEFAULT_RECIPE.modes],
+    default: DEFAULT_RECIPE.defaultMode,
+    describe: 'guard: restore the KernelMemory != 0 test; remove: delete the call',
+  });
+}
+
+/** A tree's scan and the changes a mode would make to it. */
+export interface PreparedRewrite {
+  targets: LoadedTargets;
+  report: ScanReport;
+  /** Empty when the tree is not affected. */
+  changes: PlannedChange[];
+}
+
+/** Loads, scans and, when the tree is affected, rewrites in memory. */
+export async function prepareRewrite(root: string, mode: string): Promise<PreparedRewrite> {
+  const targets = await loadTargets(root, DEFAULT_RECIPE);
+  const report = DEFAULT_RECIPE.scan(targets.files);
+  const changes = report.verdict === 'affected' ? rewrite(targets.files, report, DEFAULT_RECIPE, mode) : [];
+  return { targets, report, changes };
+}
+
+/** One line that says why nothing changes, for a tree that is not affected. */
+export function nothingToDo(report: ScanReport): string {
+  const n = report.sites.length;
+  if (report.verdict === 'patched') return `already patched (${report.markers.length} kpatch marker(s), ${n} call site(s)): nothing to change`;
+  return `not affected (${report.files.length} file(s) read, ${n} call site(s), none unguarded): nothing to change`;
+}

@@ -1,0 +1,61 @@
+/** `kpatch scan`: report every kmem-enabling call site in a tree and the verdict. */
+import type { Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+import { loadTargets } from '../engine/loadTargets.js';
+import type { ScanReport } from '../engine/recipe.js';
+import type { Io } from '../io.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+import { checkSourceArgs, openSource, withSourceOptions, type SourceTree } from './sourceOptions.js';
+
+/** Version of the `scan --json` document. */
+export const SCAN_SCHEMA_VERSION = 1;
+
+export const scanCommand: Command = {
+  command: 'scan',
+  describe: 'find the calls that switch kmem accounting on, and say whether the tree is affected',
+  builder: (y) =>
+    withSourceOptions(y)
+      .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' })
+      .option('fail-on', { type: 'string', choices: ['affected'], describe: 'exit 1 when the tree is affected (for CI)' }),
+  check: checkSourceArgs,
+  async handler(args, io) {
+    const source = await openSource(args, io);
+    try {
+      const targets = await loadTargets(source.root, DEFAULT_RECIPE);
+      const report = DEFAULT_RECIPE.scan(targets.files);
+      if (args.json) io.stdout.write(JSON.stringify(scanJson(report, source), null, 2) + '\n');
+      else printScan(report, source, io);
+      if (args['fail-on'] === 'affected' && report.verdict === 'affected') {
+        fail('scan_affected', { where: source.root });
+      }
+      return EXIT.ok;
+    } finally {
+      await source.release();
+    }
+  },
+};
+
+/** The `scan --json` document. */
+export function scanJson(report: ScanReport, source: SourceTree): Record<string, unknown> {
+  return {
+    schemaVersion: SCAN_SCHEMA_VERSION,
+    recipe: report.recipe,
+    verdict: report.verdict,
+    ...report.facts,
+    source: { root: source.root, tag: source.tag, commit: source.commit, repo: source.repo },
+    files: report.files,
+    sites: report.sites,
+    markers: report.markers,
+  };
+}
+
+function printScan(report: ScanReport, source: SourceTree, io: Io): void {
+  const w = (s: string) => io.stdout.write(s + '\n');
+  w(`${report.recipe}: ${report.verdict}  (${source.tag ?? source.root}; ${report.files.length} file(s) read, ${report.sites.length} call site(s))`);
+  for (const s of report.sites) w(`  ${s.file}:${s.line}:${s.column}  ${s.function}  ${s.status}  (${s.reason ?? ''})`);
+  for (const m of report.markers) w(`  ${m.file}:${m.line}  kpatch marker (${m.mode})`);
+  const nokmem = report.facts.nokmemFiles as string[] | undefined;
+  if (nokmem?.length) w(`nokmem build tag: available (${nokmem.join(', ')})`);
+  else w('nokmem build tag: not available in this tree (a source patch is the only fix)');
+  if (report.verdict === 'affected') w('next: `kpatch diff` to review the fix, `kpatch patch` to apply it');
+}

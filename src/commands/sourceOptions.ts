@@ -1,0 +1,53 @@
+/**
+ * The flags that say which tree a command works on (`--src DIR`, or a release
+ * fetched through the cache with `--k8s TAG`), and how to open that tree.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { Args } from '../cli.js';
+import { fail } from '../errors.js';
+import type { Io } from '../io.js';
+
+/** A source tree ready to read or patch, and how to let go of it. */
+export interface SourceTree {
+  /** Absolute path of the tree's root folder. */
+  root: string;
+  /** Release tag, when the tree came from the cache. */
+  tag?: string;
+  /** Commit the tree is checked out at, when known. */
+  commit?: string;
+  /** Remote URL, when the tree came from the cache. */
+  repo?: string;
+  /** Removes a temporary work tree (a no-op for --src). */
+  release(): Promise<void>;
+}
+
+/** Declares `--src`. */
+export function withSourceOptions(y: Argv): Argv {
+  return y.option('src', {
+    type: 'string',
+    describe: 'root of a Kubernetes or runc checkout to work on',
+    requiresArg: true,
+  });
+}
+
+/** Checks the source flags' combination; throws a usage error. */
+export function checkSourceArgs(args: Args): void {
+  if (args.src === undefined) {
+    fail('usage', { detail: 'say which tree to work on: --src DIR' });
+  }
+}
+
+/** Opens the tree the flags name. */
+export async function openSource(args: Args, io: Io): Promise<SourceTree> {
+  const root = path.resolve(io.cwd, String(args.src));
+  let st;
+  try {
+    st = await stat(root);
+  } catch {
+    fail('src_missing', { where: root });
+  }
+  if (!st.isDirectory()) fail('src_not_dir', { where: root });
+  return { root, release: async () => {} };
+}
