@@ -154,7 +154,10 @@ function unusedImportEdits(f: GoFile, spans: Span[]): TextEdit[] {
   const inRemoved = (n: SyntaxNode) => spans.some((s) => n.startIndex >= s.start && n.endIndex <= s.end);
   for (const { name, spec } of importSpecs(f)) {
     if (name === '_' || name === '.') continue;
-    const uses = identifierUses(f.tree.rootNode, name).filter((n) => n.parent?.type === 'selector_expression' && sameNode(n.parent.childForFieldName('operand'), n));
+    // A package is used as `pkg.F(...)` (selector) or in a type, `pkg.T` (qualified_type).
+    const uses = identifierUses(f.tree.rootNode, name).filter(
+      (n) => (n.parent?.type === 'selector_expression' && sameNode(n.parent.childForFieldName('operand'), n)) || n.parent?.type === 'qualified_type',
+    );
     if (!uses.some(inRemoved) || uses.some((n) => !inRemoved(n))) continue;
     const decl = spec.parent?.type === 'import_spec_list' ? spec : spec.parent!;
     const row = decl.startPosition.row;
