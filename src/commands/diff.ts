@@ -1,7 +1,6 @@
 /** `kpatch diff`: print the fix as a unified diff that `git apply` accepts; writes nothing. */
 import type { Command } from '../cli.js';
 import { EXIT } from '../errors.js';
-import { renderDiff } from '../engine/diff.js';
 import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
@@ -14,6 +13,8 @@ export const diffCommand: Command = {
     const source = await openSource(args, io);
     try {
       const { report, changes } = await prepareRewrite(source.root, String(args.mode));
+      // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
+      const { renderDiff } = await import('../engine/diff.js');
       if (changes.length === 0) io.stderr.write(`kpatch: ${nothingToDo(report)}\n`);
       io.stdout.write(renderDiff(changes));
       return EXIT.ok;

@@ -2,7 +2,6 @@
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
 import { writeFilesAtomically } from '../engine/writeFiles.js';
-import { dirtyFiles } from '../source/dirtyFiles.js';
 import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
@@ -28,6 +27,8 @@ export const patchCommand: Command = {
       const linked = changes.filter((c) => targets.symlinks.has(c.path)).map((c) => c.path);
       if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
       if (!args['allow-dirty']) {
+        // Loaded here, not at start-up: simple-git costs ~60 ms that scan should not pay.
+        const { dirtyFiles } = await import('../source/dirtyFiles.js');
         const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
         if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'no file was changed' });
       }

@@ -4,7 +4,7 @@
  * followed, so a build's `_output/.../src/k8s.io/kubernetes -> ../..` link
  * cannot loop.
  */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** A file found by the walk. */
@@ -16,22 +16,25 @@ export interface FoundFile {
   symlink: boolean;
 }
 
-/** Walks `root` and returns the files for which `accept(rel)` holds, sorted by path. */
-export async function findFiles(root: string, accept: (rel: string) => boolean): Promise<FoundFile[]> {
+/**
+ * Walks `root` and returns the files for which `accept(rel)` holds, sorted by
+ * path. Synchronous on purpose: for a Kubernetes-sized tree (25,000 files in
+ * 2,000 folders) readdirSync is three times faster than promise-per-folder
+ * (see scripts/bench-scan.mjs), and nothing else runs meanwhile.
+ */
+export function findFiles(root: string, accept: (rel: string) => boolean): FoundFile[] {
   const found: FoundFile[] = [];
-  const walk = async (dirRel: string): Promise<void> => {
-    const entries = await readdir(path.join(root, dirRel), { withFileTypes: true });
-    const subdirs: Promise<void>[] = [];
+  const walk = (dirRel: string): void => {
+    const entries = readdirSync(dirRel ? path.join(root, dirRel) : root, { withFileTypes: true });
     for (const e of entries) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (e.name !== '.git') subdirs.push(walk(rel));
+        if (e.name !== '.git') walk(rel);
       } else if ((e.isFile() || e.isSymbolicLink()) && accept(rel)) {
         found.push({ rel, abs: path.join(root, rel), symlink: e.isSymbolicLink() });
       }
     }
-    await Promise.all(subdirs);
   };
-  await walk('');
+  walk('');
   return found.sort((a, b) => (a.rel < b.rel ? -1 : 1));
 }
