@@ -117,6 +117,31 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'install it (see the README, "Install") and make sure it is on PATH',
   },
+  node_root_missing: {
+    title: 'node root not found',
+    exit: EXIT.usage,
+    hint: 'pass --root with an existing folder: / on the node itself, or a folder holding copies of its /proc and /sys',
+  },
+  node_root_not_dir: {
+    title: 'node root is not a folder',
+    exit: EXIT.usage,
+    hint: 'pass --root with a folder (the node\'s /, or a copy of its /proc and /sys), not a file',
+  },
+  node_root_unrecognised: {
+    title: 'node root has neither proc nor sys',
+    exit: EXIT.usage,
+    hint: 'point --root at the node\'s / (or a folder with proc/ and sys/fs/cgroup/ in it); doctor reads <root>/proc and <root>/sys',
+  },
+  node_binary_missing: {
+    title: 'binary not found',
+    exit: EXIT.usage,
+    hint: 'pass --kubelet / --runc with the path of the binary file, e.g. --kubelet "$(command -v kubelet)"',
+  },
+  node_binary_unreadable: {
+    title: 'cannot read the binary',
+    exit: EXIT.failure,
+    hint: 'check the file\'s permissions (run doctor as root); the binary is only read, never run',
+  },
   interrupted: {
     title: 'interrupted',
     exit: EXIT.interrupted,

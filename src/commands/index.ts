@@ -3,5 +3,6 @@ import type { Command } from '../cli.js';
 import { scanCommand } from './scan.js';
 import { diffCommand } from './diff.js';
 import { patchCommand } from './patch.js';
+import { doctorCommand } from './doctor.js';
 
-export const COMMANDS: Command[] = [scanCommand, diffCommand, patchCommand];
+export const COMMANDS: Command[] = [scanCommand, diffCommand, patchCommand, doctorCommand];

@@ -1,0 +1,67 @@
+/**
+ * `kpatch doctor`: is this node leaking memory cgroups, and did the fix take?
+ * Reads the node's /proc and /sys/fs/cgroup (and, when named, the kubelet and
+ * runc binaries) and prints the facts, a verdict and the next steps. Strictly
+ * read-only. Exit 0 when the verdict is `ok`, 1 for `at-risk` or `leaking`,
+ * 2 for usage errors, so monitoring can key on the code alone.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Args, Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+import { runDoctor } from '../doctor/runDoctor.js';
+import { renderText } from '../doctor/renderText.js';
+import { doctorJson } from '../doctor/renderJson.js';
+
+export const doctorCommand: Command = {
+  command: 'doctor',
+  describe: 'check this node for the kmem memory-cgroup leak and whether the fix took (read-only)',
+  builder: (y) =>
+    y
+      .option('root', { type: 'string', default: '/', requiresArg: true, describe: "folder standing for the node's / (reads <root>/proc and <root>/sys)" })
+      .option('json', { type: 'boolean', default: false, describe: 'print the facts and verdict as JSON (schemaVersion 1)' })
+      .option('kubelet', { type: 'string', requiresArg: true, describe: 'kubelet binary to inspect (read, never run)' })
+      .option('runc', { type: 'string', requiresArg: true, describe: 'runc binary to inspect (read, never run)' }),
+  check(args: Args) {
+    for (const flag of ['root', 'kubelet', 'runc']) {
+      const v = args[flag];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || v.trim() === '') fail('usage', { detail: `--${flag} needs a path` });
+    }
+  },
+  async handler(args, io) {
+    const root = await checkRoot(path.resolve(io.cwd, String(args.root)));
+    const kubelet = args.kubelet === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.kubelet)), '--kubelet');
+    const runc = args.runc === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.runc)), '--runc');
+    let report;
+    try {
+      report = await runDoctor({ root, kubelet, runc, signal: io.signal });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EACCES' || err.code === 'EPERM') fail('node_binary_unreadable', { where: err.path, detail: err.message });
+      throw e;
+    }
+    const code = report.verdict === 'ok' ? EXIT.ok : EXIT.failure;
+    if (args.json) io.stdout.write(JSON.stringify(doctorJson(report, code), null, 2) + '\n');
+    else io.stdout.write(renderText(report));
+    return code;
+  },
+};
+
+/** The root must be a folder with `proc` or `sys` in it: anything else is a typo, not a healthy node. */
+async function checkRoot(root: string): Promise<string> {
+  const st = await stat(root).catch(() => undefined);
+  if (!st) fail('node_root_missing', { where: root });
+  if (!st.isDirectory()) fail('node_root_not_dir', { where: root });
+  const [proc, sys] = await Promise.all(['proc', 'sys'].map((d) => stat(path.join(root, d)).catch(() => undefined)));
+  if (!proc?.isDirectory() && !sys?.isDirectory()) fail('node_root_unrecognised', { where: root });
+  return root;
+}
+
+/** A binary flag must name a regular file (or a link to one). */
+async function checkBinary(file: string, flag: string): Promise<string> {
+  const st = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : fail('node_binary_unreadable', { where: file, detail: e.message })));
+  if (!st) fail('node_binary_missing', { where: file, detail: `${flag} names a path that does not exist` });
+  if (!st.isFile()) fail('node_binary_missing', { where: file, detail: `${flag} names a ${st.isDirectory() ? 'folder' : 'special file'}, not a binary` });
+  return file;
+}

@@ -1,0 +1,75 @@
+/**
+ * The human-readable doctor report: one block of facts, then the verdict line,
+ * the reasons and the next steps. Aligned columns, no colour, so it reads the
+ * same in a terminal, a log file and a ticket.
+ */
+import type { DoctorReport } from './runDoctor.js';
+import type { BinaryFacts } from './scanBinary.js';
+
+const W = 12;
+
+/** Renders `r` as text (ends with a newline). */
+export function renderText(r: DoctorReport): string {
+  const out: string[] = [];
+  const row = (label: string, text: string) => out.push(`${label.padEnd(W)}${text}`);
+  const more = (text: string) => out.push(`${''.padEnd(W)}${text}`);
+
+  out.push(`kpatch doctor: node at ${r.root}`);
+  const c = r.cgroups;
+  const where = c.memoryV1
+    ? `memory controller on v1 at ${c.memoryV1.mountPoint}${c.memoryV1.mountRoot !== '/' ? ` (sub-tree ${c.memoryV1.mountRoot})` : ''}`
+    : c.memoryOnV2
+      ? 'memory controller on cgroup v2: the leak does not apply'
+      : 'no v1 memory hierarchy';
+  row('cgroups', `${c.mode} (from ${c.source === 'mountinfo' ? '/proc/self/mountinfo' : c.source === 'filesystem' ? 'the folders under /sys/fs/cgroup' : 'nothing found'}); ${where}`);
+
+  const k = r.kernel;
+  const prone = k.leakProne === 'yes' ? 'a 3.10 el7 kernel: the leak happens here' : k.leakProne === 'no' ? 'not a 3.10 el7 kernel' : 'release unknown';
+  row('kernel', `${k.release ?? 'unknown'} (${prone})`);
+  more(`cgroup.memory=nokmem on the command line: ${k.cmdlineNokmem === undefined ? 'unknown (/proc/cmdline unreadable)' : k.cmdlineNokmem ? 'yes' : 'no'}`);
+
+  const m = r.memory;
+  if (m.row) {
+    const pct = ((100 * m.row.numCgroups) / m.limit).toFixed(1);
+    row('memory IDs', `${m.row.numCgroups} of ${m.limit} in use (${pct}%; warning at ${m.warnAt}, 80%)${m.row.enabled ? '' : ', controller disabled'}`);
+  } else {
+    row('memory IDs', `unknown: ${m.rowError}`);
+  }
+  if (m.present) {
+    const capped = m.present.capped ? `, stopped early: ${m.present.capped}` : '';
+    more(`${m.present.dirs}${m.present.capped || !m.present.complete ? '+' : ''} memory cgroup folders present (counted in ${m.present.elapsedMs} ms${capped})`);
+  }
+  if (m.heldByDeleted !== undefined) more(`${m.heldByDeleted} IDs held by deleted cgroups`);
+  else if (m.gapCaveat) more(`IDs held by deleted cgroups: not computed, ${m.gapCaveat}`);
+
+  if (!r.kmem) {
+    row('kmem', 'not checked: no v1 memory hierarchy');
+  } else if (r.kmem.roots.length === 0) {
+    row('kmem', `no kubepods cgroup under ${c.memoryV1?.mountPoint} (no kubelet here, or another cgroup root)`);
+  } else {
+    const t = r.kmem.total;
+    row('kmem', `${t.on} on, ${t.off} off, ${t.unknown} unknown of ${t.checked} cgroups checked (${r.kmem.podsSampled} newest of ${r.kmem.podsFound} pods, one container each)`);
+    const width = Math.min(70, Math.max(...r.kmem.checks.map((x) => x.path.length)));
+    for (const x of r.kmem.checks) more(`${x.state.padEnd(8)}${x.path.padEnd(width)}  ${x.evidence.join('; ')}`);
+  }
+
+  row('kubelet', describe(r.binaries.kubelet, '--kubelet'));
+  row('runc', describe(r.binaries.runc, '--runc'));
+
+  out.push('');
+  out.push(`verdict: ${r.verdict}`);
+  for (const reason of r.reasons) out.push(`  - ${reason}`);
+  out.push('next steps:');
+  r.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  return out.join('\n') + '\n';
+}
+
+function describe(b: BinaryFacts | undefined, flag: string): string {
+  if (!b) return `not checked (pass ${flag} PATH)`;
+  const facts = [
+    b.kpatchNote ? `kpatch note ${b.kpatchNote}` : 'no kpatch note',
+    b.nokmemProof ? 'nokmem build' : 'no nokmem proof string',
+    b.kmemFunction ? 'has the kmem-enabling function' : 'no kmem-enabling function',
+  ];
+  return `${b.path}: ${b.looks} (${facts.join(', ')})`;
+}
