@@ -107,6 +107,16 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'check the URL, your network or mirror, and credentials; cached tags still work offline',
   },
+  repo_missing: {
+    title: 'repository not found',
+    exit: EXIT.failure,
+    hint: 'nothing is at that URL or path; check --repo (a mirror must hold the kubernetes repository)',
+  },
+  cache_error: {
+    title: 'cannot use the source cache',
+    exit: EXIT.failure,
+    hint: 'check free space and permissions of the cache folder (--cache-dir, KPATCH_CACHE_DIR); deleting it is always safe',
+  },
   git_failed: {
     title: 'git failed',
     exit: EXIT.failure,

@@ -1,0 +1,167 @@
+/**
+ * Gets the source tree of one Kubernetes release: from the cache when the tag
+ * is there (no network at all), else by fetching only that tag (depth 1) into
+ * the cache first; then checks it out as a fresh work tree.
+ *
+ * This is what `kpatch fetch` and every `--k8s TAG` option run.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fail, KpatchError } from '../errors.js';
+import type { Io } from '../io.js';
+import { cacheLayout, DEFAULT_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
+import { acquireLock } from './cacheLock.js';
+import { dropIfEmpty, ensureCacheRepo, fetchTag, listRemoteTags, lookupCachedTag, recoverAfterCrash, type CachedTag } from './cacheRepo.js';
+import { closestReleaseTags, parseReleaseTag, type ReleaseTag } from './releaseTag.js';
+import { addWorktree, newTreePath, removeWorktree, sweepWorktrees } from './worktrees.js';
+
+/** Default for --timeout: seconds a remote may stay silent before git is stopped. */
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+/** What to get and where to keep it. Values are as the user typed them; all are validated here. */
+export interface AcquireOptions {
+  /** Release tag, `v1.12.4` or `1.12.4`. */
+  tag: string;
+  /** Remote URL or local path (--repo); default the upstream repository. */
+  repo?: string;
+  /** Cache root (--cache-dir); default from the environment, see resolveCacheDir. */
+  cacheDir?: string;
+  /** Leave the work tree in place when it is released (--keep). */
+  keep?: boolean;
+  /** false: only make sure the tag is cached, check nothing out (`fetch --no-keep`). */
+  checkout?: boolean;
+  /** Network stall timeout in seconds (--timeout). */
+  timeoutSeconds?: number;
+}
+
+/** A release's source tree from the cache. Structurally a `SourceTree` (commands/sourceOptions.ts). */
+export interface CachedTree {
+  /** Absolute path of the work tree; empty when `checkout` was false. */
+  root: string;
+  /** Normalised tag, e.g. `v1.12.4`. */
+  tag: string;
+  /** The commit the tag points to (peeled). */
+  commit: string;
+  /** The remote, without credentials. */
+  repo: string;
+  /** The bare cache repository the tree belongs to. */
+  cacheRepo: string;
+  /** True when the tag came from the cache, with no network access. */
+  cached: boolean;
+  /** True when the tree stays after release(). */
+  kept: boolean;
+  /** Removes the work tree unless it is kept. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+/** Validates `input` as a release tag and returns it normalised, or throws the usage error `tag_invalid`. */
+export function validateTag(input: unknown): ReleaseTag {
+  const parsed = typeof input === 'string' ? parseReleaseTag(input) : undefined;
+  if (!parsed) {
+    fail('tag_invalid', {
+      where: JSON.stringify(String(input)),
+      detail: 'a tag is v?MAJOR.MINOR.PATCH with an optional -alpha.N, -beta.N or -rc.N',
+    });
+  }
+  return parsed;
+}
+
+/** Gets the tree of `opts.tag`; see the module comment. */
+export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedTree> {
+  // Everything the user typed is checked before any process or file exists.
+  const tag = validateTag(opts.tag).name;
+  const url = normaliseRepoUrl(opts.repo ?? DEFAULT_REPO, io);
+  const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  if (!(timeoutSeconds > 0)) fail('usage', { where: '--timeout', detail: 'must be a positive number of seconds' });
+  const layout = cacheLayout(resolveCacheDir(opts.cacheDir, io), url);
+  const checkout = opts.checkout ?? true;
+  const keep = opts.keep ?? false;
+
+  try {
+    await mkdir(path.dirname(layout.repoDir), { recursive: true });
+  } catch (e) {
+    fail('cache_error', { where: layout.cacheDir, detail: (e as Error).message });
+  }
+  const lock = await acquireLock(layout.lockPath, {
+    signal: io.signal,
+    onWait: (o) => io.stderr.write(`kpatch: waiting for kpatch (pid ${o.pid} on ${o.host}) to finish with the cache ${layout.repoDir}\n`),
+  });
+  let treePath = '';
+  let commit: string;
+  let cached: boolean;
+  let created = false;
+  try {
+    if (lock.brokeStale) await recoverAfterCrash(layout, io);
+    await sweepWorktrees(layout, io, lock.brokeStale);
+    created = await ensureCacheRepo(layout, url, io);
+    let found = await lookupCachedTag(layout, tag, io);
+    cached = found.state !== 'missing';
+    if (found.state === 'missing') {
+      checkAborted(io);
+      io.stderr.write(`kpatch: fetching ${tag} from ${redactUrl(url)} (this tag only, depth 1)\n`);
+      if ((await fetchTag(layout, url, tag, { timeoutSeconds }, io)) === 'no-such-tag') {
+        await failUnknownTag(layout, url, parseReleaseTag(tag)!, timeoutSeconds, io);
+      }
+      found = await lookupCachedTag(layout, tag, io);
+    }
+    commit = commitOf(found, tag, url);
+    if (checkout) {
+      checkAborted(io);
+      treePath = newTreePath(layout, tag, keep);
+      await addWorktree(layout, treePath, commit, io);
+    }
+  } catch (e) {
+    if (created) await dropIfEmpty(layout).catch(() => {});
+    if (io.signal?.aborted && !(e instanceof KpatchError && e.id === 'interrupted')) fail('interrupted');
+    throw e;
+  } finally {
+    await lock.release();
+  }
+
+  let released = false;
+  return {
+    root: treePath,
+    tag,
+    commit,
+    repo: redactUrl(url),
+    cacheRepo: layout.repoDir,
+    cached,
+    kept: keep && checkout,
+    async release() {
+      if (released || keep || !treePath) return;
+      released = true;
+      await removeWorktree(layout, treePath);
+    },
+  };
+}
+
+function checkAborted(io: Io): void {
+  if (io.signal?.aborted) fail('interrupted');
+}
+
+function commitOf(found: CachedTag, tag: string, url: string): string {
+  if (found.state === 'commit') return found.commit;
+  if (found.state === 'not-commit') {
+    fail('tag_not_commit', {
+      where: `${tag} in ${redactUrl(url)}`,
+      detail: `refs/tags/${tag} points to a ${found.type} (${found.object}), not a commit`,
+    });
+  }
+  // The fetch said it succeeded but the ref is not there: a server that
+  // ignored the refspec. Say so rather than pretend the tag is unknown.
+  fail('git_failed', { where: `git fetch ${redactUrl(url)}`, detail: `refs/tags/${tag} is still missing after a successful fetch` });
+}
+
+async function failUnknownTag(layout: CacheLayout, url: string, wanted: ReleaseTag, timeoutSeconds: number, io: Io): Promise<never> {
+  let detail: string;
+  try {
+    const closest = closestReleaseTags(wanted, await listRemoteTags(layout, url, { timeoutSeconds }, io));
+    detail = closest.length
+      ? `closest release tags: ${closest.join(', ')}`
+      : 'the repository has no release tags at all: is --repo a Kubernetes repository?';
+  } catch (e) {
+    if (e instanceof KpatchError && e.id === 'interrupted') throw e;
+    detail = 'the list of tags could not be read to suggest others';
+  }
+  fail('tag_unknown', { where: `${wanted.name} in ${redactUrl(url)}`, detail });
+}

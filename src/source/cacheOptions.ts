@@ -1,0 +1,80 @@
+/**
+ * The command-line flags of the tag cache (`--k8s TAG [--repo URL]
+ * [--cache-dir DIR] [--keep] [--timeout SECONDS]`), shared by `kpatch fetch`
+ * and every command that takes `--src` (through commands/sourceOptions.ts).
+ */
+import type { Argv } from 'yargs';
+import type { Args } from '../cli.js';
+import { fail } from '../errors.js';
+import { DEFAULT_TIMEOUT_SECONDS, validateTag, type AcquireOptions } from './acquireTree.js';
+import { DEFAULT_REPO } from './cacheLayout.js';
+
+/** Declares the cache flags. `keepDefault` is true for `kpatch fetch`, whose point is the tree it prints. */
+export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
+  return y
+    .option('k8s', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Kubernetes release to work on, fetched through the cache (v1.12.4, 1.12.4, v1.13.0-rc.1)',
+    })
+    .option('repo', {
+      type: 'string',
+      requiresArg: true,
+      describe: `git URL or local path of the Kubernetes repository or a mirror [default: ${DEFAULT_REPO}]`,
+    })
+    .option('cache-dir', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]',
+    })
+    .option('keep', {
+      type: 'boolean',
+      default: keepDefault,
+      describe: keepDefault
+        ? 'leave the work tree in place and print its path (--no-keep: only fill the cache)'
+        : 'leave the work tree of --k8s in place when the command ends',
+    })
+    .option('timeout', {
+      type: 'number',
+      requiresArg: true,
+      describe: `seconds the remote may send nothing before the fetch is stopped [default: ${DEFAULT_TIMEOUT_SECONDS}]`,
+    });
+}
+
+/**
+ * Checks the cache flags when `--k8s` is given: the tag (usage error
+ * `tag_invalid`, before any git process or file exists) and the timeout.
+ * Without `--k8s`, the other cache flags are usage errors.
+ */
+export function checkCacheArgs(args: Args, keepDefault: boolean): void {
+  if (args.k8s === undefined) {
+    const stray = ['repo', 'cache-dir', 'timeout'].filter((f) => args[f] !== undefined);
+    if (args.keep !== undefined && args.keep !== keepDefault) stray.push('keep');
+    if (stray.length) {
+      fail('usage', { where: `--${stray[0]}`, detail: `--${stray.join(', --')} only apply to --k8s TAG` });
+    }
+    return;
+  }
+  validateTag(args.k8s);
+  if (args.repo !== undefined && typeof args.repo !== 'string') fail('usage', { where: '--repo', detail: 'give it once' });
+  if (args['cache-dir'] !== undefined && typeof args['cache-dir'] !== 'string') {
+    fail('usage', { where: '--cache-dir', detail: 'give it once' });
+  }
+  if (args.timeout !== undefined) {
+    const t = args.timeout;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
+      fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
+    }
+  }
+}
+
+/** The acquireTree options the flags ask for. Call checkCacheArgs first. */
+export function acquireOptionsFromArgs(args: Args): AcquireOptions {
+  return {
+    tag: String(args.k8s),
+    repo: args.repo as string | undefined,
+    cacheDir: args['cache-dir'] as string | undefined,
+    keep: Boolean(args.keep),
+    timeoutSeconds: args.timeout as number | undefined,
+  };
+}

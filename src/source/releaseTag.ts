@@ -1,0 +1,92 @@
+/**
+ * Kubernetes release tags: validation, normalisation and "closest tag" ranking.
+ *
+ * The tag is user input that ends up in git's argument list and in file names,
+ * so it is checked against a strict grammar before anything else happens: a
+ * value that passes cannot contain a space, a shell character, a path
+ * separator, a revision operator (`~`, `^`, `:`) or a leading `-` that git
+ * would read as an option (`--upload-pack=...`).
+ */
+
+/** A parsed release tag, e.g. `v1.13.0-rc.1`. */
+export interface ReleaseTag {
+  /** Normalised name, always with the leading `v`. */
+  name: string;
+  major: number;
+  minor: number;
+  patch: number;
+  /** Pre-release kind, or undefined for a final release. */
+  pre?: 'alpha' | 'beta' | 'rc';
+  /** Pre-release number (`rc.1` -> 1). */
+  preNumber?: number;
+}
+
+// Numbers without leading zeros (Kubernetes never uses them) and at most six
+// digits, so a hostile value cannot be huge.
+const NUM = '(0|[1-9][0-9]{0,5})';
+const TAG_RE = new RegExp(`^v?${NUM}\\.${NUM}\\.${NUM}(?:-(alpha|beta|rc)\\.${NUM})?$`);
+
+/** Parses a release tag; returns undefined when `input` is not one. Accepts `1.12.4` as `v1.12.4`. */
+export function parseReleaseTag(input: string): ReleaseTag | undefined {
+  const m = TAG_RE.exec(input);
+  if (!m) return undefined;
+  const [, major, minor, patch, pre, preNumber] = m;
+  const tag: ReleaseTag = {
+    name: '',
+    major: Number(major),
+    minor: Number(minor),
+    patch: Number(patch),
+  };
+  if (pre !== undefined) {
+    tag.pre = pre as ReleaseTag['pre'];
+    tag.preNumber = Number(preNumber);
+  }
+  tag.name = `v${tag.major}.${tag.minor}.${tag.patch}${tag.pre ? `-${tag.pre}.${tag.preNumber}` : ''}`;
+  return tag;
+}
+
+const PRE_RANK = { alpha: 0, beta: 1, rc: 2 } as const;
+
+/** Orders tags like semver: 1.2.3-alpha.0 < 1.2.3-rc.1 < 1.2.3 < 1.2.4. */
+export function compareReleaseTags(a: ReleaseTag, b: ReleaseTag): number {
+  return (
+    a.major - b.major ||
+    a.minor - b.minor ||
+    a.patch - b.patch ||
+    (a.pre ? PRE_RANK[a.pre] : 3) - (b.pre ? PRE_RANK[b.pre] : 3) ||
+    (a.preNumber ?? 0) - (b.preNumber ?? 0)
+  );
+}
+
+/**
+ * Picks the existing tags a user most likely meant: same major.minor first
+ * (nearest patch first, final releases before pre-releases), then the nearest
+ * minor versions on either side. Names that are not release tags are ignored.
+ */
+export function closestReleaseTags(wanted: ReleaseTag, available: Iterable<string>, limit = 5): string[] {
+  const seen = new Set<string>();
+  const tags: ReleaseTag[] = [];
+  for (const name of available) {
+    const t = parseReleaseTag(name);
+    // Only names exactly as they exist remotely: `1.2.3` without the v is not
+    // a tag kpatch could fetch under that spelling.
+    if (!t || t.name !== name || seen.has(name)) continue;
+    seen.add(name);
+    tags.push(t);
+  }
+  const distance = (t: ReleaseTag): number[] => [
+    t.major === wanted.major ? 0 : 1,
+    Math.abs(t.major - wanted.major),
+    Math.abs(t.minor - wanted.minor),
+    Math.abs(t.patch - wanted.patch),
+    t.pre ? 1 : 0,
+  ];
+  const byDistance = (a: ReleaseTag, b: ReleaseTag): number => {
+    const da = distance(a);
+    const db = distance(b);
+    for (let i = 0; i < da.length; i++) if (da[i] !== db[i]) return da[i] - db[i];
+    // Equal distance: the newer one first (1.12.5 before 1.12.3 for 1.12.4).
+    return compareReleaseTags(b, a);
+  };
+  return tags.sort(byDistance).slice(0, limit).map((t) => t.name);
+}
