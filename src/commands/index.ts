@@ -4,5 +4,6 @@ import { scanCommand } from './scan.js';
 import { diffCommand } from './diff.js';
 import { patchCommand } from './patch.js';
 import { doctorCommand } from './doctor.js';
+import { fetchCommand } from './fetch.js';
 
-export const COMMANDS: Command[] = [scanCommand, diffCommand, patchCommand, doctorCommand];
+export const COMMANDS: Command[] = [scanCommand, diffCommand, patchCommand, fetchCommand, doctorCommand];

@@ -8,6 +8,8 @@ import type { Argv } from 'yargs';
 import type { Args } from '../cli.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
+import { acquireTree } from '../source/acquireTree.js';
+import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
 
 /** A source tree ready to read or patch, and how to let go of it. */
 export interface SourceTree {
@@ -23,9 +25,9 @@ export interface SourceTree {
   release(): Promise<void>;
 }
 
-/** Declares `--src`. */
+/** Declares `--src`, and `--k8s TAG` with the tag cache's flags (source/cacheOptions.ts). */
 export function withSourceOptions(y: Argv): Argv {
-  return y.option('src', {
+  return withCacheOptions(y, false).option('src', {
     type: 'string',
     describe: 'root of a Kubernetes or runc checkout to work on',
     requiresArg: true,
@@ -34,13 +36,18 @@ export function withSourceOptions(y: Argv): Argv {
 
 /** Checks the source flags' combination; throws a usage error. */
 export function checkSourceArgs(args: Args): void {
-  if (args.src === undefined) {
-    fail('usage', { detail: 'say which tree to work on: --src DIR' });
+  if (args.src === undefined && args.k8s === undefined) {
+    fail('usage', { detail: 'say which tree to work on: --src DIR or --k8s TAG' });
   }
+  if (args.src !== undefined && args.k8s !== undefined) {
+    fail('usage', { where: '--src and --k8s', detail: 'give one of them: --src for a checkout you have, --k8s for a release from the cache' });
+  }
+  checkCacheArgs(args, false);
 }
 
 /** Opens the tree the flags name. */
 export async function openSource(args: Args, io: Io): Promise<SourceTree> {
+  if (args.k8s !== undefined) return acquireTree(acquireOptionsFromArgs(args), io);
   const root = path.resolve(io.cwd, String(args.src));
   let st;
   try {

@@ -1,0 +1,48 @@
+/**
+ * `kpatch fetch --k8s TAG`: get a release's source into the tag cache and hand
+ * out a fresh work tree of it.
+ *
+ * The tree is kept by default: printing its path is the point of the command
+ * (`cd "$(kpatch fetch --k8s v1.12.4)"`). `--no-keep` only fills the cache,
+ * e.g. to prepare a machine for offline use, and checks nothing out.
+ */
+import type { Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+import { acquireTree } from '../source/acquireTree.js';
+import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
+
+export const fetchCommand: Command = {
+  command: 'fetch',
+  describe: 'get a Kubernetes release into the tag cache and print the path of a fresh work tree of it',
+  builder: (y) =>
+    withCacheOptions(y, true).option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print {tag, commit, path, repo, cached, kept, cacheRepo} as JSON',
+    }),
+  check(args) {
+    if (args.k8s === undefined) fail('usage', { where: 'fetch', detail: 'say which release to fetch: --k8s TAG' });
+    checkCacheArgs(args, true);
+  },
+  async handler(args, io) {
+    const keep = Boolean(args.keep);
+    const tree = await acquireTree({ ...acquireOptionsFromArgs(args), keep, checkout: keep }, io);
+    if (args.json) {
+      const doc = {
+        tag: tree.tag,
+        commit: tree.commit,
+        path: tree.root || null,
+        repo: tree.repo,
+        cached: tree.cached,
+        kept: tree.kept,
+        cacheRepo: tree.cacheRepo,
+      };
+      io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      const from = tree.cached ? 'from the cache' : 'fetched';
+      io.stderr.write(`kpatch: ${tree.tag} is commit ${tree.commit} (${from}, ${tree.cacheRepo})\n`);
+      if (tree.root) io.stdout.write(tree.root + '\n');
+    }
+    return EXIT.ok;
+  },
+};
