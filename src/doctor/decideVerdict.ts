@@ -151,9 +151,11 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
     if (kubelet?.looks === 'unpatched') steps.push(`Install a fixed kubelet (kpatch build --k8s <your Kubernetes tag>): ${kubelet.path} still switches kmem on for every pod.`);
     if (runc?.looks === 'unpatched') steps.push(`Install a fixed runc (kpatch build --runc <your runc tag>): ${runc.path} still switches kmem on for every container.`);
     if (kubepodsOn || leaking) {
-      const after = fixed(kubelet) && (fixed(runc) || !runc) ? 'The kubelet is fixed, but kubepods still has kmem accounting on. ' : 'Once fixed binaries are installed, ';
       const why = kubepodsOn ? REBOOT_WHY : 'only a reboot releases the IDs held by deleted cgroups';
-      steps.push(`${after}drain and reboot the node: ${why}. Restarting the kubelet is not enough.`);
+      const allFixed = fixed(kubelet) && (fixed(runc) || !runc);
+      const who = runc ? 'The kubelet and runc are' : 'The kubelet is';
+      const lead = allFixed && kubepodsOn ? `${who} fixed, but kubepods still has kmem accounting on: drain and reboot the node` : allFixed ? `${who} fixed: drain and reboot the node` : 'Once fixed binaries are installed, drain and reboot the node';
+      steps.push(`${lead}. Why: ${why}; restarting the kubelet is not enough.`);
     } else if (containersOn > 0 && fixed(runc)) {
       steps.push('Containers created before the fixed runc was installed keep kmem on; they are fixed as they are recreated (or drain and reboot the node).');
     }

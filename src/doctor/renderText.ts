@@ -49,8 +49,9 @@ export function renderText(r: DoctorReport): string {
   } else {
     const t = r.kmem.total;
     row('kmem', `${t.on} on, ${t.off} off, ${t.unknown} unknown of ${t.checked} cgroups checked (${r.kmem.podsSampled} newest of ${r.kmem.podsFound} pods, one container each)`);
-    const width = Math.min(70, Math.max(...r.kmem.checks.map((x) => x.path.length)));
-    for (const x of r.kmem.checks) more(`${x.state.padEnd(8)}${x.path.padEnd(width)}  ${x.evidence.join('; ')}`);
+    const paths = r.kmem.checks.map((x) => shortIds(x.path));
+    const width = Math.max(...paths.map((p) => p.length));
+    r.kmem.checks.forEach((x, i) => more(`${x.state.padEnd(8)}${paths[i].padEnd(width)}  ${x.evidence.join('; ')}`));
   }
 
   row('kubelet', describe(r.binaries.kubelet, '--kubelet'));
@@ -72,4 +73,9 @@ function describe(b: BinaryFacts | undefined, flag: string): string {
     b.kmemFunction ? 'has the kmem-enabling function' : 'no kmem-enabling function',
   ];
   return `${b.path}: ${b.looks} (${facts.join(', ')})`;
+}
+
+/** Container IDs cut to 12 characters, as `docker ps` shows them; `--json` keeps the full paths. */
+function shortIds(p: string): string {
+  return p.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, '$1');
 }

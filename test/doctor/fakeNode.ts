@@ -29,6 +29,8 @@ export interface FakeNodeSpec {
   cgroups?: Record<string, FakeKmem>;
   /** Leave `/proc/cgroups` out. */
   noProcCgroups?: boolean;
+  /** Folder to create the root in (default: the system temp folder). */
+  base?: string;
 }
 
 export const SLABINFO =
@@ -53,7 +55,7 @@ const V2_MOUNTS = [
 
 /** Creates a fake node root and returns its path. */
 export function makeFakeNode(spec: FakeNodeSpec): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kpatch-doctor-node-'));
+  const root = mkdtempSync(path.join(spec.base ?? os.tmpdir(), 'kpatch-doctor-node-'));
   const put = (rel: string, text: string) => {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);

@@ -6,10 +6,12 @@
  * before and after.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { run } from '../../src/cli.js';
 import { captureIo } from '../../src/io.js';
 import { kpatch } from '../helpers/cli.js';
+import { NodeFs } from '../../src/doctor/nodeFs.js';
+import { readKmemState } from '../../src/doctor/readKmemState.js';
 
 function memoryCount(): number | undefined {
   const row = readFileSync('/proc/cgroups', 'utf8')
@@ -62,5 +64,13 @@ describe('doctor on this machine', () => {
     expect(r.stdout).toMatch(new RegExp(`^cgroups +${expectedMode()} \\(from /proc/self/mountinfo\\)`, 'm'));
     expect(r.stdout).toMatch(/^memory IDs +\d+ of 65535 in use/m);
     expect(r.stdout).toMatch(/^verdict: (ok|at-risk|leaking)$/m);
+  });
+
+  it.runIf(existsSync('/sys/fs/cgroup/memory/memory.kmem.usage_in_bytes'))('reads the real kmem files of a v1 memory cgroup (size-0 kernel files) to a definite answer', async () => {
+    const check = await readKmemState(new NodeFs('/'), '/sys/fs/cgroup/memory', '', 'kubepods');
+    expect(check.state).not.toBe('unknown');
+    const usage = BigInt(readFileSync('/sys/fs/cgroup/memory/memory.kmem.usage_in_bytes', 'utf8').trim());
+    if (usage > 0n) expect(check.state).toBe('on');
+    expect(check.evidence.length).toBeGreaterThan(0);
   });
 });

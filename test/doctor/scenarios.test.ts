@@ -112,8 +112,8 @@ describe('kpatch doctor on fake nodes', () => {
     expect(json.binaries.kubelet).toMatchObject({ looks: 'patched', kpatchNote: 'v1.12.4+kpatch.guard', nokmemProof: false, goBinary: true });
     expect(json.binaries.runc).toMatchObject({ looks: 'patched', kpatchNote: null, nokmemProof: true });
     const steps = json.nextSteps.join('\n');
-    expect(steps).toMatch(/The kubelet is fixed, but kubepods still has kmem accounting on\. .*drain and reboot the node/);
-    expect(steps).toMatch(/Restarting the kubelet is not enough/);
+    expect(json.nextSteps[0]).toMatch(/^The kubelet and runc are fixed, but kubepods still has kmem accounting on: drain and reboot the node\. Why: kubepods keeps the kmem setting it was created with/);
+    expect(steps).toMatch(/restarting the kubelet is not enough/);
     expect(steps).not.toMatch(/Install a fixed/);
 
     const text = await doctor(['--root', root, '--kubelet', kubelet, '--runc', runc]);
