@@ -152,6 +152,46 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'check the file\'s permissions (run doctor as root); the binary is only read, never run',
   },
+  out_exists: {
+    title: 'output folder already exists',
+    exit: EXIT.failure,
+    hint: 'pass --force to replace it, or choose another --out; the existing folder was left as it is',
+  },
+  out_unwritable: {
+    title: 'cannot write the output folder',
+    exit: EXIT.failure,
+    hint: 'check that the folder is writable and the disk has room; no partial output was left',
+  },
+  build_failed: {
+    title: 'the build failed',
+    exit: EXIT.failure,
+    hint: 'read the log tail above and the full log named there; no output folder was written',
+  },
+  artifact_missing: {
+    title: 'the build did not produce an expected binary',
+    exit: EXIT.failure,
+    hint: 'check that the tree builds the kubelet into _output/local/bin/<os>/<arch>/ (see the full log)',
+  },
+  engine_unavailable: {
+    title: 'container engine is installed but not answering',
+    exit: EXIT.failure,
+    hint: 'start the engine (e.g. `systemctl start docker`), check you may use it (docker group, rootless podman set-up), or pick another with --runner',
+  },
+  image_unavailable: {
+    title: 'build image not available',
+    exit: EXIT.failure,
+    hint: 'pull or load the image first, point --registry at a mirror that has it, or name another image with --image',
+  },
+  container_failed: {
+    title: 'build container did not start',
+    exit: EXIT.failure,
+    hint: 'see the engine\'s message above; check the image has make and Go, and the engine\'s own set-up',
+  },
+  kube_cross_version: {
+    title: 'cannot tell which kube-cross image this tree builds with',
+    exit: EXIT.failure,
+    hint: 'name the build image with --image REF (or use --runner local)',
+  },
   interrupted: {
     title: 'interrupted',
     exit: EXIT.interrupted,

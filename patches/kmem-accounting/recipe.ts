@@ -10,7 +10,7 @@ import { positionOf, type GoFile } from '../../src/engine/sourceFile.js';
 import { classifyCalls } from './classify.js';
 import { nokmemFiles } from './nokmem.js';
 import { planEdits } from './plan.js';
-import { MARKER_PREFIX, MARKERS, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
+import { ISSUE_URL, MARKER_PREFIX, MARKERS, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
 
 /** The recipe object the engine and the commands use. */
 export const kmemAccounting: Recipe = {
@@ -47,6 +47,31 @@ export const kmemAccounting: Recipe = {
       markers,
       facts: { nokmem: nokmem.length > 0, nokmemFiles: nokmem },
     };
+  },
+
+  describe(report: ScanReport, mode: string) {
+    const fixed = report.sites.filter((s) => s.status === 'unguarded');
+    const subject =
+      mode === 'remove'
+        ? 'runc: stop enabling kmem accounting for every memory cgroup (kubernetes#61937)'
+        : 'runc: enable kmem accounting only when a kmem limit is set (kubernetes#61937)';
+    const how =
+      mode === 'remove'
+        ? 'This patch removes the EnableKernelMemoryAccounting calls that run for every\nnew memory cgroup.'
+        : 'This patch restores the `KernelMemory != 0` guard (as runc had from 11222ee\nuntil fe898e7), so kmem accounting is switched on only when a kmem limit is\nasked for.';
+    const body = [
+      'The vendored runc switches kernel-memory accounting on for every memory',
+      'cgroup it creates. On CentOS/RHEL 7 (3.10) kernels such cgroups are never',
+      'freed; after enough pods, creating a container fails with',
+      '"no space left on device". See',
+      ISSUE_URL,
+      '',
+      how,
+      '',
+      `Call sites (kpatch ${'kmem-accounting'}, mode ${mode}):`,
+      ...report.sites.map((s) => `  ${s.file}:${s.line} ${s.function}: ${s.status}${fixed.includes(s) ? ` -> ${mode === 'remove' ? 'removed' : 'guarded'}` : ''}`),
+    ].join('\n');
+    return { subject, body };
   },
 
   plan(files: GoFile[], _report: ScanReport, mode: string) {

@@ -61,4 +61,6 @@ export interface Recipe {
   scan(files: GoFile[]): ScanReport;
   /** Edits per file path for `mode`; throws a KpatchError for shapes it cannot rewrite. */
   plan(files: GoFile[], report: ScanReport, mode: string): Map<string, TextEdit[]>;
+  /** Subject (one line, what and why) and body (the findings) of the patch a mode makes. */
+  describe(report: ScanReport, mode: string): { subject: string; body: string };
 }

@@ -1,0 +1,50 @@
+/**
+ * The contract every build runner (docker, podman, local) implements: run
+ * Kubernetes' own `make` for the kubelet in a prepared tree, stream its
+ * output to a log, and stop cleanly when the user presses Ctrl-C.
+ */
+
+/** Everything a runner needs to build. */
+export interface BuildRequest {
+  /** Absolute path of the (patched) source tree. */
+  tree: string;
+  /** make's arguments, e.g. `['WHAT=cmd/kubelet', 'KUBE_BUILD_PLATFORMS=linux/amd64 linux/arm64']`. */
+  makeArgs: string[];
+  /**
+   * Environment for make. Paths in it that point into `mounts` are host
+   * paths; container runners translate them to the in-container paths.
+   */
+  env: Record<string, string>;
+  /** Extra host files or folders the build reads (e.g. the version file), mounted read-only. */
+  mounts: { host: string; container: string }[];
+  /** Persistent folder for HOME and the Go build cache, so a second build reuses compiled packages. */
+  cacheDir: string;
+  /** Container image reference (container runners only). */
+  image?: string;
+  /** Receives every line of output, stdout and stderr interleaved. */
+  onLine: (line: string) => void;
+  /** Aborted on Ctrl-C: the runner must stop the build (no orphan container or make). */
+  signal?: AbortSignal;
+}
+
+/** What a runner reports after a build. */
+export interface BuildOutcome {
+  /** make's exit code (0 on success). */
+  exitCode: number;
+  /** The exact command line that ran, for the manifest and the log. */
+  command: string[];
+  /** Image digest, when the engine reports one. */
+  imageDigest?: string;
+}
+
+/** One way of running the build. */
+export interface Runner {
+  name: 'docker' | 'podman' | 'local';
+  /** Runs make; resolves when it exits. Throws a KpatchError when the runner cannot start at all. */
+  build(req: BuildRequest): Promise<BuildOutcome>;
+}
+
+/** Where the tree is mounted inside build containers (a fixed path keeps builds reproducible). */
+export const CONTAINER_TREE = '/go/src/k8s.io/kubernetes';
+/** Where the persistent cache folder is mounted inside build containers. */
+export const CONTAINER_HOME = '/kpatch/home';
