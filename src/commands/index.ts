@@ -5,5 +5,6 @@ import { diffCommand } from './diff.js';
 import { patchCommand } from './patch.js';
 import { doctorCommand } from './doctor.js';
 import { fetchCommand } from './fetch.js';
+import { buildCommand } from './build.js';
 
-export const COMMANDS: Command[] = [scanCommand, diffCommand, patchCommand, fetchCommand, doctorCommand];
+export const COMMANDS: Command[] = [buildCommand, fetchCommand, scanCommand, diffCommand, patchCommand, doctorCommand];

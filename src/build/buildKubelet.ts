@@ -1,0 +1,169 @@
+/**
+ * The kubelet build pipeline behind `kpatch build`: patch the tree, write the
+ * reviewable patch, run Kubernetes' make through a runner with a clean
+ * version stamp, collect the binaries, and write checksums and the manifest,
+ * all into a staged folder that becomes `--out` only when everything worked.
+ */
+import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SourceTree } from '../commands/sourceOptions.js';
+import { fail, KpatchError } from '../errors.js';
+import { loadTargets } from '../engine/loadTargets.js';
+import type { ScanReport } from '../engine/recipe.js';
+import { writeFilesAtomically } from '../engine/writeFiles.js';
+import type { Io } from '../io.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+import { KPATCH_VERSION } from '../version.js';
+import { prepareRewrite } from '../commands/prepareRewrite.js';
+import { sha256File, sha256Sums, sha256Text, SUMS_FILE } from './checksums.js';
+import { formatPatch } from './formatPatch.js';
+import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
+import type { Progress } from './progress.js';
+import { stageOutput } from './stagedOutput.js';
+import { defaultVersionString } from './versionStamp.js';
+import { describeCommit, type CommitFacts } from './commitFacts.js';
+import { runKubeletMake } from './runKubeletMake.js';
+
+/** What the user asked for. */
+export interface BuildOptions {
+  mode: string;
+  runner: 'auto' | 'docker' | 'podman' | 'local';
+  /** `os/arch` pairs. */
+  platforms: string[];
+  image?: string;
+  registry?: string;
+  out: string;
+  force: boolean;
+  versionString?: string;
+  allowDirty: boolean;
+  /** kpatch's cache folder: build caches and logs live under it. */
+  cacheDir: string;
+}
+
+/** The result: a manifest of what was built, or the scan that says nothing needs building. */
+export type BuildResult = { built: true; out: string; manifest: Manifest } | { built: false; report: ScanReport };
+
+/** Runs the pipeline on an opened source tree. */
+export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: Io, progress: Progress): Promise<BuildResult> {
+  const startedAt = new Date().toISOString();
+  const staged = await stageOutput(opts.out, opts.force);
+  try {
+    const checkAbort = () => {
+      if (io.signal?.aborted) fail('interrupted');
+    };
+    progress.step('patch');
+    const commit = await describeCommit(source);
+    if (!commit.tag && !opts.versionString) {
+      fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag, so kpatch cannot name the version; give --version-string (e.g. v1.12.4+kpatch.guard)' });
+    }
+    const { report, changes } = await prepareRewrite(source.root, opts.mode);
+    if (report.verdict !== 'affected') {
+      await staged.discard();
+      return { built: false, report };
+    }
+    if (!source.tag && !opts.allowDirty) {
+      const { dirtyFiles } = await import('../source/dirtyFiles.js');
+      const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
+      if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src patches the tree in place; no file was changed' });
+    }
+    await writeFilesAtomically(changes);
+    const after = DEFAULT_RECIPE.scan((await loadTargets(source.root, DEFAULT_RECIPE)).files);
+    if (after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
+    const patch = await writePatch(staged.dir, changes, report, opts.mode, commit);
+    checkAbort();
+
+    progress.step('build');
+    const version = opts.versionString ?? defaultVersionString(commit.tag!, opts.mode);
+    const logPath = path.join(staged.dir, 'build.log');
+    const made = await runKubeletMake({ tree: source.root, opts, commit, version, logPath, io, progress });
+    checkAbort();
+
+    progress.step('collect');
+    const artifacts = [];
+    for (const platform of opts.platforms) {
+      const [os, arch] = platform.split('/');
+      const built = path.join(source.root, '_output/local/bin', os, arch, 'kubelet');
+      const rel = `${os}-${arch}/kubelet`;
+      if (!(await stat(built).catch(() => undefined))?.isFile()) {
+        fail('artifact_missing', { where: built, detail: `platform ${platform}; full log: ${logPath}` });
+      }
+      await mkdir(path.join(staged.dir, `${os}-${arch}`), { recursive: true });
+      await copyFile(built, path.join(staged.dir, rel));
+      const st = await stat(path.join(staged.dir, rel));
+      artifacts.push({ path: rel, platform, sha256: await sha256File(path.join(staged.dir, rel)), size: st.size });
+    }
+    const manifest: Manifest = {
+      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      kpatchVersion: KPATCH_VERSION,
+      source: { repo: source.repo, tag: commit.tag, commit: commit.sha, path: source.tag ? undefined : source.root },
+      recipe: report.recipe,
+      mode: opts.mode,
+      verdictBefore: report.verdict,
+      verdictAfter: after.verdict,
+      sites: pairSites(report, after, opts.mode),
+      patch,
+      patchedFiles: changes.map((c) => ({ path: c.path, sha256: sha256Text(c.after) })),
+      runner: made.runner,
+      command: made.command,
+      image: made.image,
+      goVersion: await made.goVersion(path.join(staged.dir, artifacts[0].path)),
+      platforms: opts.platforms,
+      versionString: version,
+      sourceDateEpoch: commit.time,
+      artifacts,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+    await writeFile(path.join(staged.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await writeFile(path.join(staged.dir, SUMS_FILE), await sha256Sums(staged.dir));
+    checkAbort();
+    await staged.commit();
+    progress.end(true);
+    return { built: true, out: opts.out, manifest };
+  } catch (e) {
+    progress.end(false);
+    const log = await keepFailedLog(staged.dir, opts.cacheDir);
+    await staged.discard();
+    if (log && e instanceof KpatchError && e.id === 'build_failed') {
+      throw new KpatchError('build_failed', { where: e.where, detail: `${e.detail ?? ''}\nfull log: ${log}` });
+    }
+    throw e;
+  }
+}
+
+/** Writes `patches/0001-<recipe>-<mode>.patch` in git format-patch form; returns its path and sha256. */
+async function writePatch(
+  dir: string,
+  changes: { path: string; before: string; after: string }[],
+  report: ScanReport,
+  mode: string,
+  commit: CommitFacts,
+): Promise<{ path: string; sha256: string }> {
+  const { renderDiff } = await import('../engine/diff.js');
+  const { subject, body } = DEFAULT_RECIPE.describe(report, mode);
+  const text = formatPatch({ subject, body, diff: renderDiff(changes), date: new Date((commit.time ?? 0) * 1000), version: KPATCH_VERSION });
+  const rel = `patches/0001-${report.recipe}-${mode}.patch`;
+  await mkdir(path.join(dir, 'patches'), { recursive: true });
+  await writeFile(path.join(dir, rel), text);
+  return { path: rel, sha256: sha256Text(text) };
+}
+
+/**
+ * A failed build's log must outlive the staged folder: move it under the
+ * cache's logs/ and name it in the error, so the user can read all of it.
+ */
+async function keepFailedLog(stagedDir: string, cacheDir: string): Promise<string | undefined> {
+  const log = path.join(stagedDir, 'build.log');
+  if (!(await stat(log).catch(() => undefined))) return undefined;
+  const dest = path.join(cacheDir, 'logs', `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  try {
+    await mkdir(path.dirname(dest), { recursive: true });
+    await rename(log, dest).catch(async () => {
+      await copyFile(log, dest);
+    });
+    return dest;
+  } catch {
+    // The error itself matters more than the log's new home.
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Running Kubernetes' make for the kubelet through the chosen runner: the
+ * version file and SOURCE_DATE_EPOCH that keep the stamp clean, the image of
+ * the tree's era for container runners, the full log, and the log's tail when
+ * make fails.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fail } from '../errors.js';
+import type { Io } from '../io.js';
+import type { BuildOptions } from './buildKubelet.js';
+import type { CommitFacts } from './commitFacts.js';
+import type { Progress } from './progress.js';
+import { kubeVersionFile } from './versionStamp.js';
+
+/** Lines of the log shown when make fails. */
+const TAIL_LINES = 40;
+
+/** What the manifest needs to know about the run. */
+export interface MakeRun {
+  runner: string;
+  command: string[];
+  image?: { ref: string; source: string; digest?: string };
+  /** The Go version a built binary was compiled with. */
+  goVersion(binary: string): Promise<string | undefined>;
+}
+
+/** Inputs of one make run. */
+export interface MakeRequest {
+  tree: string;
+  opts: BuildOptions;
+  commit: CommitFacts;
+  version: string;
+  logPath: string;
+  io: Io;
+  progress: Progress;
+}
+
+/** Chooses the runner and image, runs make, and throws `build_failed` with the log's tail on failure. */
+export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
+  const { chooseRunner } = await import('./runners/chooseRunner.js');
+  const { readCrossTag, kubeCrossImage } = await import('./kubeCross.js');
+  const runner = await chooseRunner(r.opts.runner, r.io.env, { signal: r.io.signal });
+  r.progress.note(`runner: ${runner.name} (${runner.reason})`);
+
+  let image: MakeRun['image'];
+  if (runner.name !== 'local') {
+    const crossTag = r.opts.image ? undefined : await readCrossTag(r.tree);
+    const chosen = kubeCrossImage({ k8sTag: r.commit.tag, crossTag, registry: r.opts.registry, image: r.opts.image });
+    image = { ref: chosen.ref, source: chosen.source };
+    r.progress.note(`image: ${image.ref} (${image.source})`);
+  } else {
+    const { hostGoVersion, goVersionWarning } = await import('./runners/localRunner.js');
+    const crossTag = await readCrossTag(r.tree).catch(() => undefined);
+    const warning = goVersionWarning(await hostGoVersion(r.io.env), crossTag);
+    if (warning) r.progress.note(`warning: ${warning}`);
+  }
+
+  // The version file lives outside the tree, so the tree stays exactly the patched tag.
+  const stampDir = path.join(r.opts.cacheDir, 'tmp', `stamp-${randomBytes(4).toString('hex')}`);
+  await mkdir(stampDir, { recursive: true });
+  const versionFile = path.join(stampDir, 'version.env');
+  await writeFile(versionFile, kubeVersionFile({ tag: r.commit.tag ?? r.version, commit: r.commit.sha ?? 'unknown', version: r.version }));
+
+  const log = createWriteStream(r.logPath, { flags: 'a' });
+  const tail: string[] = [];
+  try {
+    const env: Record<string, string> = { KUBE_GIT_VERSION_FILE: versionFile };
+    if (r.commit.time !== undefined) env.SOURCE_DATE_EPOCH = String(r.commit.time);
+    const outcome = await runner.build({
+      tree: r.tree,
+      makeArgs: ['WHAT=cmd/kubelet', `KUBE_BUILD_PLATFORMS=${r.opts.platforms.join(' ')}`],
+      env,
+      mounts: [{ host: stampDir, container: '/kpatch/stamp' }],
+      cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
+      image: image?.ref,
+      signal: r.io.signal,
+      onLine(line: string) {
+        log.write(line + '\n');
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        r.progress.detail(line);
+      },
+    });
+    if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
+    if (r.io.signal?.aborted) fail('interrupted');
+    if (outcome.exitCode !== 0) {
+      fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}` });
+    }
+    return { runner: runner.name, command: outcome.command, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+    await rm(stampDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The Go version a binary was built with: `go version FILE` when the host has
+ * Go (it reads the build info), else the `go1.x.y` string the runtime embeds.
+ */
+async function binaryGoVersion(binary: string, io: Io): Promise<string | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)('go', ['version', binary], { env: { ...io.env } as NodeJS.ProcessEnv, encoding: 'utf8' });
+    const m = /: (go[\d.]+\S*)/.exec(stdout);
+    if (m) return m[1];
+  } catch {
+    // no host Go: fall through
+  }
+  const m = /go1\.\d+(\.\d+)?/.exec((await readFile(binary)).toString('latin1'));
+  return m?.[0];
+}

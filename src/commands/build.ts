@@ -1,0 +1,107 @@
+/** `kpatch build`: the patched kubelet, built in the Kubernetes build container, with its artifacts. */
+import path from 'node:path';
+import type { Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+import type { Io } from '../io.js';
+import { checkVersionString } from '../build/versionStamp.js';
+import { nothingToDo, withModeOption } from './prepareRewrite.js';
+import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
+
+export const buildCommand: Command = {
+  command: 'build',
+  describe: 'patch a release and build the fixed kubelet, with checksums, manifest and the patch',
+  builder: (y) =>
+    withModeOption(withSourceOptions(y))
+      .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], default: 'auto', describe: 'where make runs: a container engine, or the host Go' })
+      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' })
+      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree)' })
+      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (air-gapped builds)' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'artifact folder [default: ./_kpatch/<tag>]' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out' })
+      .option('version-string', { type: 'string', requiresArg: true, describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>]' })
+      .option('allow-dirty', { type: 'boolean', default: false, describe: 'with --src: patch files that have uncommitted changes' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
+  check(args) {
+    checkSourceArgs(args);
+    for (const p of platforms(args)) {
+      if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
+    }
+    if (args['version-string'] !== undefined) checkVersionString(String(args['version-string']));
+    if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
+  },
+  async handler(args, io) {
+    const { resolveCacheDir } = await import('../source/cacheLayout.js');
+    const { checkOutput } = await import('../build/stagedOutput.js');
+    const { createProgress } = await import('../build/progress.js');
+    const { buildKubelet } = await import('../build/buildKubelet.js');
+    const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
+    const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
+    // Refuse an existing --out before fetching anything: nothing is done twice by mistake.
+    await checkOutput(out, Boolean(args.force));
+    const progress = createProgress(io);
+    progress.step('fetch');
+    const source = await openSource(args, io).catch((e) => {
+      progress.end(false);
+      throw e;
+    });
+    try {
+      const result = await buildKubelet(
+        source,
+        {
+          mode: String(args.mode),
+          runner: args.runner as 'auto',
+          platforms: platforms(args),
+          image: args.image as string | undefined,
+          registry: args.registry as string | undefined,
+          out,
+          force: Boolean(args.force),
+          versionString: args['version-string'] as string | undefined,
+          allowDirty: Boolean(args['allow-dirty']),
+          cacheDir,
+        },
+        io,
+        progress,
+      );
+      if (!result.built) {
+        progress.end(true);
+        report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built`, result.report.sites.map((s) => `  ${s.file}:${s.line} ${s.function}: ${s.status}`));
+        if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, built: false, verdict: result.report.verdict, sites: result.report.sites }, null, 2) + '\n');
+        return EXIT.ok;
+      }
+      if (args.json) io.stdout.write(JSON.stringify(result.manifest, null, 2) + '\n');
+      else summary(io, result.out, result.manifest);
+      return EXIT.ok;
+    } finally {
+      await source.release();
+    }
+  },
+};
+
+function platforms(args: Record<string, unknown>): string[] {
+  return String(args.platform ?? 'linux/amd64')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+function outName(args: Record<string, unknown>): string {
+  if (args.k8s !== undefined) {
+    const t = String(args.k8s);
+    return t.startsWith('v') ? t : `v${t}`;
+  }
+  return path.basename(path.resolve(String(args.src)));
+}
+
+function report(io: Io, head: string, lines: string[]): void {
+  io.stderr.write(head + '\n' + lines.map((l) => l + '\n').join(''));
+}
+
+function summary(io: Io, out: string, m: import('../build/manifest.js').Manifest): void {
+  const w = (s: string) => io.stdout.write(s + '\n');
+  w(`kpatch: built ${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`);
+  for (const a of m.artifacts) w(`  ${path.join(out, a.path)}  sha256:${a.sha256}`);
+  w(`  patch:    ${path.join(out, m.patch?.path ?? '')}`);
+  w(`  manifest: ${path.join(out, 'manifest.json')}   checksums: ${path.join(out, 'SHA256SUMS')}`);
+}
