@@ -1,0 +1,94 @@
+/**
+ * The `local` runner: Kubernetes' own `make` on the host, with the host's Go.
+ * Quick to set up, but the kubelet is only as reproducible as the host's Go
+ * is close to the one the release was built with, hence the version warning.
+ */
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { childEnv, runCapture, runStreaming } from '../childProcess.js';
+import { goVersionOfCrossTag } from '../kubeCross.js';
+import type { BuildOutcome, BuildRequest, Runner } from '../runner.js';
+
+/** How the local runner is set up. */
+export interface LocalRunnerOptions {
+  /** The caller's environment (PATH finds make and go; GOFLAGS, proxies etc. pass through). */
+  env: Record<string, string | undefined>;
+  /** Time between SIGTERM and SIGKILL on abort; default 5 s. */
+  killGraceMs?: number;
+}
+
+/**
+ * A runner that runs `make <makeArgs>` in `req.tree` on the host. The
+ * environment is the caller's, then HOME and GOCACHE under `req.cacheDir`
+ * (so the Go build cache persists between builds and the user's own cache is
+ * not touched), then `req.env` (which wins: e.g. GOFLAGS=-tags=nokmem).
+ */
+export function createLocalRunner(opts: LocalRunnerOptions): Runner {
+  return {
+    name: 'local',
+    async build(req: BuildRequest): Promise<BuildOutcome> {
+      const home = path.resolve(req.cacheDir);
+      const gocache = path.join(home, 'go-build');
+      await mkdir(gocache, { recursive: true });
+      const command = ['make', ...req.makeArgs];
+      const exitCode = await runStreaming(command[0], command.slice(1), {
+        cwd: req.tree,
+        env: childEnv(opts.env, { HOME: home, GOCACHE: gocache }, req.env),
+        onLine: (line) => req.onLine(line),
+        signal: req.signal,
+        killGraceMs: opts.killGraceMs,
+      });
+      return { exitCode, command };
+    },
+  };
+}
+
+/**
+ * The host's Go version as `go version` prints it (`go1.19.8`), or undefined
+ * when Go is not installed or does not answer.
+ */
+export async function hostGoVersion(env: Record<string, string | undefined>): Promise<string | undefined> {
+  try {
+    const r = await runCapture('go', ['version'], { env: childEnv(env), timeoutMs: 30_000 });
+    return r.exitCode === 0 ? /\bgo(\d+\.\d+(?:\.\d+)?\S*)/.exec(r.stdout)?.[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A warning for the user when the host's Go (`go1.19.8`, as from
+ * {@link hostGoVersion}) is not the Go the tree's kube-cross tag names
+ * (`v1.10.4-1` → go1.10.4); undefined when they match or either is unknown.
+ */
+export function goVersionWarning(hostGo: string | undefined, crossTag: string | undefined): string | undefined {
+  const want = crossTag === undefined ? undefined : goVersionOfCrossTag(crossTag);
+  const warning = compareGo(hostGo, want);
+  return warning && `${warning} (kube-cross ${crossTag})${CONSEQUENCE}`;
+}
+
+/**
+ * Runs `go version` on the host and compares it with `wantGo` (a Go version
+ * such as `1.10.4`, e.g. from `goVersionOfCrossTag`): the warning the build
+ * command prints, or undefined when they match or either is unknown.
+ */
+export async function hostGoWarning(wantGo: string | undefined, env: Record<string, string | undefined>): Promise<string | undefined> {
+  if (wantGo === undefined) return undefined;
+  const warning = compareGo(await hostGoVersion(env), wantGo);
+  return warning && warning + CONSEQUENCE;
+}
+
+const CONSEQUENCE = '; the kubelet may differ from an official build (--runner docker or podman uses the release toolchain)';
+
+function compareGo(hostGo: string | undefined, wantGo: string | undefined): string | undefined {
+  if (hostGo === undefined || wantGo === undefined) return undefined;
+  const have = hostGo.replace(/^go/, '');
+  const want = wantGo.replace(/^go/, '');
+  if (normalise(have) === normalise(want)) return undefined;
+  return `the host's Go is go${have} but this release was built with go${want}`;
+}
+
+// go1.21.0 and go1.21 name the same release.
+function normalise(v: string): string {
+  return v.replace(/^(\d+\.\d+)\.0$/, '$1');
+}
