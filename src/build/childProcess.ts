@@ -53,7 +53,7 @@ export interface RunStreamingOptions {
  * has exited and `onAbort` has finished.
  */
 export function runStreaming(cmd: string, args: string[], opts: RunStreamingOptions): Promise<number> {
-  if (opts.signal?.aborted) return Promise.reject(interrupted(cmd));
+  if (opts.signal?.aborted) return Promise.reject(interrupted());
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -102,7 +102,7 @@ export function runStreaming(cmd: string, args: string[], opts: RunStreamingOpti
       if (aborted) {
         // The group may still hold stragglers that ignored SIGTERM.
         killGroup(child, 'SIGKILL');
-        void cleanup.then(() => reject(interrupted(cmd)));
+        void cleanup.then(() => reject(interrupted()));
         return;
       }
       resolve(code ?? 128 + signalNumber(signal));
@@ -135,7 +135,7 @@ export interface RunCaptureOptions {
  * throws `tool_missing` when `cmd` is not found and `interrupted` on abort.
  */
 export function runCapture(cmd: string, args: string[], opts: RunCaptureOptions): Promise<CaptureResult> {
-  if (opts.signal?.aborted) return Promise.reject(interrupted(cmd));
+  if (opts.signal?.aborted) return Promise.reject(interrupted());
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -159,7 +159,7 @@ export function runCapture(cmd: string, args: string[], opts: RunCaptureOptions)
     });
     child.once('close', (code) => {
       finish();
-      if (opts.signal?.aborted) return reject(interrupted(cmd));
+      if (opts.signal?.aborted) return reject(interrupted());
       resolve({
         exitCode: timedOut ? undefined : (code ?? undefined),
         stdout: Buffer.concat(out).toString('utf8'),
@@ -201,7 +201,8 @@ function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? (constants.signals[signal] ?? 1) : 1;
 }
 
-function interrupted(cmd: string): KpatchError {
-  return new KpatchError('interrupted', { where: cmd });
+// No `where`: "interrupted: podman" would read as if podman had been the problem.
+function interrupted(): KpatchError {
+  return new KpatchError('interrupted');
 }
 
