@@ -19,6 +19,10 @@ set -o nounset
 set -o pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# Several test files may ask for the image at once (vitest runs files in
+# parallel): one builds it, the others wait and then find it.
+exec 9>"${TMPDIR:-/tmp}/kpatch-podman-image.lock"
+flock 9
 export CONTAINERS_CONF="${SCRIPT_DIR}/containers.conf"
 PODMAN=(podman --runtime "${PODMAN_RUNTIME:-/usr/sbin/runc}")
 
