@@ -121,6 +121,12 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<strin
     return await git.raw(args);
   } catch (e) {
     const stderr = result?.stderr ?? '';
+    // On a terminal's Ctrl-C git gets SIGINT too and may die before kpatch's own
+    // handler has run: give the abort a moment to show before calling it a failure.
+    const code = result?.exitCode;
+    if (!opts.io.signal?.aborted && opts.io.signal && (typeof code !== 'number' || code < 0 || code === 130)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     if (opts.io.signal?.aborted) throw new GitFailure('abort', args, stderr);
     if (e instanceof GitPluginError && e.plugin === 'timeout') throw new GitFailure('timeout', args, stderr);
     if (e instanceof GitPluginError && e.plugin === 'abort') throw new GitFailure('abort', args, stderr);

@@ -80,6 +80,22 @@ describe('a fetch killed mid-way', () => {
     await goodFetchAfter(cache);
   });
 
+  it('Ctrl-C on a terminal (SIGINT to kpatch and git alike) exits 130 and leaves a usable cache', async () => {
+    const cache = path.join(root, 'cache-sigint');
+    const layout = cacheLayout(cache, remote.url);
+    const env = { ...baseEnv(root), ...slowRemoteEnv(root, { bytesPerSecond: 1 << 20 }) };
+    const { child, done } = startKpatch(['fetch', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', cache], env, { detached: true });
+    await waitFor(() => partialPackBytes(layout.repoDir) > 100_000, 30_000, 'the transfer to start');
+    process.kill(-child.pid!, 'SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('error[interrupted]');
+    expect(r.stdout).toBe('');
+    expect(existsSync(layout.lockPath)).toBe(false);
+    expect(existsSync(layout.treesDir) ? readdirSync(layout.treesDir) : []).toEqual([]);
+    await goodFetchAfter(cache);
+  });
+
   it('a temporary work tree of a killed process is swept by the next run; kept trees stay', async () => {
     const cache = path.join(root, 'cache-sweep');
     const layout = cacheLayout(cache, remote.url);
