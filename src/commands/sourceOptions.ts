@@ -47,7 +47,11 @@ export function checkSourceArgs(args: Args): void {
 
 /** Opens the tree the flags name. */
 export async function openSource(args: Args, io: Io): Promise<SourceTree> {
-  if (args.k8s !== undefined) return acquireTree(acquireOptionsFromArgs(args), io);
+  if (args.k8s !== undefined) {
+    const tree = await acquireTree(acquireOptionsFromArgs(args), io);
+    if (tree.kept) io.stderr.write(`kpatch: the work tree of ${tree.tag} stays at ${tree.root}\n`);
+    return tree;
+  }
   const root = path.resolve(io.cwd, String(args.src));
   let st;
   try {

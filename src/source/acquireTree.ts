@@ -99,7 +99,9 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
     if (found.state === 'missing') {
       checkAborted(io);
       io.stderr.write(`kpatch: fetching ${tag} from ${redactUrl(url)} (this tag only, depth 1)\n`);
-      if ((await fetchTag(layout, url, tag, { timeoutSeconds }, io)) === 'no-such-tag') {
+      const progress = io.stderr.isTTY ? progressLine(io) : undefined;
+      const outcome = await fetchTag(layout, url, tag, { timeoutSeconds, onProgress: progress?.update }, io).finally(() => progress?.done());
+      if (outcome === 'no-such-tag') {
         await failUnknownTag(layout, url, parseReleaseTag(tag)!, timeoutSeconds, io);
       }
       found = await lookupCachedTag(layout, tag, io);
@@ -131,6 +133,22 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
       if (released || keep || !treePath) return;
       released = true;
       await removeWorktree(layout, treePath);
+    },
+  };
+}
+
+/** One self-rewriting stderr line with git's transfer progress, for terminals only. */
+function progressLine(io: Io): { update: (stage: string, percent: number) => void; done: () => void } {
+  let last = '';
+  return {
+    update(stage, percent) {
+      const text = `kpatch:   ${stage} ${percent}%`;
+      if (text === last) return;
+      last = text;
+      io.stderr.write(`\r${text}\u001b[K`);
+    },
+    done() {
+      if (last) io.stderr.write('\n');
     },
   };
 }

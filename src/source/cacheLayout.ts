@@ -98,9 +98,13 @@ export function redactUrl(url: string): string {
  * different URLs with the same readable slug apart.
  */
 export function cacheKey(url: string): string {
-  const canonical = url.replace(/\/+$/, '').replace(/\.git$/, '');
+  // Credentials are not part of a repository's identity (and must not shape a folder name).
+  const canonical = url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 10);
-  const withoutScheme = redactUrl(canonical)
+  const withoutScheme = canonical
     .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
     .replace(/^[^/@]*@/, '');
   const parts = withoutScheme.split(/[/:]+/).filter(Boolean);

@@ -7,7 +7,7 @@
  * `lookupCachedTag`, which only reads.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, readlink, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError, type ErrorContext, type ErrorId } from '../errors.js';
 import type { Io } from '../io.js';
@@ -25,6 +25,8 @@ export type CachedTag =
 export interface NetworkOptions {
   /** Give up when the remote sends nothing for this many seconds. */
   timeoutSeconds: number;
+  /** Receives git's transfer progress (stage, percent). */
+  onProgress?: (stage: string, percent: number) => void;
 }
 
 /** True when the cache repository of `layout` exists. */
@@ -137,7 +139,7 @@ export async function fetchTag(
         'fetch', '--depth=1', '--no-tags', '--no-write-fetch-head', '--progress',
         '--', url, `+${ref}:${ref}`,
       ],
-      { cwd: layout.repoDir, io, stallMs: net.timeoutSeconds * 1000 },
+      { cwd: layout.repoDir, io, stallMs: net.timeoutSeconds * 1000, onProgress: net.onProgress },
     );
     return 'fetched';
   } catch (e) {
@@ -183,8 +185,8 @@ export async function recoverAfterCrash(layout: CacheLayout, io: Io): Promise<vo
 }
 
 /**
- * Pids whose working folder is `dir` or inside it: git children a killed
- * kpatch left behind. Linux only (reads /proc); elsewhere returns none.
+ * Pids of git processes whose working folder is `dir` or inside it: children
+ * a killed kpatch left behind. Linux only (reads /proc); elsewhere returns none.
  */
 export async function processesWorkingIn(dir: string): Promise<number[]> {
   let entries: string[];
@@ -200,7 +202,11 @@ export async function processesWorkingIn(dir: string): Promise<number[]> {
       .map(async (e) => {
         try {
           const cwd = await readlink(`/proc/${e}/cwd`);
-          if (cwd === dir || cwd.startsWith(dir + path.sep)) found.push(Number(e));
+          if (cwd !== dir && !cwd.startsWith(dir + path.sep)) return;
+          // Only git itself (git, git-upload-pack, git-remote-https...): a user's
+          // shell sitting in the cache is not work in progress.
+          const comm = (await readFile(`/proc/${e}/comm`, 'utf8')).trim();
+          if (comm === 'git' || comm.startsWith('git-')) found.push(Number(e));
         } catch {
           // Gone, or another user's process: not ours to wait for.
         }

@@ -38,6 +38,8 @@ export interface RunGitOptions {
   io: Io;
   /** Kill git when it prints nothing for this long (network calls only). */
   stallMs?: number;
+  /** Called with git's `--progress` lines, e.g. ('receiving', 45). */
+  onProgress?: (stage: string, percent: number) => void;
 }
 
 // Variables that tell git which repository or work tree to use. They are set
@@ -116,6 +118,18 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<strin
       return r.exitCode === 0 ? undefined : Buffer.concat(r.stdErr);
     },
   }).env(env);
+  if (opts.onProgress) {
+    // Read git's progress lines ourselves: simple-git's progress option appends
+    // `--progress` after a `--`, where git would take it for a refspec.
+    const report = opts.onProgress;
+    git.outputHandler((_cmd, _stdout, stderr) => {
+      stderr.on('data', (chunk: Buffer) => {
+        const all = [...chunk.toString('utf8').matchAll(/([A-Za-z][A-Za-z ]*?):\s+(\d+)% \(/g)];
+        const last = all.at(-1);
+        if (last) report(last[1].replace(/^remote:\s*/i, '').split(' ')[0].toLowerCase(), Number(last[2]));
+      });
+    });
+  }
 
   try {
     return await git.raw(args);

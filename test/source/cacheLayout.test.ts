@@ -32,6 +32,7 @@ describe('cacheKey', () => {
     const k = cacheKey('https://github.com/kubernetes/kubernetes.git');
     expect(cacheKey('https://github.com/kubernetes/kubernetes')).toBe(k);
     expect(cacheKey('https://github.com/kubernetes/kubernetes/')).toBe(k);
+    expect(cacheKey('https://bob:token@github.com/kubernetes/kubernetes.git')).toBe(k);
   });
   it('never puts credentials or odd characters in a folder name', () => {
     const k = cacheKey('https://bob:s3cret@git.corp/a b/k8s.git');

@@ -163,6 +163,16 @@ describe('kpatch fetch', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
+  it('shows git transfer progress on a terminal, and none when stderr is a file or pipe', async () => {
+    const tty = testIo(root);
+    tty.stderr.isTTY = true;
+    expect(await run(['fetch', '--k8s', 'v1.13.0', '--repo', remote.url, '--cache-dir', path.join(root, 'c12')], tty)).toBe(0);
+    expect(tty.err()).toMatch(/\rkpatch: {3}receiving 100%/);
+    const pipe = testIo(root);
+    expect(await run(['fetch', '--k8s', 'v1.13.0', '--repo', remote.url, '--cache-dir', path.join(root, 'c13')], pipe)).toBe(0);
+    expect(pipe.err()).not.toContain('\r');
+  });
+
   it('prints the tree path on stdout, and --no-keep only fills the cache', async () => {
     const cache = path.join(root, 'c11');
     const io = testIo(root);

@@ -49,6 +49,7 @@ describe('--k8s for scan, diff and patch', () => {
     expect(await run(['scan', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', cache, '--keep'], io)).toBe(0);
     expect(trees(cache)).toHaveLength(1);
     expect(trees(cache)[0]).toMatch(/^v1\.12\.4-[0-9a-f]{8}$/);
+    expect(io.err()).toContain(`stays at ${path.join(cacheLayout(cache, remote.url).treesDir, trees(cache)[0])}`);
   });
 
   it('openSource hands out a SourceTree whose release() removes a temporary tree', async () => {
