@@ -11,6 +11,7 @@ import { EXIT, fail } from '../errors.js';
 import { acquireTree } from '../source/acquireTree.js';
 import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
 
+/** `kpatch fetch`: see the module comment; the library side is source/acquireTree.ts. */
 export const fetchCommand: Command = {
   command: 'fetch',
   describe: 'get a Kubernetes release into the tag cache and print the path of a fresh work tree of it',

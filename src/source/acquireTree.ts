@@ -85,6 +85,8 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
   const lock = await acquireLock(layout.lockPath, {
     signal: io.signal,
     onWait: (o) => io.stderr.write(`kpatch: waiting for kpatch (pid ${o.pid} on ${o.host}) to finish with the cache ${layout.repoDir}\n`),
+  }).catch((e) => {
+    throw asCacheError(e, layout.lockPath);
   });
   let treePath = '';
   let commit: string;
@@ -115,7 +117,7 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
   } catch (e) {
     if (created) await dropIfEmpty(layout).catch(() => {});
     if (io.signal?.aborted && !(e instanceof KpatchError && e.id === 'interrupted')) fail('interrupted');
-    throw e;
+    throw asCacheError(e, layout.cacheDir);
   } finally {
     await lock.release();
   }
@@ -151,6 +153,13 @@ function progressLine(io: Io): { update: (stage: string, percent: number) => voi
       if (last) io.stderr.write('\n');
     },
   };
+}
+
+/** File-system failures in the cache (permissions, full disk, read-only mount) become `cache_error`. */
+function asCacheError(e: unknown, where: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof KpatchError || typeof code !== 'string') return e;
+  return new KpatchError('cache_error', { where, detail: (e as Error).message });
 }
 
 function checkAborted(io: Io): void {

@@ -13,8 +13,9 @@
  * it is linked back into place.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { fail } from '../errors.js';
 
 /** A held lock. */
@@ -98,7 +99,10 @@ async function tryCreate(lockPath: string, content: string): Promise<boolean> {
     fh = await open(lockPath, 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    // The folder was removed under us (someone cleared the cache): make it again.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(path.dirname(lockPath), { recursive: true });
+    return tryCreate(lockPath, content);
   }
   try {
     await fh.writeFile(content);

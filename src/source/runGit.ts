@@ -120,7 +120,8 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<strin
   }).env(env);
   if (opts.onProgress) {
     // Read git's progress lines ourselves: simple-git's progress option appends
-    // `--progress` after a `--`, where git would take it for a refspec.
+    // `--progress` to the arguments (steveukx/git-js#576), i.e. after our `--`,
+    // where git takes it for a refspec.
     const report = opts.onProgress;
     git.outputHandler((_cmd, _stdout, stderr) => {
       stderr.on('data', (chunk: Buffer) => {

@@ -4,7 +4,7 @@
  * the cache served with the remote gone, a new tag after the first, unknown
  * tags, tags that are not commits, missing and unreachable remotes.
  */
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,15 @@ describe('kpatch fetch', () => {
     expect(io.err()).toContain('error[repo_unreachable]');
     expect(io.err()).toContain('no data from the remote for 1.5 s');
     expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('says so when the cache folder cannot be used', async () => {
+    const file = path.join(root, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const io = testIo(root);
+    expect(await run(['fetch', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', file], io)).toBe(1);
+    expect(io.err()).toContain('error[cache_error]');
+    expect(io.err()).toContain(file);
   });
 
   it('shows git transfer progress on a terminal, and none when stderr is a file or pipe', async () => {
