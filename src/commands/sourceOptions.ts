@@ -8,7 +8,6 @@ import type { Argv } from 'yargs';
 import type { Args } from '../cli.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
-import { acquireTree } from '../source/acquireTree.js';
 import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
 
 /** A source tree ready to read or patch, and how to let go of it. */
@@ -48,6 +47,8 @@ export function checkSourceArgs(args: Args): void {
 /** Opens the tree the flags name. */
 export async function openSource(args: Args, io: Io): Promise<SourceTree> {
   if (args.k8s !== undefined) {
+    // Loaded only when a release is fetched: --src needs no git code at start-up.
+    const { acquireTree } = await import('../source/acquireTree.js');
     const tree = await acquireTree(acquireOptionsFromArgs(args), io);
     if (tree.kept) io.stderr.write(`kpatch: the work tree of ${tree.tag} stays at ${tree.root}\n`);
     return tree;

@@ -15,8 +15,9 @@ import { dropIfEmpty, ensureCacheRepo, fetchTag, listRemoteTags, lookupCachedTag
 import { closestReleaseTags, parseReleaseTag, type ReleaseTag } from './releaseTag.js';
 import { addWorktree, newTreePath, removeWorktree, sweepWorktrees } from './worktrees.js';
 
-/** Default for --timeout: seconds a remote may stay silent before git is stopped. */
-export const DEFAULT_TIMEOUT_SECONDS = 300;
+// Re-exported: they live in releaseTag.ts so that flag checking loads no git code.
+import { DEFAULT_TIMEOUT_SECONDS, validateTag } from './releaseTag.js';
+export { DEFAULT_TIMEOUT_SECONDS, validateTag };
 
 /** What to get and where to keep it. Values are as the user typed them; all are validated here. */
 export interface AcquireOptions {
@@ -52,18 +53,6 @@ export interface CachedTree {
   kept: boolean;
   /** Removes the work tree unless it is kept. Safe to call twice. */
   release(): Promise<void>;
-}
-
-/** Validates `input` as a release tag and returns it normalised, or throws the usage error `tag_invalid`. */
-export function validateTag(input: unknown): ReleaseTag {
-  const parsed = typeof input === 'string' ? parseReleaseTag(input) : undefined;
-  if (!parsed) {
-    fail('tag_invalid', {
-      where: JSON.stringify(String(input)),
-      detail: 'a tag is v?MAJOR.MINOR.PATCH with an optional -alpha.N, -beta.N or -rc.N',
-    });
-  }
-  return parsed;
 }
 
 /** Gets the tree of `opts.tag`; see the module comment. */

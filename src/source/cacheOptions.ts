@@ -6,7 +6,8 @@
 import type { Argv } from 'yargs';
 import type { Args } from '../cli.js';
 import { fail } from '../errors.js';
-import { DEFAULT_TIMEOUT_SECONDS, validateTag, type AcquireOptions } from './acquireTree.js';
+import type { AcquireOptions } from './acquireTree.js';
+import { DEFAULT_TIMEOUT_SECONDS, validateTag } from './releaseTag.js';
 import { DEFAULT_REPO } from './cacheLayout.js';
 
 /** Declares the cache flags. `keepDefault` is true for `kpatch fetch`, whose point is the tree it prints. */

@@ -8,6 +8,8 @@
  * would read as an option (`--upload-pack=...`).
  */
 
+import { fail } from '../errors.js';
+
 /** A parsed release tag, e.g. `v1.13.0-rc.1`. */
 export interface ReleaseTag {
   /** Normalised name, always with the leading `v`. */
@@ -89,4 +91,19 @@ export function closestReleaseTags(wanted: ReleaseTag, available: Iterable<strin
     return compareReleaseTags(b, a);
   };
   return tags.sort(byDistance).slice(0, limit).map((t) => t.name);
+}
+
+/** Default for --timeout: seconds a remote may stay silent before git is stopped. */
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+/** Validates `input` as a release tag and returns it normalised, or throws the usage error `tag_invalid`. */
+export function validateTag(input: unknown): ReleaseTag {
+  const parsed = typeof input === 'string' ? parseReleaseTag(input) : undefined;
+  if (!parsed) {
+    fail('tag_invalid', {
+      where: JSON.stringify(String(input)),
+      detail: 'a tag is v?MAJOR.MINOR.PATCH with an optional -alpha.N, -beta.N or -rc.N',
+    });
+  }
+  return parsed;
 }
