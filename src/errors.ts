@@ -192,6 +192,26 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'name the build image with --image REF (or use --runner local)',
   },
+  nokmem_unsupported: {
+    title: 'this release cannot be fixed with the nokmem build tag',
+    exit: EXIT.usage,
+    hint: 'use --mode guard (the default) or --mode remove, or --mode auto to let kpatch choose; nothing was built',
+  },
+  build_unverified: {
+    title: 'the build does not carry the fix',
+    exit: EXIT.failure,
+    hint: 'the build tag or the patched source did not reach the compiler (see above); no output folder was written',
+  },
+  artifact_dir_missing: {
+    title: 'artifact folder not found',
+    exit: EXIT.usage,
+    hint: 'pass the folder kpatch build wrote (its --out, e.g. ./_kpatch/v1.12.4)',
+  },
+  artifacts_mismatch: {
+    title: 'the artifact folder does not verify',
+    exit: EXIT.failure,
+    hint: 'each FAIL line above names the file and what differs; do not ship these artifacts, rebuild them',
+  },
   interrupted: {
     title: 'interrupted',
     exit: EXIT.interrupted,

@@ -10,6 +10,8 @@ import { RECIPES } from '../src/recipes.js';
 
 const SAMPLE = `package fs
 
+var errDisabled = errors.New("kernel memory accounting disabled in this runc build")
+
 func (s *MemoryGroup) Apply(d *cgroupData) error {
 	if err := EnableKernelMemoryAccounting(d.path); err != nil {
 		return err

@@ -8,9 +8,9 @@ import type { Recipe, ScanReport, Verdict } from '../../src/engine/recipe.js';
 import { commentsStartingWith } from '../../src/engine/goSyntax.js';
 import { positionOf, type GoFile } from '../../src/engine/sourceFile.js';
 import { classifyCalls } from './classify.js';
-import { nokmemFiles } from './nokmem.js';
+import { nokmemFiles, nokmemProofStrings } from './nokmem.js';
 import { planEdits } from './plan.js';
-import { ISSUE_URL, MARKER_PREFIX, MARKERS, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
+import { ISSUE_URL, MARKER_PREFIX, MARKERS, NOKMEM_TAG, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
 
 /** The recipe object the engine and the commands use. */
 export const kmemAccounting: Recipe = {
@@ -19,6 +19,7 @@ export const kmemAccounting: Recipe = {
   modes: Object.keys(MARKERS) as EditMode[],
   defaultMode: 'guard',
   queries: QUERIES,
+  buildTag: { name: NOKMEM_TAG, files: nokmemFiles, proofStrings: nokmemProofStrings },
 
   isTarget(rel: string): boolean {
     if (!rel.endsWith('.go') || rel.endsWith('_test.go')) return false;

@@ -61,4 +61,17 @@ export const QUERIES = {
   ]
   (#eq? @name "${TARGET_FUNCTION}")) @call`,
   plainCall: `(call_expression function: (identifier) @name) @call`,
+  /**
+   * Every string literal (import paths too; nokmem.ts skips those): the
+   * strings a nokmem-selected file compiles into the binary, the proof that
+   * the tag reached the compiler.
+   */
+  stringLiteral: `[(interpreted_string_literal) (raw_string_literal)] @string`,
 } as const;
+
+/**
+ * Shortest string literal (in bytes) kpatch takes as a proof: shorter ones
+ * ("%s", "memory") turn up anywhere in a 100 MB kubelet, so their presence
+ * would prove nothing.
+ */
+export const MIN_PROOF_BYTES = 16;

@@ -14,7 +14,9 @@ import { writeFilesAtomically } from '../engine/writeFiles.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { KPATCH_VERSION } from '../version.js';
-import { prepareRewrite } from '../commands/prepareRewrite.js';
+import { rewrite } from '../engine/rewrite.js';
+import { chooseMode, unchangedMode } from './chooseMode.js';
+import { binaryVerification, noneVerification, sourceVerification } from './verification.js';
 import { sha256File, sha256Sums, sha256Text, SUMS_FILE } from './checksums.js';
 import { formatPatch } from './formatPatch.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
@@ -36,6 +38,8 @@ export interface BuildOptions {
   force: boolean;
   versionString?: string;
   allowDirty: boolean;
+  /** Build a tree that needs nothing (not-affected or already patched) as it is. */
+  buildAnyway?: boolean;
   /** kpatch's cache folder: build caches and logs live under it. */
   cacheDir: string;
 }
@@ -56,26 +60,33 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
     if (!commit.tag && !opts.versionString) {
       fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag, so kpatch cannot name the version; give --version-string (e.g. v1.12.4+kpatch.guard)' });
     }
-    const { report, changes } = await prepareRewrite(source.root, opts.mode);
-    if (report.verdict !== 'affected') {
+    // Scan first and rewrite only for an edit mode: a build tag needs no source change,
+    // and a tree it suits must not be refused for a call shape only the rewriter minds.
+    const { files } = await loadTargets(source.root, DEFAULT_RECIPE);
+    const report = DEFAULT_RECIPE.scan(files);
+    if (report.verdict !== 'affected' && !opts.buildAnyway) {
       await staged.discard();
       return { built: false, report };
     }
-    if (!source.tag && !opts.allowDirty) {
+    const chosen = report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? source.root) : unchangedMode(report, opts.mode);
+    progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
+    const edits = !chosen.tag && chosen.mode !== 'none';
+    const changes = edits ? rewrite(files, report, DEFAULT_RECIPE, chosen.mode) : [];
+    if (changes.length && !source.tag && !opts.allowDirty) {
       const { dirtyFiles } = await import('../source/dirtyFiles.js');
       const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
       if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src patches the tree in place; no file was changed' });
     }
-    await writeFilesAtomically(changes);
-    const after = DEFAULT_RECIPE.scan((await loadTargets(source.root, DEFAULT_RECIPE)).files);
-    if (after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
-    const patch = await writePatch(staged.dir, changes, report, opts.mode, commit);
+    if (changes.length) await writeFilesAtomically(changes);
+    const after = changes.length ? DEFAULT_RECIPE.scan((await loadTargets(source.root, DEFAULT_RECIPE)).files) : report;
+    if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
+    const patch = changes.length ? await writePatch(staged.dir, changes, report, chosen.mode, commit) : undefined;
     checkAbort();
 
     progress.step('build');
-    const version = opts.versionString ?? defaultVersionString(commit.tag!, opts.mode);
+    const version = opts.versionString ?? (chosen.versionMode ? defaultVersionString(commit.tag!, chosen.versionMode) : commit.tag!);
     const logPath = path.join(staged.dir, 'build.log');
-    const made = await runKubeletMake({ tree: source.root, opts, commit, version, logPath, io, progress });
+    const made = await runKubeletMake({ tree: source.root, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name });
     checkAbort();
 
     progress.step('collect');
@@ -92,19 +103,28 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
       const st = await stat(path.join(staged.dir, rel));
       artifacts.push({ path: rel, platform, sha256: await sha256File(path.join(staged.dir, rel)), size: st.size });
     }
+    progress.step('verify');
+    const proven = chosen.tag
+      ? { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), artifacts.map((a) => ({ path: a.path, abs: path.join(staged.dir, a.path) })), io.env), patchedFiles: [] }
+      : chosen.mode === 'none'
+        ? { verification: noneVerification(report), patchedFiles: [] }
+        : await sourceVerification(source.root, changes);
     const manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kpatchVersion: KPATCH_VERSION,
       source: { repo: source.repo, tag: commit.tag, commit: commit.sha, path: source.tag ? undefined : source.root },
       recipe: report.recipe,
-      mode: opts.mode,
+      mode: chosen.mode,
+      modeRequested: chosen.requested,
+      modeReason: chosen.reason,
       verdictBefore: report.verdict,
       verdictAfter: after.verdict,
-      sites: pairSites(report, after, opts.mode),
+      sites: pairSites(report, after, chosen.mode),
       patch,
-      patchedFiles: changes.map((c) => ({ path: c.path, sha256: sha256Text(c.after) })),
+      patchedFiles: proven.patchedFiles,
       runner: made.runner,
       command: made.command,
+      goflags: made.goflags,
       image: made.image,
       goVersion: await made.goVersion(path.join(staged.dir, artifacts[0].path)),
       platforms: opts.platforms,
@@ -113,6 +133,7 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
       artifacts,
       startedAt,
       finishedAt: new Date().toISOString(),
+      verification: proven.verification,
     };
     await writeFile(path.join(staged.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await writeFile(path.join(staged.dir, SUMS_FILE), await sha256Sums(staged.dir));

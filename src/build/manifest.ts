@@ -22,7 +22,12 @@ export interface Manifest {
   kpatchVersion: string;
   source: { repo?: string; tag?: string; commit?: string; path?: string };
   recipe: string;
+  /** What the build did: `guard`, `remove` (source patches), `nokmem` (build tag), `none` (built as it is). */
   mode: string;
+  /** What `--mode` asked for (`auto` shows here when it chose). */
+  modeRequested?: string;
+  /** Why `mode` was chosen, naming the evidence. */
+  modeReason?: string;
   verdictBefore: string;
   verdictAfter: string;
   sites: SiteChange[];
@@ -31,6 +36,8 @@ export interface Manifest {
   patchedFiles: { path: string; sha256: string }[];
   runner: string;
   command: string[];
+  /** GOFLAGS kpatch gave the build (a build-tag mode), the user's own flags merged in. */
+  goflags?: string;
   image?: { ref: string; source: string; digest?: string };
   goVersion?: string;
   platforms: string[];
@@ -39,6 +46,40 @@ export interface Manifest {
   artifacts: { path: string; platform: string; sha256: string; size: number }[];
   startedAt: string;
   finishedAt: string;
+  /** Proof that the fix reached the binaries (see Verification). */
+  verification?: Verification;
+}
+
+/**
+ * Proof that the fix reached what was built. `binary` (build-tag modes):
+ * each kubelet carries a string only the tag's variant compiles in, and/or
+ * its Go build info lists the tag. `source` (guard, remove): the sha256 of
+ * each patched file as compiled is in `patchedFiles`, and `kpatch verify`
+ * re-applies the patch to the pristine tag and compares. `none`: nothing was
+ * changed (`--build-anyway`).
+ */
+export interface Verification {
+  /** `verified`: every check that could run passed, and one ran for each artifact; `unverified`: none could run. */
+  status: 'verified' | 'unverified' | 'not-needed';
+  method: 'binary' | 'source' | 'none';
+  /** One sentence for people. */
+  summary: string;
+  /** binary: the tag that had to reach the compiler. */
+  buildTag?: string;
+  /** binary: strings only the tag's variant compiles in, taken from the tree (empty when it has none). */
+  proofStrings?: string[];
+  /** binary: per artifact, what was found; `null` where that check could not run. */
+  artifacts?: ArtifactProof[];
+}
+
+/** What one binary showed. */
+export interface ArtifactProof {
+  /** Artifact path, as in `artifacts`. */
+  path: string;
+  /** The proof strings found in the file; `null` when the tree has none to look for. */
+  proofStringsFound: string[] | null;
+  /** The `-tags` of its Go build info; `null` when unreadable (no host Go, or built before Go 1.18). */
+  buildTags: string[] | null;
 }
 
 /**

@@ -24,6 +24,8 @@ const TAIL_LINES = 40;
 export interface MakeRun {
   runner: string;
   command: string[];
+  /** GOFLAGS the build ran with, when kpatch set it (a build tag). */
+  goflags?: string;
   image?: { ref: string; source: string; digest?: string };
   /** The Go version a built binary was compiled with. */
   goVersion(binary: string): Promise<string | undefined>;
@@ -38,6 +40,8 @@ export interface MakeRequest {
   logPath: string;
   io: Io;
   progress: Progress;
+  /** A Go build tag the build must compile with (`nokmem`): added to GOFLAGS, the user's own GOFLAGS kept. */
+  buildTag?: string;
 }
 
 /** Chooses the runner and image, runs make, and throws `build_failed` with the log's tail on failure. */
@@ -71,6 +75,12 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
   try {
     const env: Record<string, string> = { KUBE_GIT_VERSION_FILE: versionFile };
     if (r.commit.time !== undefined) env.SOURCE_DATE_EPOCH = String(r.commit.time);
+    if (r.buildTag) {
+      // GOFLAGS, not BUILDTAGS: Go reads it itself and Kubernetes' harness keeps it (BUILDTAGS is runc's, ignored here).
+      const { goflagsWithTag } = await import('./goFlags.js');
+      env.GOFLAGS = goflagsWithTag(r.io.env.GOFLAGS, r.buildTag);
+      r.progress.note(`GOFLAGS=${env.GOFLAGS}`);
+    }
     const outcome = await runner.build({
       tree: r.tree,
       makeArgs: ['WHAT=cmd/kubelet', `KUBE_BUILD_PLATFORMS=${r.opts.platforms.join(' ')}`],
@@ -91,7 +101,7 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
     if (outcome.exitCode !== 0) {
       fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}` });
     }
-    return { runner: runner.name, command: outcome.command, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
+    return { runner: runner.name, command: outcome.command, goflags: env.GOFLAGS, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
   } finally {
     await new Promise<void>((resolve) => log.end(resolve));
     await rm(stampDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { checkVersionString } from '../build/versionStamp.js';
+import { filesByFolder } from '../build/chooseMode.js';
 import { nothingToDo, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
@@ -13,7 +14,7 @@ export const buildCommand: Command = {
   command: 'build',
   describe: 'patch a release and build the fixed kubelet, with checksums, manifest and the patch',
   builder: (y) =>
-    withModeOption(withSourceOptions(y))
+    withModeOption(withSourceOptions(y), { build: true })
       .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], default: 'auto', describe: 'where make runs: a container engine, or the host Go' })
       .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' })
       .option('image', { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree)' })
@@ -22,6 +23,7 @@ export const buildCommand: Command = {
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out' })
       .option('version-string', { type: 'string', requiresArg: true, describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>]' })
       .option('allow-dirty', { type: 'boolean', default: false, describe: 'with --src: patch files that have uncommitted changes' })
+      .option('build-anyway', { type: 'boolean', default: false, describe: 'build a tree that needs no fix (not affected, already patched) as it is' })
       .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
   check(args) {
     checkSourceArgs(args);
@@ -59,6 +61,7 @@ export const buildCommand: Command = {
           force: Boolean(args.force),
           versionString: args['version-string'] as string | undefined,
           allowDirty: Boolean(args['allow-dirty']),
+          buildAnyway: Boolean(args['build-anyway']),
           cacheDir,
         },
         io,
@@ -66,12 +69,14 @@ export const buildCommand: Command = {
       );
       if (!result.built) {
         progress.end(true);
-        report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built`, result.report.sites.map((s) => `  ${s.file}:${s.line} ${s.function}: ${s.status}`));
-        if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, built: false, verdict: result.report.verdict, sites: result.report.sites }, null, 2) + '\n');
+        report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built (--build-anyway builds it as it is)`, evidence(result.report));
+        if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, built: false, verdict: result.report.verdict, files: result.report.files, sites: result.report.sites, markers: result.report.markers }, null, 2) + '\n');
         return EXIT.ok;
       }
       if (args.json) io.stdout.write(JSON.stringify(result.manifest, null, 2) + '\n');
       else summary(io, result.out, result.manifest);
+      const v = result.manifest.verification;
+      if (v?.status === 'unverified') io.stderr.write(`kpatch: warning: ${v.summary}; check the kubelet by hand before rolling it out\n`);
       return EXIT.ok;
     } finally {
       await source.release();
@@ -94,6 +99,17 @@ function outName(args: Record<string, unknown>): string {
   return path.basename(path.resolve(String(args.src)));
 }
 
+/** What a "nothing to do" verdict rests on: the files read and every call site with its status. */
+function evidence(r: import('../engine/recipe.js').ScanReport): string[] {
+  return [
+    `  files read (${r.files.length}):`,
+    ...filesByFolder(r.files).map((l) => `  ${l}`),
+    `  call sites (${r.sites.length}):${r.sites.length ? '' : ' none'}`,
+    ...r.sites.map((s) => `    ${s.file}:${s.line} ${s.function}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`),
+    ...r.markers.map((m) => `  kpatch marker: ${m.file}:${m.line} (${m.mode})`),
+  ];
+}
+
 function report(io: Io, head: string, lines: string[]): void {
   io.stderr.write(head + '\n' + lines.map((l) => l + '\n').join(''));
 }
@@ -101,7 +117,9 @@ function report(io: Io, head: string, lines: string[]): void {
 function summary(io: Io, out: string, m: import('../build/manifest.js').Manifest): void {
   const w = (s: string) => io.stdout.write(s + '\n');
   w(`kpatch: built ${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`);
+  if (m.modeReason) w(`  mode:     ${m.mode}${m.modeRequested && m.modeRequested !== m.mode ? ` (chosen by --mode ${m.modeRequested})` : ''}: ${m.modeReason}`);
   for (const a of m.artifacts) w(`  ${path.join(out, a.path)}  sha256:${a.sha256}`);
-  w(`  patch:    ${path.join(out, m.patch?.path ?? '')}`);
+  w(`  patch:    ${m.patch ? path.join(out, m.patch.path) : `none (${m.goflags ? `no source change; GOFLAGS=${m.goflags}` : 'the tree was built as it is'})`}`);
+  if (m.verification) w(`  proof:    ${m.verification.status}: ${m.verification.summary}`);
   w(`  manifest: ${path.join(out, 'manifest.json')}   checksums: ${path.join(out, 'SHA256SUMS')}`);
 }

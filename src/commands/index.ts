@@ -6,5 +6,6 @@ import { patchCommand } from './patch.js';
 import { doctorCommand } from './doctor.js';
 import { fetchCommand } from './fetch.js';
 import { buildCommand } from './build.js';
+import { verifyCommand } from './verify.js';
 
-export const COMMANDS: Command[] = [buildCommand, fetchCommand, scanCommand, diffCommand, patchCommand, doctorCommand];
+export const COMMANDS: Command[] = [buildCommand, verifyCommand, fetchCommand, scanCommand, diffCommand, patchCommand, doctorCommand];

@@ -63,4 +63,20 @@ export interface Recipe {
   plan(files: GoFile[], report: ScanReport, mode: string): Map<string, TextEdit[]>;
   /** Subject (one line, what and why) and body (the findings) of the patch a mode makes. */
   describe(report: ScanReport, mode: string): { subject: string; body: string };
+  /** A build tag that compiles the fix in with no source change, when the recipe knows one. */
+  buildTag?: BuildTag;
+}
+
+/**
+ * A Go build tag that selects a fixed variant of the target code (for
+ * kmem-accounting: runc's `nokmem`), and what that variant compiles in, so a
+ * build can prove from the binary that the tag reached the compiler.
+ */
+export interface BuildTag {
+  /** The tag, e.g. `nokmem`. */
+  name: string;
+  /** Target files (relative paths) the tag selects; empty when the tree does not offer it. */
+  files(files: GoFile[]): string[];
+  /** Strings only the tag's variant puts in a binary; empty when it has none of its own. */
+  proofStrings(files: GoFile[]): string[];
 }

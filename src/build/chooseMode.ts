@@ -1,0 +1,100 @@
+/**
+ * Which fix a build applies, decided from the tree itself: users get this
+ * wrong by hand (a `nokmem` tag on 1.12 silently does nothing, `BUILDTAGS`
+ * is ignored by Kubernetes), so `--mode nokmem` is refused where the vendored
+ * runc has no nokmem variant, and `--mode auto` picks the tag only where it
+ * works.
+ */
+import path from 'node:path';
+import { fail } from '../errors.js';
+import type { BuildTag, Recipe, ScanReport } from '../engine/recipe.js';
+import type { GoFile } from '../engine/sourceFile.js';
+
+/** The fix chosen for one build. */
+export interface ChosenMode {
+  /** What `--mode` said (`auto`, `nokmem`, `guard`, ...). */
+  requested: string;
+  /**
+   * What the build does: an edit mode of the recipe (`guard`, `remove`), the
+   * build tag's name (`nokmem`), or `none` (`--build-anyway` on a tree that
+   * needs nothing: built as it is).
+   */
+  mode: string;
+  /** One sentence: why this mode, naming the evidence. */
+  reason: string;
+  /** Set when the mode is the build tag. */
+  tag?: BuildTag;
+  /** Target files the build tag selects in this tree (empty when it has none). */
+  tagFiles: string[];
+  /**
+   * The mode the default version string names (`<tag>+kpatch.<mode>`);
+   * undefined for a tree built as it is without any kpatch fix in it, which
+   * then reports the plain release version.
+   */
+  versionMode?: string;
+}
+
+/**
+ * `--build-anyway` on a tree that needs nothing: built as it is. An already
+ * patched tree still says so in its version (the mode of its kpatch marker),
+ * so `kpatch doctor` recognises the binary; an unaffected tree reports the
+ * release's own version, because its source is the release's.
+ */
+export function unchangedMode(report: ScanReport, requested: string): ChosenMode {
+  const marked = report.verdict === 'patched' ? report.markers[0]?.mode : undefined;
+  return {
+    requested,
+    mode: 'none',
+    tagFiles: [],
+    versionMode: marked,
+    reason: `--build-anyway: the tree is ${report.verdict} (${report.files.length} file(s) read, ${report.sites.length} call site(s), none unguarded), so it is built as it is, with no patch and no build tag`,
+  };
+}
+
+/**
+ * Chooses the mode for an affected tree, or throws `nokmem_unsupported`
+ * (exit 2, before anything is built) when the tag was asked for and the tree
+ * cannot honour it.
+ */
+export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, requested: string, where: string): ChosenMode {
+  const tag = recipe.buildTag;
+  const tagFiles = tag ? tag.files(files) : [];
+  if (requested === 'auto') {
+    if (tag && tagFiles.length) {
+      return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `the vendored runc has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed` };
+    }
+    return {
+      requested,
+      mode: recipe.defaultMode,
+      tagFiles,
+      versionMode: recipe.defaultMode,
+      reason: `no vendored runc file has a ${tag?.name ?? 'build tag'} build constraint (${report.files.length} file(s) checked), so the source is patched`,
+    };
+  }
+  if (tag && requested === tag.name) {
+    if (!tagFiles.length) {
+      fail('nokmem_unsupported', {
+        where: `--mode ${tag.name} on ${where}`,
+        detail: [
+          `this release's vendored runc has no file with a \`${tag.name}\` build constraint, so -tags=${tag.name} would change nothing`,
+          `(Kubernetes 1.8 to 1.13 vendor a runc from before rc6). Files checked, by folder:`,
+          ...filesByFolder(report.files),
+        ].join('\n'),
+        hint: `this release needs a source patch: use --mode guard (the default) or --mode remove, or --mode auto to let kpatch choose`,
+      });
+    }
+    return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `as --mode ${tag.name} asks; the vendored runc has the ${tag.name} build constraint (${tagFiles.join(', ')})` };
+  }
+  return { requested, mode: requested, tagFiles, versionMode: requested, reason: `a source patch, as --mode ${requested} asks` };
+}
+
+/** `folder/: a.go, b.go` lines, so a long list of vendored files stays readable. */
+export function filesByFolder(files: string[]): string[] {
+  const byDir = new Map<string, string[]>();
+  for (const f of files) {
+    const dir = path.posix.dirname(f);
+    byDir.set(dir, [...(byDir.get(dir) ?? []), path.posix.basename(f)]);
+  }
+  if (!byDir.size) return ['  (no vendored runc cgroup files found)'];
+  return [...byDir].map(([dir, names]) => `  ${dir}/: ${names.join(', ')}`);
+}

@@ -1,0 +1,81 @@
+/**
+ * The manifest's `verification`: what a build can prove about its output, per
+ * mode, checked before the artifact folder is committed so that a build whose
+ * fix did not reach the kubelet never leaves artifacts behind.
+ */
+import path from 'node:path';
+import { fail } from '../errors.js';
+import type { ScanReport } from '../engine/recipe.js';
+import { proveBinary } from './binaryProof.js';
+import { sha256File, sha256Text } from './checksums.js';
+import type { Verification } from './manifest.js';
+
+/**
+ * Build-tag modes: every artifact must show the tag (proof strings found,
+ * build info listing it) wherever a check can run; a check that ran and
+ * failed stops the build (`build_unverified`). When no check can run for
+ * some artifact, the result is `unverified` and the caller warns.
+ */
+export async function binaryVerification(
+  tag: string,
+  proofStrings: string[],
+  artifacts: { path: string; abs: string }[],
+  env: Record<string, string | undefined>,
+): Promise<Verification> {
+  const outcomes = [];
+  for (const a of artifacts) {
+    const o = await proveBinary(a.abs, a.path, { tag, proofStrings }, env);
+    if (o.problems.length) {
+      fail('build_unverified', { where: a.path, detail: `-tags=${tag} did not reach this kubelet: ${o.problems.join('; ')}` });
+    }
+    outcomes.push(o);
+  }
+  const how = [proofStrings.length ? `carries the ${tag} variant's string` : '', outcomes.some((o) => o.buildTags) ? `its Go build info lists -tags=${tag}` : '']
+    .filter(Boolean)
+    .join(' and ');
+  const unchecked = outcomes.filter((o) => o.ran === 0);
+  const summary = unchecked.length
+    ? // Only possible without proof strings: with some, the string check always runs.
+      `cannot prove that -tags=${tag} reached ${unchecked.map((o) => o.path).join(', ')}: the tree's ${tag} files have no string of their own, and the Go build info is unreadable (no host Go, or the kubelet was built before Go 1.18)`
+    : `each kubelet ${how}`;
+  return {
+    status: unchecked.length ? 'unverified' : 'verified',
+    method: 'binary',
+    summary,
+    buildTag: tag,
+    proofStrings,
+    artifacts: outcomes.map(({ path: p, proofStringsFound, buildTags }) => ({ path: p, proofStringsFound, buildTags })),
+  };
+}
+
+/**
+ * Source modes: the sha256 of each patched file as it was compiled (read back
+ * after make), which must still be the patch's result; `kpatch verify` later
+ * re-applies the patch to the pristine tag and compares with these.
+ */
+export async function sourceVerification(
+  root: string,
+  changes: { path: string; after: string }[],
+): Promise<{ verification: Verification; patchedFiles: { path: string; sha256: string }[] }> {
+  const patchedFiles = [];
+  for (const c of changes) {
+    const sha256 = await sha256File(path.join(root, c.path));
+    if (sha256 !== sha256Text(c.after)) {
+      fail('build_unverified', { where: c.path, detail: 'the file changed while the build ran, so the kubelet may not have been compiled from the patched source' });
+    }
+    patchedFiles.push({ path: c.path, sha256 });
+  }
+  return {
+    verification: {
+      status: 'verified',
+      method: 'source',
+      summary: `compiled from the patched source: sha256 of ${patchedFiles.length} patched file(s) in patchedFiles; kpatch verify re-applies the patch to the pristine tag and compares`,
+    },
+    patchedFiles,
+  };
+}
+
+/** `--build-anyway`: nothing was changed, so there is nothing to prove. */
+export function noneVerification(report: ScanReport): Verification {
+  return { status: 'not-needed', method: 'none', summary: `built unchanged (--build-anyway): the tree was ${report.verdict} before the build` };
+}

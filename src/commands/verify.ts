@@ -1,0 +1,47 @@
+/** `kpatch verify DIR`: the check a CI gate or a reviewer runs on an artifact folder. */
+import path from 'node:path';
+import type { Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+
+export const verifyCommand: Command = {
+  command: 'verify <dir>',
+  describe: 'check an artifact folder from kpatch build: checksums, manifest, patch against the pristine tag, binary proofs',
+  builder: (y) =>
+    y
+      .positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' })
+      .option('repo', { type: 'string', requiresArg: true, describe: "where to fetch the pristine tag [default: the manifest's repository]" })
+      .option('cache-dir', { type: 'string', requiresArg: true, describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]' })
+      .option('timeout', { type: 'number', requiresArg: true, describe: 'seconds the remote may send nothing before the fetch is stopped' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' }),
+  check(args) {
+    for (const f of ['repo', 'cache-dir']) {
+      if (args[f] !== undefined && typeof args[f] !== 'string') fail('usage', { where: `--${f}`, detail: 'give it once' });
+    }
+    const t = args.timeout;
+    if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) {
+      fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
+    }
+  },
+  async handler(args, io) {
+    const { verifyArtifacts } = await import('../verify/verifyArtifacts.js');
+    const { renderFinding } = await import('../verify/verifyResult.js');
+    const dir = path.resolve(io.cwd, String(args.dir));
+    const found = await verifyArtifacts(
+      dir,
+      { repo: args.repo as string | undefined, cacheDir: args['cache-dir'] as string | undefined, timeoutSeconds: args.timeout as number | undefined },
+      io,
+    );
+    const failures = found.failures;
+    if (args.json) {
+      io.stdout.write(JSON.stringify({ schemaVersion: 1, dir, ok: failures.length === 0, findings: found.list }, null, 2) + '\n');
+    } else {
+      for (const f of found.list) io.stdout.write(renderFinding(f) + '\n');
+    }
+    if (failures.length) {
+      const files = [...new Set(failures.map((f) => f.file))];
+      fail('artifacts_mismatch', { where: dir, detail: `${failures.length} of ${found.list.length} checks failed, about: ${files.join(', ')}` });
+    }
+    if (!args.json) io.stdout.write(`kpatch: ${dir}: all ${found.list.length} checks hold\n`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * `kpatch verify`, part two: the patch against the pristine release. The
+ * release is fetched through the tag cache (no network when the tag is
+ * cached), the tag must still name the commit the manifest records, the
+ * patch must apply (`git apply --check`), and once applied each patched file
+ * must hash to what the manifest says was compiled. This is what ties the
+ * binaries' source to a public tag plus a reviewable change.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256File } from '../build/checksums.js';
+import type { Manifest } from '../build/manifest.js';
+import { KpatchError } from '../errors.js';
+import type { Io } from '../io.js';
+import { acquireTree } from '../source/acquireTree.js';
+import { GitFailure, runGit } from '../source/runGit.js';
+import { staysInside } from './checkFiles.js';
+import type { Findings } from './verifyResult.js';
+
+/** Where to fetch the pristine tag from. */
+export interface PristineSource {
+  /** --repo, overriding the manifest's repository. */
+  repo?: string;
+  cacheDir?: string;
+  timeoutSeconds?: number;
+}
+
+/** Checks the manifest's patch against its release; adds findings. */
+export async function checkPatch(dir: string, m: Manifest, src: PristineSource, io: Io, found: Findings): Promise<void> {
+  if (!m.patch) {
+    if (m.patchedFiles?.length) found.fail('manifest.json', `lists ${m.patchedFiles.length} patched file(s) but no patch`);
+    else if (m.mode === 'guard' || m.mode === 'remove') found.fail('manifest.json', `mode ${m.mode} is a source patch, but no patch is recorded`);
+    return;
+  }
+  const patchFile = m.patch.path;
+  if (!staysInside(patchFile)) return; // checkFiles reported it
+  const abs = path.resolve(dir, patchFile);
+  if (!(await stat(abs).catch(() => undefined))?.isFile()) {
+    found.skip(patchFile, 'not checked against the release: the file is missing');
+    return;
+  }
+  const tag = m.source?.tag;
+  const repo = src.repo ?? m.source?.repo;
+  if (!tag || !repo) {
+    found.fail(patchFile, `cannot be checked against a pristine tree: the manifest names no ${tag ? 'repository (pass --repo URL)' : 'release tag'}`);
+    return;
+  }
+  let tree;
+  try {
+    tree = await acquireTree({ tag, repo, cacheDir: src.cacheDir, timeoutSeconds: src.timeoutSeconds }, io);
+  } catch (e) {
+    if (e instanceof KpatchError && e.id === 'interrupted') throw e;
+    found.fail(patchFile, `cannot fetch ${tag} from ${repo} to check it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return;
+  }
+  try {
+    if (m.source.commit && tree.commit !== m.source.commit) {
+      found.fail('manifest.json', `records ${tag} as commit ${m.source.commit}, but ${repo} has it at ${tree.commit}: the tag was moved, or the manifest changed`);
+    }
+    try {
+      await runGit(['apply', '--check', abs], { cwd: tree.root, io });
+    } catch (e) {
+      if (!(e instanceof GitFailure) || e.kind !== 'exit') throw e;
+      const why = e.stderr.split('\n').filter((l) => l.startsWith('error:'))[0] ?? e.stderr.trim().split('\n')[0] ?? '';
+      found.fail(patchFile, `does not apply to ${tag} (${tree.commit.slice(0, 12)}): ${why.replace(/^error:\s*/, '')}`);
+      return;
+    }
+    await runGit(['apply', abs], { cwd: tree.root, io });
+    found.ok(patchFile, `applies to ${tag} (${tree.commit.slice(0, 12)}) from ${repo}`);
+    const touched = patchedPaths(await readFile(abs, 'utf8'));
+    const recorded = new Set((m.patchedFiles ?? []).map((f) => f.path));
+    for (const p of touched.filter((t) => !recorded.has(t))) found.fail('manifest.json', `patchedFiles lacks ${p}, which the patch changes`);
+    for (const f of m.patchedFiles ?? []) {
+      if (!staysInside(f.path)) {
+        found.fail('manifest.json', `patchedFiles names ${JSON.stringify(f.path)}, a path outside the source tree`);
+        continue;
+      }
+      if (!touched.includes(f.path)) {
+        found.fail('manifest.json', `patchedFiles lists ${f.path}, which the patch does not change`);
+        continue;
+      }
+      const actual = await sha256File(path.join(tree.root, f.path));
+      if (actual === f.sha256) found.ok(f.path, `patched ${tag} gives the sha256 the manifest records as compiled`);
+      else found.fail(f.path, `patched ${tag} gives sha256 ${actual.slice(0, 16)}…, but manifest.json records ${f.sha256.slice(0, 16)}… as compiled`);
+    }
+  } finally {
+    await tree.release();
+  }
+}
+
+/** The paths a git-style patch changes (its `diff --git a/X b/X` lines). */
+function patchedPaths(patch: string): string[] {
+  return [...patch.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
+}

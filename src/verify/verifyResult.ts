@@ -1,0 +1,40 @@
+/**
+ * The findings of `kpatch verify`: one line per check, naming the file it is
+ * about, so a CI log or a reviewer sees exactly what differs.
+ */
+
+/** One check's outcome. `skip`: the check could not run here (said why); it does not fail verify. */
+export interface Finding {
+  status: 'ok' | 'fail' | 'skip';
+  /** The file the finding is about, relative to the artifact folder (or the source tree, for patched files). */
+  file: string;
+  /** What was checked, or what differs. */
+  message: string;
+}
+
+/** Collects findings in order. */
+export class Findings {
+  readonly list: Finding[] = [];
+
+  ok(file: string, message: string): void {
+    this.list.push({ status: 'ok', file, message });
+  }
+
+  fail(file: string, message: string): void {
+    this.list.push({ status: 'fail', file, message });
+  }
+
+  skip(file: string, message: string): void {
+    this.list.push({ status: 'skip', file, message });
+  }
+
+  /** The failures. */
+  get failures(): Finding[] {
+    return this.list.filter((f) => f.status === 'fail');
+  }
+}
+
+/** A finding as the one line the user reads: `FAIL linux-amd64/kubelet: sha256 is ...`. */
+export function renderFinding(f: Finding): string {
+  return `${f.status === 'fail' ? 'FAIL' : f.status}${' '.repeat(5 - f.status.length)}${f.file}: ${f.message}`;
+}
