@@ -21,6 +21,11 @@ export const kmemAccounting: Recipe = {
   queries: QUERIES,
   buildTag: { name: NOKMEM_TAG, files: nokmemFiles, proofStrings: nokmemProofStrings },
 
+  isTargetFolder(dirRel: string): boolean {
+    const dir = `${dirRel}/`;
+    return dir.includes(TARGET_PATH.vendored) || dir.startsWith(TARGET_PATH.runcRoot);
+  },
+
   isTarget(rel: string): boolean {
     if (!rel.endsWith('.go') || rel.endsWith('_test.go')) return false;
     return rel.includes(TARGET_PATH.vendored) || rel.startsWith(TARGET_PATH.runcRoot);

@@ -22,7 +22,7 @@ export interface LoadedTargets {
 export async function loadTargets(root: string, recipe: Recipe): Promise<LoadedTargets> {
   let found;
   try {
-    found = findFiles(root, recipe.isTarget);
+    found = findFiles(root, recipe.isTarget, recipe.isTargetFolder);
   } catch (e) {
     fail('src_unreadable', { where: root, detail: (e as Error).message });
   }

@@ -57,6 +57,8 @@ export interface Recipe {
   queries: Record<string, string>;
   /** True when a file (path relative to the root) is one the recipe reads. */
   isTarget(rel: string): boolean;
+  /** False when no file directly in this folder (relative path, '' for the root) can be a target. */
+  isTargetFolder(dirRel: string): boolean;
   /** Finds and classifies sites. Pure: reads only the given files. */
   scan(files: GoFile[]): ScanReport;
   /** Edits per file path for `mode`; throws a KpatchError for shapes it cannot rewrite. */
