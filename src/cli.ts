@@ -7,6 +7,7 @@ import { EXIT, KpatchError, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
 import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
+import { painter } from './colour.js';
 
 /** Parsed arguments as yargs hands them over. */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
@@ -62,6 +63,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   try {
     chosen.cmd.check?.(chosen.args);
+    // The settings file fills what was not typed; after check, which judges only the typed flags.
+    const { applySettings } = await import('./config/applySettings.js');
+    await applySettings(chosen.cmd, chosen.args, argv, io);
     return await chosen.cmd.handler(chosen.args, io);
   } catch (e) {
     return report(e, io);
@@ -69,16 +73,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 function report(e: unknown, io: Io): number {
-  if (isKpatchError(e)) {
-    io.stderr.write(e.render());
-    return e.exitCode;
-  }
-  if (io.signal?.aborted) {
-    const k = new KpatchError('interrupted');
-    io.stderr.write(k.render());
-    return k.exitCode;
-  }
-  const k = new KpatchError('internal', { detail: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-  io.stderr.write(k.render());
+  const k = isKpatchError(e)
+    ? e
+    : io.signal?.aborted
+      ? new KpatchError('interrupted')
+      : new KpatchError('internal', { detail: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  // Only the `kpatch: error[id]` tag is coloured, and only on a terminal without NO_COLOR.
+  const paint = painter(io.stderr, io.env);
+  io.stderr.write(k.render().replace(/^kpatch: error\[[^\]]+\]/, (tag) => paint('error', tag)));
   return k.exitCode;
 }

@@ -212,6 +212,26 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'each FAIL line above names the file and what differs; do not ship these artifacts, rebuild them',
   },
+  config_invalid: {
+    title: 'the settings file is not valid',
+    exit: EXIT.usage,
+    hint: 'fix the file named above (see the README, "Configuration"); `kpatch config` shows the settings in effect',
+  },
+  patch_does_not_apply: {
+    title: 'the reviewed patch does not apply cleanly',
+    exit: EXIT.failure,
+    hint: 'the release changed under the reviewed patch: regenerate it with `kpatch diff --k8s TAG --mode M --write DIR`, review it and retry; nothing was built',
+  },
+  patch_incomplete: {
+    title: 'the reviewed patch leaves the tree affected',
+    exit: EXIT.failure,
+    hint: 'the patch applied but some call site is still unguarded (listed above): regenerate it with `kpatch diff --write`; nothing was built',
+  },
+  patch_drift: {
+    title: 'the reviewed patch differs from the one kpatch generates now',
+    exit: EXIT.failure,
+    hint: 'read the difference above; if it is right, rewrite the file with `kpatch diff --k8s TAG --mode M --write DIR`, review and commit it',
+  },
   interrupted: {
     title: 'interrupted',
     exit: EXIT.interrupted,

@@ -18,7 +18,7 @@ import { rewrite } from '../engine/rewrite.js';
 import { chooseMode, unchangedMode } from './chooseMode.js';
 import { binaryVerification, noneVerification, sourceVerification } from './verification.js';
 import { sha256File, sha256Sums, sha256Text, SUMS_FILE } from './checksums.js';
-import { formatPatch } from './formatPatch.js';
+import { patchFileName, renderPatch, useReviewedPatch, type ReviewedBuild } from './reviewedPatch.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
 import type { Progress } from './progress.js';
 import { stageOutput } from './stagedOutput.js';
@@ -42,6 +42,8 @@ export interface BuildOptions {
   buildAnyway?: boolean;
   /** kpatch's cache folder: build caches and logs live under it. */
   cacheDir: string;
+  /** A reviewed patch (absolute path) to apply with git instead of generating one (`--patch`). */
+  patchFile?: string;
 }
 
 /** The result: a manifest of what was built, or the scan that says nothing needs building. */
@@ -68,19 +70,25 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
       await staged.discard();
       return { built: false, report };
     }
-    const chosen = report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? source.root) : unchangedMode(report, opts.mode);
+    // A reviewed patch replaces the generated one: applied with git, checked, before any make.
+    const reviewed = opts.patchFile && report.verdict === 'affected' ? await useReviewedPatch(source.root, opts.patchFile, { checkDirty: !source.tag && !opts.allowDirty }, io) : undefined;
+    const chosen = reviewed
+      ? { requested: opts.mode, mode: reviewed.mode, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
+      : report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? source.root) : unchangedMode(report, opts.mode);
     progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
     const edits = !chosen.tag && chosen.mode !== 'none';
-    const changes = edits ? rewrite(files, report, DEFAULT_RECIPE, chosen.mode) : [];
-    if (changes.length && !source.tag && !opts.allowDirty) {
+    const changes = reviewed?.applied.changes ?? (edits ? rewrite(files, report, DEFAULT_RECIPE, chosen.mode) : []);
+    if (changes.length && !reviewed && !source.tag && !opts.allowDirty) {
       const { dirtyFiles } = await import('../source/dirtyFiles.js');
       const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
       if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src patches the tree in place; no file was changed' });
     }
-    if (changes.length) await writeFilesAtomically(changes);
+    if (changes.length && !reviewed) await writeFilesAtomically(changes);
     const after = changes.length ? DEFAULT_RECIPE.scan((await loadTargets(source.root, DEFAULT_RECIPE)).files) : report;
     if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
-    const patch = changes.length ? await writePatch(staged.dir, changes, report, chosen.mode, commit) : undefined;
+    const patch = reviewed
+      ? await keepReviewedPatch(staged.dir, reviewed, report.recipe)
+      : changes.length ? await writePatch(staged.dir, changes, report, chosen.mode, commit) : undefined;
     checkAbort();
 
     progress.step('build');
@@ -160,13 +168,20 @@ async function writePatch(
   mode: string,
   commit: CommitFacts,
 ): Promise<{ path: string; sha256: string }> {
-  const { renderDiff } = await import('../engine/diff.js');
-  const { subject, body } = DEFAULT_RECIPE.describe(report, mode);
-  const text = formatPatch({ subject, body, diff: renderDiff(changes), date: new Date((commit.time ?? 0) * 1000), version: KPATCH_VERSION });
-  const rel = `patches/0001-${report.recipe}-${mode}.patch`;
+  // The same text `kpatch diff --write` files for review (reviewedPatch.ts).
+  const text = await renderPatch(changes, report, mode, commit);
+  const rel = `patches/${patchFileName(report.recipe, mode)}`;
   await mkdir(path.join(dir, 'patches'), { recursive: true });
   await writeFile(path.join(dir, rel), text);
   return { path: rel, sha256: sha256Text(text) };
+}
+
+/** Copies the reviewed patch, byte for byte, to where a generated one would be; records where it came from. */
+async function keepReviewedPatch(dir: string, r: ReviewedBuild, recipe: string): Promise<{ path: string; sha256: string; reviewedFrom: string }> {
+  const rel = `patches/${patchFileName(recipe, r.mode)}`;
+  await mkdir(path.join(dir, 'patches'), { recursive: true });
+  await writeFile(path.join(dir, rel), r.applied.text);
+  return { path: rel, sha256: r.applied.sha256, reviewedFrom: r.file };
 }
 
 /**

@@ -31,7 +31,12 @@ export interface Manifest {
   verdictBefore: string;
   verdictAfter: string;
   sites: SiteChange[];
-  patch?: { path: string; sha256: string };
+  /**
+   * The patch applied, as kept in the artifact folder, with its sha256;
+   * `reviewedFrom` is the reviewed file given to `build --patch` (absent when
+   * kpatch generated the patch).
+   */
+  patch?: { path: string; sha256: string; reviewedFrom?: string };
   /** sha256 of each patched source file as compiled. */
   patchedFiles: { path: string; sha256: string }[];
   runner: string;

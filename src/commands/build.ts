@@ -1,4 +1,5 @@
 /** `kpatch build`: the patched kubelet, built in the Kubernetes build container, with its artifacts. */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
@@ -6,6 +7,7 @@ import type { Io } from '../io.js';
 import { checkVersionString } from '../build/versionStamp.js';
 import { filesByFolder } from '../build/chooseMode.js';
 import { nothingToDo, withModeOption } from './prepareRewrite.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
@@ -24,6 +26,7 @@ export const buildCommand: Command = {
       .option('version-string', { type: 'string', requiresArg: true, describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>]' })
       .option('allow-dirty', { type: 'boolean', default: false, describe: 'with --src: patch files that have uncommitted changes' })
       .option('build-anyway', { type: 'boolean', default: false, describe: 'build a tree that needs no fix (not affected, already patched) as it is' })
+      .option('patch', { type: 'string', requiresArg: true, describe: 'apply this reviewed patch (from kpatch diff --write) with git apply instead of generating one; its sha256 goes in the manifest' })
       .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
   check(args) {
     checkSourceArgs(args);
@@ -32,6 +35,10 @@ export const buildCommand: Command = {
     }
     if (args['version-string'] !== undefined) checkVersionString(String(args['version-string']));
     if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
+    if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === '')) fail('usage', { where: '--patch', detail: 'give one patch file, once' });
+    if (args.patch !== undefined && args.mode !== undefined && !DEFAULT_RECIPE.modes.includes(String(args.mode))) {
+      fail('usage', { where: `--patch with --mode ${String(args.mode)}`, detail: 'a reviewed patch is a source change; its own kpatch markers say its mode (guard or remove)' });
+    }
   },
   async handler(args, io) {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
@@ -40,8 +47,10 @@ export const buildCommand: Command = {
     const { buildKubelet } = await import('../build/buildKubelet.js');
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
-    // Refuse an existing --out before fetching anything: nothing is done twice by mistake.
+    // Refuse an existing --out or a missing --patch before fetching anything: nothing is done twice by mistake.
     await checkOutput(out, Boolean(args.force));
+    const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
+    if (patchFile && !(await stat(patchFile).catch(() => undefined))?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: 'no such file' });
     const progress = createProgress(io);
     progress.step('fetch');
     const source = await openSource(args, io).catch((e) => {
@@ -63,6 +72,7 @@ export const buildCommand: Command = {
           allowDirty: Boolean(args['allow-dirty']),
           buildAnyway: Boolean(args['build-anyway']),
           cacheDir,
+          patchFile,
         },
         io,
         progress,

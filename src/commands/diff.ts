@@ -1,22 +1,53 @@
-/** `kpatch diff`: print the fix as a unified diff that `git apply` accepts; writes nothing. */
+/**
+ * `kpatch diff`: print the fix as a unified diff that `git apply` accepts
+ * (coloured on a terminal); with `--write DIR`, write it as the reviewed patch
+ * `DIR/<tag>/0001-<recipe>-<mode>.patch` (the same bytes `build` puts in
+ * `<out>/patches/`); with `--check DIR`, compare that file with a freshly
+ * generated one and exit 1 with the difference when they drift apart.
+ */
 import type { Command } from '../cli.js';
-import { EXIT } from '../errors.js';
+import { EXIT, fail } from '../errors.js';
 import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
+/** Version of the `diff --json` document. */
+export const DIFF_SCHEMA_VERSION = 1;
+
 export const diffCommand: Command = {
   command: 'diff',
-  describe: 'print the change a patch would make, as a git-style diff (nothing is written)',
-  builder: (y) => withModeOption(withSourceOptions(y)),
-  check: checkSourceArgs,
+  describe: 'print the change a patch would make, as a git-style diff; --write files it for review, --check finds drift',
+  builder: (y) =>
+    withModeOption(withSourceOptions(y))
+      .option('write', { type: 'string', requiresArg: true, describe: 'write the patch to DIR/<tag>/0001-<recipe>-<mode>.patch, for review and commit' })
+      .option('check', { type: 'string', requiresArg: true, describe: 'compare DIR/<tag>/0001-<recipe>-<mode>.patch with a fresh one: exit 1 and show the difference when they differ' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON (schemaVersion 1)' }),
+  check(args) {
+    checkSourceArgs(args);
+    if (args.write !== undefined && args.check !== undefined) fail('usage', { where: '--write and --check', detail: 'give one of them' });
+    for (const f of ['write', 'check']) {
+      if (args[f] !== undefined && (typeof args[f] !== 'string' || args[f] === '')) fail('usage', { where: `--${f}`, detail: 'give one folder, once' });
+    }
+  },
   async handler(args, io) {
     const source = await openSource(args, io);
     try {
-      const { report, changes } = await prepareRewrite(source.root, String(args.mode));
+      const mode = String(args.mode);
+      const { report, changes } = await prepareRewrite(source.root, mode);
+      const doc = { schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } };
+      if (args.write !== undefined || args.check !== undefined) {
+        const { reviewPatch } = await import('./diffReview.js');
+        return await reviewPatch({ source, report, changes, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), doc }, io);
+      }
       // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
       const { renderDiff } = await import('../engine/diff.js');
+      const text = renderDiff(changes);
+      if (args.json) {
+        io.stdout.write(JSON.stringify({ ...doc, files: changes.map((c) => c.path).sort(), diff: text }, null, 2) + '\n');
+        return EXIT.ok;
+      }
       if (changes.length === 0) io.stderr.write(`kpatch: ${nothingToDo(report)}\n`);
-      io.stdout.write(renderDiff(changes));
+      const { paintDiff, painter } = await import('../colour.js');
+      io.stdout.write(paintDiff(text, painter(io.stdout, io.env)));
       return EXIT.ok;
     } finally {
       await source.release();

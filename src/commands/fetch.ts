@@ -12,6 +12,9 @@ import { acquireTree } from '../source/acquireTree.js';
 import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
 
 /** `kpatch fetch`: see the module comment; the library side is source/acquireTree.ts. */
+/** Version of the `fetch --json` document. */
+export const FETCH_SCHEMA_VERSION = 1;
+
 export const fetchCommand: Command = {
   command: 'fetch',
   describe: 'get a Kubernetes release into the tag cache and print the path of a fresh work tree of it',
@@ -19,7 +22,7 @@ export const fetchCommand: Command = {
     withCacheOptions(y, true).option('json', {
       type: 'boolean',
       default: false,
-      describe: 'print {tag, commit, path, repo, cached, kept, cacheRepo} as JSON',
+      describe: 'print {schemaVersion, tag, commit, path, repo, cached, kept, cacheRepo} as JSON',
     }),
   check(args) {
     if (args.k8s === undefined) fail('usage', { where: 'fetch', detail: 'say which release to fetch: --k8s TAG' });
@@ -30,6 +33,7 @@ export const fetchCommand: Command = {
     const tree = await acquireTree({ ...acquireOptionsFromArgs(args), keep, checkout: keep }, io);
     if (args.json) {
       const doc = {
+        schemaVersion: FETCH_SCHEMA_VERSION,
         tag: tree.tag,
         commit: tree.commit,
         path: tree.root || null,

@@ -7,5 +7,7 @@ import { doctorCommand } from './doctor.js';
 import { fetchCommand } from './fetch.js';
 import { buildCommand } from './build.js';
 import { verifyCommand } from './verify.js';
+import { matrixCommand } from './matrix.js';
+import { configCommand } from './config.js';
 
-export const COMMANDS: Command[] = [buildCommand, verifyCommand, fetchCommand, scanCommand, diffCommand, patchCommand, doctorCommand];
+export const COMMANDS: Command[] = [buildCommand, verifyCommand, fetchCommand, scanCommand, diffCommand, patchCommand, doctorCommand, matrixCommand, configCommand];

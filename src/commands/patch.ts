@@ -5,23 +5,31 @@ import { writeFilesAtomically } from '../engine/writeFiles.js';
 import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
+/** Version of the `patch --json` document. */
+export const PATCH_SCHEMA_VERSION = 1;
+
 export const patchCommand: Command = {
   command: 'patch',
   describe: 'apply the fix to the tree in place (all files or none)',
   builder: (y) =>
-    withModeOption(withSourceOptions(y)).option('allow-dirty', {
-      type: 'boolean',
-      default: false,
-      describe: 'patch files even if they have uncommitted changes',
-    }),
+    withModeOption(withSourceOptions(y))
+      .option('allow-dirty', {
+        type: 'boolean',
+        default: false,
+        describe: 'patch files even if they have uncommitted changes',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print what was patched as JSON (schemaVersion 1)' }),
   check: checkSourceArgs,
   async handler(args, io) {
     const source = await openSource(args, io);
     try {
       const mode = String(args.mode);
       const { targets, report, changes } = await prepareRewrite(source.root, mode);
+      const json = (files: string[]) =>
+        io.stdout.write(JSON.stringify({ schemaVersion: PATCH_SCHEMA_VERSION, recipe: report.recipe, mode, verdictBefore: report.verdict, root: source.root, tag: source.tag ?? null, files, sites: report.sites }, null, 2) + '\n');
       if (changes.length === 0) {
-        io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);
+        if (args.json) json([]);
+        else io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);
         return EXIT.ok;
       }
       const linked = changes.filter((c) => targets.symlinks.has(c.path)).map((c) => c.path);
@@ -33,6 +41,10 @@ export const patchCommand: Command = {
         if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'no file was changed' });
       }
       await writeFilesAtomically(changes);
+      if (args.json) {
+        json(changes.map((c) => c.path).sort());
+        return EXIT.ok;
+      }
       const sites = report.sites.filter((s) => s.status === 'unguarded').length;
       io.stdout.write(`kpatch: patched ${sites} call site(s) in ${changes.length} file(s) (mode ${mode}):\n`);
       for (const c of changes) io.stdout.write(`  ${c.path}\n`);

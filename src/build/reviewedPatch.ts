@@ -1,0 +1,122 @@
+/**
+ * Reviewed patches: the one patch text kpatch generates for a tree (written by
+ * `build` into `<out>/patches/` and by `diff --write` into a folder that a
+ * team commits and reviews), and applying such a reviewed file instead of a
+ * freshly generated one (`build --patch FILE`).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fail, KpatchError } from '../errors.js';
+import type { ScanReport } from '../engine/recipe.js';
+import type { FileChange } from '../engine/diff.js';
+import type { Io } from '../io.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+import { GitFailure, runGit } from '../source/runGit.js';
+import { KPATCH_VERSION } from '../version.js';
+import { sha256Text } from './checksums.js';
+import type { CommitFacts } from './commitFacts.js';
+import { formatPatch } from './formatPatch.js';
+
+/** `0001-<recipe>-<mode>.patch`: the name the patch has everywhere. */
+export function patchFileName(recipe: string, mode: string): string {
+  return `0001-${recipe}-${mode}.patch`;
+}
+
+/** `<dir>/<tag>/0001-<recipe>-<mode>.patch`, the stable place of a reviewed patch. */
+export function reviewedPatchPath(dir: string, tag: string, recipe: string, mode: string): string {
+  return path.join(dir, tag, patchFileName(recipe, mode));
+}
+
+/**
+ * The patch text for a tree's changes, in git format-patch form. Byte for
+ * byte reproducible: no clock (the date is the tag commit's), fixed `a/` `b/`
+ * prefixes, files sorted (engine/diff.ts), the kpatch version in the
+ * signature (a new kpatch may word a patch differently, and a reviewer should
+ * see that as drift).
+ */
+export async function renderPatch(changes: FileChange[], report: ScanReport, mode: string, commit: CommitFacts): Promise<string> {
+  // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
+  const { renderDiff } = await import('../engine/diff.js');
+  const { subject, body } = DEFAULT_RECIPE.describe(report, mode);
+  return formatPatch({ subject, body, diff: renderDiff(changes), date: new Date((commit.time ?? 0) * 1000), version: KPATCH_VERSION });
+}
+
+/** A reviewed patch applied to a tree. */
+export interface AppliedPatch {
+  /** The file's bytes, as applied. */
+  text: string;
+  sha256: string;
+  /** Each file the patch changed, before and after (the shape of a generated rewrite). */
+  changes: (FileChange & { abs: string })[];
+}
+
+/**
+ * Applies `file` to the tree at `root` with `git apply`: first `--check`, so
+ * a patch that does not apply cleanly (no fuzz, no offset guessing beyond
+ * git's own) changes nothing and fails with git's message.
+ */
+export async function applyReviewedPatch(root: string, file: string, io: Io): Promise<AppliedPatch> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    fail('usage', { where: `--patch ${file}`, detail: (e as Error).message });
+  }
+  const paths = [...new Set([...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]))].sort();
+  if (!paths.length) fail('patch_does_not_apply', { where: file, detail: 'the file holds no git-style diff (no `diff --git a/... b/...` line)' });
+  const before = new Map<string, string>();
+  for (const p of paths) before.set(p, await readFile(path.join(root, p), 'utf8').catch(() => ''));
+  try {
+    await runGit(['apply', '--check', file], { cwd: root, io });
+    await runGit(['apply', file], { cwd: root, io });
+  } catch (e) {
+    if (!(e instanceof GitFailure) || e.kind !== 'exit') throw e instanceof GitFailure && e.kind === 'abort' ? new KpatchError('interrupted') : e;
+    fail('patch_does_not_apply', { where: file, detail: `git apply --check in ${root}:\n${e.stderr.trim()}` });
+  }
+  const changes: AppliedPatch['changes'] = [];
+  for (const p of paths) changes.push({ path: p, abs: path.join(root, p), before: before.get(p) ?? '', after: await readFile(path.join(root, p), 'utf8') });
+  // git apply skips paths outside the current folder when the tree sits inside another repository.
+  const untouched = changes.filter((c) => c.before === c.after).map((c) => c.path);
+  if (untouched.length) fail('patch_does_not_apply', { where: file, detail: `git apply left ${untouched.join(', ')} unchanged in ${root}` });
+  return { text, sha256: sha256Text(text), changes };
+}
+
+/** A reviewed patch in use by a build: applied, checked, and the mode it stands for. */
+export interface ReviewedBuild {
+  applied: AppliedPatch;
+  /** Absolute path of the reviewed file. */
+  file: string;
+  /** The mode its kpatch markers name (`guard`, `remove`). */
+  mode: string;
+  /** Why, for the manifest's modeReason. */
+  reason: string;
+}
+
+/**
+ * `build --patch FILE`: refuses edited target files in a `--src` checkout
+ * (like a generated patch), applies the file, and checks that the tree is
+ * then fixed, all before anything is built.
+ */
+export async function useReviewedPatch(root: string, file: string, opts: { checkDirty: boolean }, io: Io): Promise<ReviewedBuild> {
+  if (opts.checkDirty) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
+    const { dirtyFiles } = await import('../source/dirtyFiles.js');
+    const dirty = paths.length ? await dirtyFiles(root, paths) : [];
+    if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src applies the reviewed patch in place; no file was changed' });
+  }
+  const applied = await applyReviewedPatch(root, file, io);
+  const { loadTargets } = await import('../engine/loadTargets.js');
+  const after = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
+  const open = after.sites.filter((s) => s.status === 'unguarded');
+  if (after.verdict === 'affected' || !after.markers.length) {
+    fail('patch_incomplete', {
+      where: file,
+      detail: open.length
+        ? ['still unguarded after the patch:', ...open.map((s) => `  ${s.file}:${s.line} ${s.function}`)].join('\n')
+        : `the patched tree carries no kpatch marker (verdict ${after.verdict}), so it is not a patch kpatch generated`,
+    });
+  }
+  const mode = after.markers[0].mode;
+  return { applied, file, mode, reason: `the reviewed patch ${file} (sha256 ${applied.sha256.slice(0, 16)}…), applied with git apply` };
+}

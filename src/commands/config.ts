@@ -1,0 +1,69 @@
+/**
+ * `kpatch config`: the settings a command would run with here, and where each
+ * came from (a flag, the environment, the settings file, or kpatch's
+ * default). Takes the same flags, so `kpatch config --mode remove` shows a
+ * flag overriding the file.
+ */
+import type { Command } from '../cli.js';
+import { EXIT } from '../errors.js';
+import type { Io } from '../io.js';
+import { SETTINGS_ARG, type ResolvedSettings } from '../config/applySettings.js';
+import { buildModes } from '../config/modeChoices.js';
+import { SETTING_FLAGS, SETTING_KEYS } from '../config/settings.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_REPO, resolveCacheDir } from '../source/cacheLayout.js';
+
+/** Version of the `config --json` document. */
+export const CONFIG_SCHEMA_VERSION = 1;
+
+/** What an unset setting means, for people. */
+const UNSET: Record<string, string> = {
+  registry: "(the release era's kube-cross registry)",
+  image: "(the tree's kube-cross image)",
+};
+
+export const configCommand: Command = {
+  command: 'config',
+  describe: 'print the effective settings (flags, kpatch.config.json or package.json "kpatch", defaults) and where each came from',
+  builder: (y) =>
+    y
+      .option('repo', { type: 'string', requiresArg: true, describe: 'git URL or path of the Kubernetes repository or a mirror' })
+      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross' })
+      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference' })
+      .option('mode', { type: 'string', choices: [...buildModes()], default: DEFAULT_RECIPE.defaultMode, describe: 'how the source is fixed' })
+      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list' })
+      .option('cache-dir', { type: 'string', requiresArg: true, describe: 'kpatch cache folder' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the settings as JSON (schemaVersion 1)' }),
+  async handler(args, io) {
+    const resolved = args[SETTINGS_ARG] as ResolvedSettings;
+    // Unset settings get the value kpatch would really use, so the output answers "what happens if I run it here".
+    const settings = Object.fromEntries(
+      SETTING_KEYS.map((k) => {
+        const s = resolved.settings[k] ?? { value: null, origin: 'default' as const };
+        if (s.value === null && k === 'repo') return [k, { value: DEFAULT_REPO, origin: s.origin }];
+        if (s.value === null && k === 'cacheDir') return [k, { value: resolveCacheDir(undefined, io), origin: s.origin }];
+        if (k === 'cacheDir' && typeof s.value === 'string') return [k, { value: resolveCacheDir(s.value, io), origin: s.origin }];
+        return [k, s];
+      }),
+    );
+    if (args.json) {
+      io.stdout.write(JSON.stringify({ schemaVersion: CONFIG_SCHEMA_VERSION, cwd: io.cwd, file: resolved.file, settings }, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    printSettings(io, resolved.file, settings);
+    return EXIT.ok;
+  },
+};
+
+function printSettings(io: Io, file: string | null, settings: Record<string, { value: string | string[] | null; origin: string }>): void {
+  const w = (s: string) => io.stdout.write(s + '\n');
+  w(`settings file: ${file ?? `none (no kpatch.config.json or "kpatch" key in package.json in ${io.cwd})`}`);
+  const rows = SETTING_KEYS.map((k) => {
+    const s = settings[k];
+    const value = s.value === null ? UNSET[k] ?? '(unset)' : Array.isArray(s.value) ? s.value.join(',') : s.value;
+    return [k, value, s.origin === 'flag' ? `flag --${SETTING_FLAGS[k]}` : s.origin];
+  });
+  const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  w(`${'setting'.padEnd(width[0])}  ${'value'.padEnd(width[1])}  from`);
+  for (const [k, v, o] of rows) w(`${k.padEnd(width[0])}  ${v.padEnd(width[1])}  ${o}`);
+}

@@ -1,0 +1,68 @@
+/**
+ * `kpatch matrix`: the CI job matrix over releases and platforms, one entry
+ * per tag x platform with the exact `kpatch build` arguments of that job, in
+ * the form GitHub Actions (`strategy.matrix` via `fromJSON`) or GitLab CI
+ * (`parallel: matrix:`) reads, or as kpatch's own JSON. Fetches nothing:
+ * tags are checked for form only, so the matrix job needs no network.
+ */
+import type { Command } from '../cli.js';
+import { EXIT, fail } from '../errors.js';
+import { buildMatrix } from '../matrix/buildMatrix.js';
+import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../matrix/renderMatrix.js';
+import { buildModes } from '../config/modeChoices.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+
+/** A flag given once or several times, each possibly a comma-separated list. */
+function list(v: unknown): string[] {
+  const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return all.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+}
+
+function single(args: Record<string, unknown>, flag: string): string | undefined {
+  const v = args[flag];
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) fail('usage', { where: `--${flag}`, detail: 'give it once' });
+  return String(v);
+}
+
+export const matrixCommand: Command = {
+  command: 'matrix',
+  describe: 'print the CI job matrix (tag x platform, each with its exact kpatch build arguments) for GitHub Actions, GitLab CI or as JSON',
+  builder: (y) =>
+    y
+      .option('k8s', { type: 'string', requiresArg: true, describe: 'release tags, comma-separated (v1.12.4,v1.13.12,v1.20.15)' })
+      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list' })
+      .option('format', { type: 'string', choices: [...MATRIX_FORMATS], default: 'github', describe: 'github: {"include":[...]} for fromJSON; gitlab: a parallel:matrix snippet; json: kpatch\'s versioned document' })
+      .option('json', { type: 'boolean', default: false, describe: 'same as --format json' })
+      .option('mode', { type: 'string', choices: [...buildModes()], default: DEFAULT_RECIPE.defaultMode, describe: 'the --mode every build gets' })
+      .option('repo', { type: 'string', requiresArg: true, describe: 'the --repo every build gets (a mirror)' })
+      .option('registry', { type: 'string', requiresArg: true, describe: 'the --registry every build gets' })
+      .option('image', { type: 'string', requiresArg: true, describe: 'the --image every build gets' })
+      .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], describe: 'the --runner every build gets [default: none, build picks]' })
+      .option('patches', { type: 'string', requiresArg: true, describe: 'folder of reviewed patches: each build gets --patch DIR/<tag>/0001-<recipe>-<mode>.patch, which must exist' }),
+  check(args) {
+    if (!list(args.k8s).length) fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12' });
+    if (args.json && args.format !== 'github' && args.format !== 'json') {
+      fail('usage', { where: '--json and --format', detail: '--json is --format json; give one of them' });
+    }
+  },
+  async handler(args, io) {
+    const format: MatrixFormat = args.json ? 'json' : (args.format as MatrixFormat);
+    const entries = buildMatrix({
+      tags: list(args.k8s),
+      platforms: list(args.platform),
+      mode: String(args.mode),
+      repo: single(args, 'repo'),
+      registry: single(args, 'registry'),
+      image: single(args, 'image'),
+      runner: single(args, 'runner'),
+      patches: single(args, 'patches'),
+      cwd: io.cwd,
+    });
+    if (entries.some((e) => e.args.includes('--image')) && entries.some((e) => e.args.includes('--registry'))) {
+      fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
+    }
+    io.stdout.write(renderMatrix(entries, format, `kpatch matrix --k8s ${[...new Set(entries.map((e) => e.tag))].join(',')} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`));
+    return EXIT.ok;
+  },
+};

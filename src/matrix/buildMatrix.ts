@@ -1,0 +1,94 @@
+/**
+ * The CI job matrix: one entry per release tag x platform, each carrying the
+ * exact `kpatch build` arguments that job runs, so the CI file only runs what
+ * kpatch computed and never rebuilds a command line by itself.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fail } from '../errors.js';
+import { validateTag } from '../source/acquireTree.js';
+import { reviewedPatchPath } from '../build/reviewedPatch.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+
+/** One job. */
+export interface MatrixEntry {
+  /** Release tag, always with its `v`. */
+  tag: string;
+  /** `os/arch`. */
+  platform: string;
+  os: string;
+  arch: string;
+  /** Unique, file-name-safe job id (`v1.12.4-linux-amd64`): artifact names, cache keys. */
+  id: string;
+  /** The artifact folder the build writes (`_kpatch/<tag>`). */
+  out: string;
+  /** The reviewed patch the build applies (`--patches`), or null when it generates one. */
+  patch: string | null;
+  /** The arguments after `kpatch`. */
+  args: string[];
+  /** `kpatch <args>`: every argument is free of spaces and shell syntax, so this is safe to split on spaces. */
+  command: string;
+}
+
+/** What the matrix is made from. */
+export interface MatrixRequest {
+  tags: string[];
+  platforms: string[];
+  mode: string;
+  repo?: string;
+  registry?: string;
+  image?: string;
+  runner?: string;
+  /** Folder of reviewed patches (`<dir>/<tag>/0001-<recipe>-<mode>.patch`), as the job will see it. */
+  patches?: string;
+  /** Where `patches` is resolved to check that each file exists. */
+  cwd: string;
+}
+
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
+/** Characters an argument may hold so that `$KPATCH_ARGS` splits into exactly the arguments in any POSIX shell. */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Builds the entries, tags in the order given (duplicates dropped), platforms within each tag. */
+export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
+  const tags = [...new Set(r.tags.map((t) => validateTag(t).name))];
+  const platforms = [...new Set(r.platforms)];
+  for (const p of platforms) {
+    if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
+  }
+  if (r.patches !== undefined && !DEFAULT_RECIPE.modes.includes(r.mode)) {
+    fail('usage', { where: `--patches with --mode ${r.mode}`, detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE.modes.join(' or ')}` });
+  }
+  const missing: string[] = [];
+  const entries: MatrixEntry[] = [];
+  for (const tag of tags) {
+    let patch: string | null = null;
+    if (r.patches !== undefined) {
+      patch = reviewedPatchPath(r.patches, tag, DEFAULT_RECIPE.id, r.mode);
+      if (!existsSync(path.resolve(r.cwd, patch))) missing.push(patch);
+    }
+    for (const platform of platforms) {
+      const [os, arch] = platform.split('/');
+      const out = `_kpatch/${tag}`;
+      const args = ['build', '--k8s', tag, '--platform', platform, '--mode', r.mode, '--out', out];
+      if (r.repo !== undefined) args.push('--repo', r.repo);
+      if (r.registry !== undefined) args.push('--registry', r.registry);
+      if (r.image !== undefined) args.push('--image', r.image);
+      if (r.runner !== undefined) args.push('--runner', r.runner);
+      if (patch) args.push('--patch', patch);
+      const odd = args.find((a) => !PLAIN_WORD.test(a));
+      if (odd !== undefined) {
+        fail('usage', { where: JSON.stringify(odd), detail: 'a matrix argument may not hold spaces, quotes or shell syntax: CI splits the command line on spaces' });
+      }
+      entries.push({ tag, platform, os, arch, id: `${tag}-${os}-${arch}`, out, patch, args, command: ['kpatch', ...args].join(' ') });
+    }
+  }
+  if (missing.length) {
+    fail('usage', {
+      where: `--patches ${r.patches}`,
+      detail: [`no reviewed patch for ${missing.length} tag(s):`, ...missing.map((m) => `  ${m}`)].join('\n'),
+      hint: `write them with \`kpatch diff --k8s TAG --mode ${r.mode} --write ${r.patches}\`, review and commit them, or drop those tags`,
+    });
+  }
+  return entries;
+}

