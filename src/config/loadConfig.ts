@@ -5,7 +5,7 @@
  * release engineer happens to stand in, and CI runs from the checkout root.
  * Unknown keys and wrong types are errors, so a typo never goes unnoticed.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
@@ -44,12 +44,19 @@ export async function loadConfig(io: Io): Promise<LoadedConfig> {
   return { values: {} };
 }
 
+/**
+ * The file's text, or undefined when there is none. A working folder that
+ * cannot be searched (no x permission) has no settings file as far as kpatch
+ * can tell, and must not stop a command that works elsewhere; a file that
+ * exists but cannot be read is an error.
+ */
 async function readIfThere(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if ((code === 'EACCES' || code === 'EPERM') && !(await stat(file).catch(() => undefined))) return undefined;
     fail('config_invalid', { where: file, detail: (e as Error).message });
   }
 }
