@@ -5,7 +5,7 @@
  * and config are validated in their own test files; this file covers the rest
  * and checks that no command is left without a schema.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,25 @@ describe('--json', () => {
     const doc = expectValidJson('diff.schema.json', r.stdout);
     expect(doc).toMatchObject({ mode: 'remove', verdict: 'affected', files: [STANDIN_MEMORY_GO] });
     expect(doc.diff).toContain(`+++ b/${STANDIN_MEMORY_GO}`);
+  });
+
+  it('diff --write / --check on a release that needs no patch: nothing written, up to date, a stale file is drift', () => {
+    const dir = path.join(tmp, 'reviewed');
+    const w = kpatch(['diff', '--k8s', 'v1.21.2', '--repo', remote.url, '--write', dir, '--json'], { env });
+    expect(w.code, w.stderr).toBe(0);
+    expect(expectValidJson('diff.schema.json', w.stdout)).toMatchObject({ verdict: 'not-affected', written: null, removed: null });
+    const c = kpatch(['diff', '--k8s', 'v1.21.2', '--repo', remote.url, '--check', dir], { env });
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain('v1.21.2 needs no patch and none is committed: up to date');
+    const stale = path.join(dir, 'v1.21.2', '0001-kmem-accounting-guard.patch');
+    mkdirSync(path.dirname(stale), { recursive: true });
+    writeFileSync(stale, 'an old patch\n');
+    const s = kpatch(['diff', '--k8s', 'v1.21.2', '--repo', remote.url, '--check', dir, '--json'], { env });
+    expect(s.code).toBe(1);
+    expect(expectValidJson('diff.schema.json', s.stdout).check.status).toBe('stale');
+    const again = kpatch(['diff', '--k8s', 'v1.21.2', '--repo', remote.url, '--write', dir, '--json'], { env });
+    expect(expectValidJson('diff.schema.json', again.stdout).removed).toBe(stale);
+    expect(existsSync(stale)).toBe(false);
   });
 
   it('patch, and patch on a tree that needs nothing', () => {

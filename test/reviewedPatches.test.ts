@@ -160,6 +160,24 @@ describe('kpatch build --patch (local runner)', () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
+  it('a patch that applies but does not guard the call stops the build before make (patch_incomplete)', () => {
+    // A real, cleanly applying patch that only touches the comment: a reviewer's wrong file.
+    const clone = path.join(tmp, 'typo-only');
+    execFileSync('git', ['clone', '-q', '--branch', 'v1.12.4', remote.url, clone], { stdio: 'pipe' });
+    const file = path.join(clone, STANDIN_MEMORY_GO);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('accouting', 'accounting'));
+    const wrong = path.join(tmp, 'typo-only.patch');
+    writeFileSync(wrong, git(clone, ['diff']));
+    const parent = path.join(tmp, 'incomplete');
+    mkdirSync(parent);
+    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', wrong, '--out', path.join(parent, 'out')], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[patch_incomplete]');
+    expect(r.stderr).toMatch(new RegExp(`still unguarded after the patch:\\n\\s+${STANDIN_MEMORY_GO.replace(/\./g, '\\.')}:\\d+ \\(\\*MemoryGroup\\)\\.Apply`));
+    expect(r.stderr).not.toMatch(/build: started/);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
   it('a missing --patch file is a usage error before anything is fetched', () => {
     const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', path.join(tmp, 'nope.patch'), '--out', path.join(tmp, 'out-none')], { env: { ...env, KPATCH_CACHE_DIR: path.join(tmp, 'fresh-cache') } });
     expect(r.code).toBe(2);
