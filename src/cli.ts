@@ -44,7 +44,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted. See the README for each error id.');
-  for (const cmd of COMMANDS) {
+  // Only the command being run is loaded; help and mistakes load them all.
+  const first = argv.find((a) => !a.startsWith('-'));
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  for (const cmd of await Promise.all(names.map((n) => COMMANDS[n]()))) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
       chosen = { cmd, args: args as Args };
     });
