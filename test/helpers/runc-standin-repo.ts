@@ -11,11 +11,9 @@
  * with a fixed identity, dates and config, so the repositories built here are
  * the same, commit for commit, on every run.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { STANDIN_GIT_IDENTITY } from './standin-repo.js';
+import { copyFiles, findFixtureDir, makeReleaseRemote, overlayFiles, shiftDate } from './fixtureRepo.js';
 
 /** The releases the stand-in runc tree has, oldest first. */
 export const RUNC_STANDIN_TAGS = ['v1.0.0-rc5', 'v1.0.0-rc92', 'v1.1.4'] as const;
@@ -97,25 +95,12 @@ export interface RuncStandinRemoteOptions {
   tags?: string[];
 }
 
-const FIXTURE_REL = path.join('test', 'fixtures', 'runc-standin');
-
 /**
  * Absolute path of `test/fixtures/runc-standin/`, found from this file's
  * location (walking up, so it also works from a compiled copy under `dist/`).
  */
 export function runcStandinFixtureDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, FIXTURE_REL);
-    if (fs.existsSync(path.join(candidate, 'base'))) return candidate;
-    const sibling = path.join(dir, 'fixtures', 'runc-standin');
-    if (fs.existsSync(path.join(sibling, 'base'))) return sibling;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`cannot find ${FIXTURE_REL} above ${fileURLToPath(import.meta.url)}`);
-    }
-    dir = parent;
-  }
+  return findFixtureDir(import.meta.url, 'runc-standin');
 }
 
 function assertTag(tag: string): asserts tag is RuncStandinTag {
@@ -124,44 +109,14 @@ function assertTag(tag: string): asserts tag is RuncStandinTag {
   }
 }
 
-/** Relative path -> absolute source file, for every file below `dir` (skipping build output). */
-function listFiles(dir: string, rel = '', out = new Map<string, string>()): Map<string, string> {
-  const entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) {
-      if (e.name === '.gopath' || e.name === '.git') continue;
-      listFiles(dir, r, out);
-    } else if (e.isFile()) {
-      // A `runc` binary left by a hand build of the fixture is not a fixture file.
-      if (r === 'runc') continue;
-      out.set(r, path.join(dir, r));
-    }
-  }
-  return out;
-}
-
 /**
  * The files of one release: `base/` with the tag's overlay laid over it.
  * Maps the path inside the tree (with `/`) to the absolute fixture file.
  */
 export function runcStandinFiles(tag: string): Map<string, string> {
   assertTag(tag);
-  const root = runcStandinFixtureDir();
-  const files = listFiles(path.join(root, 'base'));
-  for (const [rel, abs] of listFiles(path.join(root, tag))) files.set(rel, abs);
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function copyFiles(files: Map<string, string>, dest: string): void {
-  for (const [rel, src] of files) {
-    const target = path.join(dest, ...rel.split('/'));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(src, target);
-    // Keep only the executable bits of the fixture file, independent of umask.
-    fs.chmodSync(target, fs.statSync(src).mode & 0o111 ? 0o755 : 0o644);
-  }
+  // A `runc` binary or `.gopath/` left by a hand build of the fixture is not a fixture file.
+  return overlayFiles(runcStandinFixtureDir(), tag, (rel) => rel === 'runc' || rel === '.gopath');
 }
 
 /**
@@ -182,49 +137,6 @@ const RELEASE_DATES: Record<RuncStandinTag, string> = {
   'v1.1.4': '2022-08-24T18:00:00+00:00',
 };
 const INITIAL_DATE = '2018-01-15T12:00:00+00:00';
-const DAY_MS = 24 * 3600 * 1000;
-
-function shiftDate(iso: string, days: number): string {
-  return new Date(Date.parse(iso) + days * DAY_MS).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-}
-
-/** Environment for git: fixed identity and date, no user/system config, no inherited repo. */
-function gitEnv(date: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) {
-    if (k.startsWith('GIT_')) delete env[k];
-  }
-  return {
-    ...env,
-    GIT_AUTHOR_NAME: STANDIN_GIT_IDENTITY.name,
-    GIT_AUTHOR_EMAIL: STANDIN_GIT_IDENTITY.email,
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_NAME: STANDIN_GIT_IDENTITY.name,
-    GIT_COMMITTER_EMAIL: STANDIN_GIT_IDENTITY.email,
-    GIT_COMMITTER_DATE: date,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_TERMINAL_PROMPT: '0',
-    LC_ALL: 'C',
-  };
-}
-
-function git(cwd: string, args: string[], date = INITIAL_DATE): string {
-  return execFileSync('git', ['-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', ...args], {
-    cwd,
-    env: gitEnv(date),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
-
-/** Removes everything in the work tree except `.git` and the files in `keep`. */
-function clearWorkTree(dir: string, keep: string[]): void {
-  for (const name of fs.readdirSync(dir)) {
-    if (name === '.git' || keep.includes(name)) continue;
-    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-  }
-}
 
 /**
  * Builds a bare repository `<root>/runc.git` that looks like runc's remote,
@@ -247,67 +159,30 @@ function clearWorkTree(dir: string, keep: string[]): void {
 export function makeRuncStandinRemote(root: string, opts: RuncStandinRemoteOptions = {}): RuncStandinRemote {
   const wanted = opts.tags ?? [...RUNC_STANDIN_TAGS];
   for (const t of wanted) assertTag(t);
-  const tags = RUNC_STANDIN_TAGS.filter((t) => wanted.includes(t));
-
-  fs.mkdirSync(root, { recursive: true });
-  const bare = path.resolve(root, 'runc.git');
-  if (fs.existsSync(bare)) throw new Error(`${bare} already exists`);
-  const work = fs.mkdtempSync(path.join(path.resolve(root), '.runc-work-'));
-
-  try {
-    git(work, ['init', '-q', '-b', 'master', '.']);
-    fs.writeFileSync(
-      path.join(work, 'README.md'),
-      '# runc (stand-in)\n\nA tiny stand-in for the runc source tree, made by kpatch tests.\n',
-    );
-    fs.writeFileSync(path.join(work, 'CHANGELOG.md'), '# Changelog\n');
-    const keep = ['README.md', 'CHANGELOG.md', 'docs'];
-
-    const commitAll = (message: string, date: string): void => {
-      git(work, ['add', '--all', '--', '.'], date);
-      git(work, ['commit', '-q', '--no-verify', '-m', message], date);
-    };
-    const docsChange = (n: number, label: string, date: string): void => {
-      fs.appendFileSync(path.join(work, 'CHANGELOG.md'), `\n- ${label}: housekeeping change ${n}\n`);
-      fs.mkdirSync(path.join(work, 'docs'), { recursive: true });
-      fs.writeFileSync(path.join(work, 'docs', `note-${label}-${n}.md`), `Note ${n} written after ${label}.\n`);
-      commitAll(`docs: housekeeping after ${label} (${n})`, date);
-    };
-    const backToDev = (tag: RuncStandinTag, date: string): void => {
-      fs.writeFileSync(path.join(work, 'VERSION'), `${RUNC_STANDIN_VERSIONS[tag]}+dev\n`);
-      commitAll(`VERSION: back to development after ${tag}`, date);
-    };
-
-    commitAll('Initial commit', INITIAL_DATE);
-
-    const commits: Record<string, string> = {};
-    let previous: RuncStandinTag | undefined;
-    for (const tag of tags) {
-      const date = RELEASE_DATES[tag];
-      if (previous) {
-        backToDev(previous, shiftDate(date, -60));
-        docsChange(2, previous, shiftDate(date, -30));
-      }
-      clearWorkTree(work, keep);
-      copyFiles(runcStandinFiles(tag), work);
-      fs.appendFileSync(path.join(work, 'CHANGELOG.md'), `\n## ${tag}\n\n- Release ${tag}.\n`);
-      commitAll(`VERSION: release ${RUNC_STANDIN_VERSIONS[tag]} (stand-in)`, date);
-      if (tag === 'v1.0.0-rc92') {
-        git(work, ['tag', tag], date);
-      } else {
-        git(work, ['tag', '-a', tag, '-m', `runc ${tag}`], date);
-      }
-      commits[tag] = git(work, ['rev-parse', `${tag}^{commit}`], date);
-      previous = tag;
-    }
-    if (previous) backToDev(previous, shiftDate(RELEASE_DATES[previous], 5));
-    else docsChange(1, 'initial', shiftDate(INITIAL_DATE, 5));
-
-    git(root, ['init', '-q', '--bare', '-b', 'master', bare]);
-    git(work, ['push', '-q', bare, 'refs/heads/master:refs/heads/master', 'refs/tags/*:refs/tags/*']);
-
-    return { url: pathToFileURL(bare).href, bare, commits };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  // runc sets VERSION to `<version>+dev` right after each release.
+  const backToDev = (w: { dir: string; commitAll(m: string, d: string): void }, tag: string, date: string) => {
+    fs.writeFileSync(path.join(w.dir, 'VERSION'), `${RUNC_STANDIN_VERSIONS[tag as RuncStandinTag]}+dev\n`);
+    w.commitAll(`VERSION: back to development after ${tag}`, date);
+  };
+  return makeReleaseRemote({
+    root,
+    name: 'runc',
+    title: '# runc (stand-in)',
+    initialDate: INITIAL_DATE,
+    releases: RUNC_STANDIN_TAGS.filter((t) => wanted.includes(t)).map((tag) => ({
+      tag,
+      date: RELEASE_DATES[tag],
+      files: runcStandinFiles(tag),
+      message: `VERSION: release ${RUNC_STANDIN_VERSIONS[tag]} (stand-in)`,
+      annotation: tag === 'v1.0.0-rc92' ? undefined : `runc ${tag}`,
+    })),
+    between(w, previous, next) {
+      backToDev(w, previous, shiftDate(next, -60));
+      w.housekeeping(2, previous, shiftDate(next, -30));
+    },
+    after(w, last) {
+      if (last) backToDev(w, last, shiftDate(RELEASE_DATES[last as RuncStandinTag], 5));
+      else w.housekeeping(1, 'initial', shiftDate(INITIAL_DATE, 5));
+    },
+  });
 }
