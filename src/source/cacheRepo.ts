@@ -144,6 +144,7 @@ export async function fetchTag(
     return 'fetched';
   } catch (e) {
     if (e instanceof GitFailure && e.kind === 'exit' && /couldn't find remote ref/i.test(e.stderr)) return 'no-such-tag';
+    await stopStrayGit(e, layout, io);
     throw e instanceof GitFailure ? gitError(e, url, net) : e;
   }
 }
@@ -161,6 +162,7 @@ export async function listRemoteTags(layout: CacheLayout, url: string, net: Netw
       .map((l) => /\trefs\/tags\/(.+)$/.exec(l)?.[1])
       .filter((t): t is string => t !== undefined);
   } catch (e) {
+    await stopStrayGit(e, layout, io);
     throw e instanceof GitFailure ? gitError(e, url, net) : e;
   }
 }
@@ -182,6 +184,34 @@ export async function recoverAfterCrash(layout: CacheLayout, io: Io): Promise<vo
   junk.push(...(await findFiles(path.join(repo, 'refs'), (n) => n.endsWith('.lock'))));
   junk.push(...(await findFiles(path.join(repo, 'objects', 'pack'), (n) => n.startsWith('tmp_'))));
   await Promise.all(junk.map((f) => rm(f, { force: true })));
+}
+
+/**
+ * After git was stopped (Ctrl-C, or the stall timeout), the transport helper
+ * it started (`git-remote-http` blocked on a server that never answers) can
+ * outlive it: git does not always take it down, and it would hang on for as
+ * long as the server keeps the connection. Gives git a moment to finish on
+ * its own, then kills the git processes still working in the cache
+ * repository (the caller holds the lock, so they are this process's) and
+ * clears the lock and temporary files a killed git leaves, as after a crash.
+ */
+async function stopStrayGit(e: unknown, layout: CacheLayout, io: Io): Promise<void> {
+  if (!(e instanceof GitFailure) || (e.kind !== 'abort' && e.kind !== 'timeout')) return;
+  const deadline = Date.now() + 1000;
+  let left = await processesWorkingIn(layout.repoDir);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = await processesWorkingIn(layout.repoDir);
+  }
+  if (left.length === 0) return;
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  await recoverAfterCrash(layout, { ...io, signal: undefined });
 }
 
 /**
