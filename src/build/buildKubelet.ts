@@ -83,7 +83,7 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
       const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
       if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src patches the tree in place; no file was changed' });
     }
-    if (changes.length && !reviewed) await writeFilesAtomically(changes);
+    if (changes.length && !reviewed) await writeFilesAtomically(changes, io.signal);
     const after = changes.length ? DEFAULT_RECIPE.scan((await loadTargets(source.root, DEFAULT_RECIPE)).files) : report;
     if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
     const patch = reviewed

@@ -40,7 +40,7 @@ export const patchCommand: Command = {
         const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
         if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'no file was changed' });
       }
-      await writeFilesAtomically(changes);
+      await writeFilesAtomically(changes, io.signal);
       if (args.json) {
         json(changes.map((c) => c.path).sort());
         return EXIT.ok;

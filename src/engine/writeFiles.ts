@@ -18,8 +18,13 @@ export interface FileWrite {
   after: string;
 }
 
-/** Replaces every file or none; throws `write_failed` naming the file that could not be written. */
-export async function writeFilesAtomically(writes: FileWrite[]): Promise<void> {
+/**
+ * Replaces every file or none; throws `write_failed` naming the file that
+ * could not be written. When `signal` (Ctrl-C) is aborted before the first
+ * file is replaced, nothing is replaced and `interrupted` is thrown; the
+ * renames themselves are not interrupted, so a tree is never half patched.
+ */
+export async function writeFilesAtomically(writes: FileWrite[], signal?: AbortSignal): Promise<void> {
   const staged: { w: FileWrite; tmp: string }[] = [];
   try {
     for (const w of writes) {
@@ -32,6 +37,10 @@ export async function writeFilesAtomically(writes: FileWrite[]): Promise<void> {
     await Promise.all(staged.map((s) => unlink(s.tmp).catch(() => {})));
     const failed = staged[staged.length - 1]?.w.path ?? writes[0]?.path;
     fail('write_failed', { where: failed, detail: `${(e as Error).message}\nno file was changed` });
+  }
+  if (signal?.aborted) {
+    await Promise.all(staged.map((s) => unlink(s.tmp).catch(() => {})));
+    fail('interrupted', { detail: 'no file was changed' });
   }
   const done: FileWrite[] = [];
   for (const s of staged) {
