@@ -21,7 +21,7 @@ import { sha256File, sha256Sums, sha256Text, SUMS_FILE } from './checksums.js';
 import { patchFileName, renderPatch, useReviewedPatch, type ReviewedBuild } from './reviewedPatch.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
 import type { Progress } from './progress.js';
-import { stageOutput } from './stagedOutput.js';
+import { outputWriteError, stageOutput } from './stagedOutput.js';
 import { defaultVersionString } from './versionStamp.js';
 import { describeCommit, type CommitFacts } from './commitFacts.js';
 import { runKubeletMake } from './runKubeletMake.js';
@@ -153,6 +153,8 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
     progress.end(false);
     const log = await keepFailedLog(staged.dir, opts.cacheDir);
     await staged.discard();
+    const unwritable = await outputWriteError(e, staged);
+    if (unwritable) throw unwritable;
     if (log && e instanceof KpatchError && e.id === 'build_failed') {
       throw new KpatchError('build_failed', { where: e.where, detail: `${e.detail ?? ''}\nfull log: ${log}` });
     }

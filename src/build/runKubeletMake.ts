@@ -71,6 +71,20 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
   await writeFile(versionFile, kubeVersionFile({ tag: r.commit.tag ?? r.version, commit: r.commit.sha ?? 'unknown', version: r.version }));
 
   const log = createWriteStream(r.logPath, { flags: 'a' });
+  // A disk under --out that fills up (or turns read-only) during the build:
+  // stop make rather than build for nothing, and say so, instead of crashing
+  // on the stream's unhandled error with the tree and the staged folder left behind.
+  const stop = new AbortController();
+  let logError: Error | undefined;
+  log.on('error', (e) => {
+    logError ??= e;
+    stop.abort();
+  });
+  const onUserAbort = () => stop.abort();
+  r.io.signal?.addEventListener('abort', onUserAbort, { once: true });
+  if (r.io.signal?.aborted) stop.abort();
+  const logFailed = (): never =>
+    fail('out_unwritable', { where: path.dirname(path.dirname(r.logPath)), detail: `cannot write the build log: ${logError!.message}\nmake was stopped; nothing was left behind` });
   const tail: string[] = [];
   try {
     const env: Record<string, string> = { KUBE_GIT_VERSION_FILE: versionFile };
@@ -88,22 +102,24 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
       mounts: [{ host: stampDir, container: '/kpatch/stamp' }],
       cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
       image: image?.ref,
-      signal: r.io.signal,
+      signal: stop.signal,
       onLine(line: string) {
-        log.write(line + '\n');
+        if (!logError) log.write(line + '\n');
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         r.progress.detail(line);
       },
-    });
+    }).catch((e: unknown) => (logError && !r.io.signal?.aborted ? logFailed() : Promise.reject(e)));
     if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
     if (r.io.signal?.aborted) fail('interrupted');
+    if (logError) logFailed();
     if (outcome.exitCode !== 0) {
       fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}` });
     }
     return { runner: runner.name, command: outcome.command, goflags: env.GOFLAGS, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
   } finally {
-    await new Promise<void>((resolve) => log.end(resolve));
+    r.io.signal?.removeEventListener('abort', onUserAbort);
+    await new Promise<void>((resolve) => (log.destroyed ? resolve() : log.end(() => resolve())));
     await rm(stampDir, { recursive: true, force: true });
   }
 }

@@ -6,9 +6,9 @@
  * with `--force`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { fail } from '../errors.js';
+import { fail, KpatchError } from '../errors.js';
 
 /** A temporary artifact folder on its way to `out`. */
 export interface StagedOutput {
@@ -70,4 +70,30 @@ export async function stageOutput(out: string, force: boolean): Promise<StagedOu
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+// Errors that mean the disk or the folder would not take what was written.
+const UNWRITABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EFBIG']);
+
+/**
+ * `out_unwritable` for a file-system error met while writing into the staged
+ * folder (a full disk, a read-only or quota-limited file system), or
+ * undefined for any other error. Without it such a failure surfaced as an
+ * internal error with a stack trace, though it is the user's to fix.
+ */
+export async function outputWriteError(e: unknown, staged: StagedOutput): Promise<KpatchError | undefined> {
+  const err = e as NodeJS.ErrnoException & { dest?: string };
+  if (e instanceof KpatchError || !err || typeof err.code !== 'string' || !UNWRITABLE.has(err.code)) return undefined;
+  const inside = (p: unknown) => typeof p === 'string' && (p === staged.dir || p.startsWith(staged.dir + path.sep));
+  let ours = inside(err.path) || inside(err.dest);
+  if (!ours && err.path === undefined && err.code === 'ENOSPC') {
+    // write() errors name no file: blame --out only when its file system is the full one.
+    const fs = await statfs(path.dirname(staged.out)).catch(() => undefined);
+    ours = fs !== undefined && fs.bavail * fs.bsize < 1024 * 1024;
+  }
+  if (!ours) return undefined;
+  return new KpatchError('out_unwritable', {
+    where: path.dirname(staged.out),
+    detail: `${err.message}\nnothing was left behind: no ${path.basename(staged.out)}, no temporary folder`,
+  });
 }
