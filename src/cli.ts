@@ -65,6 +65,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   try {
+    checkRepeatedFlags(chosen.args, (parser as unknown as { getOptions(): { array?: string[] } }).getOptions().array ?? []);
     chosen.cmd.check?.(chosen.args);
     // The settings file fills what was not typed; after check, which judges only the typed flags.
     const { applySettings } = await import('./config/applySettings.js');
@@ -72,6 +73,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return await chosen.cmd.handler(chosen.args, io);
   } catch (e) {
     return report(e, io);
+  }
+}
+
+/**
+ * A flag given twice (`--out a --out b`) reaches a handler as an array, which
+ * `String()` would join into a path nobody asked for (`a,b`). That is a usage
+ * error, unless the command declared the flag as a list.
+ */
+function checkRepeatedFlags(args: Args, lists: string[]): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (key === '_' || key === '$0' || /[A-Z]/.test(key) || !Array.isArray(value) || lists.includes(key)) continue;
+    throw new KpatchError('usage', { where: `--${key}`, detail: `given ${value.length} times (${value.map((v) => JSON.stringify(String(v))).join(', ')}); give it once` });
   }
 }
 

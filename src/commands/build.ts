@@ -30,6 +30,10 @@ export const buildCommand: Command = {
       .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
   check(args) {
     checkSourceArgs(args);
+    if (typeof args.out === 'string' && args.out.trim() === '') {
+      // `--out "$OUT" --force` with OUT unset would otherwise replace the current folder.
+      fail('usage', { where: '--out ""', detail: 'the path is empty (an unset variable?); name the artifact folder' });
+    }
     for (const p of platforms(args)) {
       if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
     }

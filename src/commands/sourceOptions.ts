@@ -41,6 +41,10 @@ export function checkSourceArgs(args: Args): void {
   if (args.src !== undefined && args.k8s !== undefined) {
     fail('usage', { where: '--src and --k8s', detail: 'give one of them: --src for a checkout you have, --k8s for a release from the cache' });
   }
+  if (typeof args.src === 'string' && args.src.trim() === '') {
+    // `--src "$DIR"` with DIR unset: taking it for the current folder could patch the wrong tree.
+    fail('usage', { where: '--src ""', detail: 'the path is empty (an unset variable?); name the tree, e.g. --src .' });
+  }
   checkCacheArgs(args, false);
 }
 
