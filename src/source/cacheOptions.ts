@@ -64,6 +64,8 @@ export function checkCacheArgs(args: Args, keepDefault: boolean): void {
   if (args.timeout !== undefined) {
     const t = args.timeout;
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
+      // yargs turns a word into NaN: say what is wrong rather than echo "NaN".
+      if (Number.isNaN(t)) fail('usage', { where: '--timeout', detail: 'not a number: give the seconds, e.g. --timeout 600' });
       fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
     }
   }
