@@ -1,0 +1,606 @@
+/**
+ * Every bad input gets a clear error, the right exit code, and changes
+ * nothing on disk: one table, one row per input, run through the real
+ * executable (bin/kpatch.js) with real git, make, Go and podman.
+ *
+ * Each row gives the command line (and any set-up), the exit code and a
+ * fragment of the message. For every row the test also checks that
+ *   - the stand-in source tree the row works on (a git checkout of v1.12.4),
+ *     the tag cache and the folder --out lives in are unchanged: every file's
+ *     content, mode and mtime; for exit 2 (a usage error: "nothing was
+ *     started") even the folders' mtimes (see fsSnapshot.ts);
+ *   - no process kpatch started is still running (processes.ts);
+ *   - the message is kpatch's own (`kpatch: error[id]`), never a stack trace.
+ *
+ * How the hard cases are made (the suite runs as root in CI):
+ *   - unreadable files: permissions do not stop root, so those rows run
+ *     kpatch as the user nobody (uid 65534) on a chmod 000 file or folder;
+ *   - read-only target file: `chattr +i` (e2fsprogs; skipped where the file
+ *     system has no immutable flag); read-only target folder: a read-only
+ *     bind mount; read-only --out parent: a read-only tmpfs; full disk: a
+ *     64 KiB tmpfs as the --out parent;
+ *   - missing programs: PATH is a folder holding links to only what the row
+ *     keeps (git, go, make, ...);
+ *   - an engine installed but not running: the docker client with
+ *     DOCKER_HOST at a socket nothing listens on, and podman --remote at one;
+ *   - a remote that hangs: a TCP listener on 127.0.0.1 that accepts and never
+ *     answers, as git:// and http:// URLs, with --timeout 2;
+ *   - a successful or failing make without a long build: a `make` on PATH
+ *     (a small node script) that prints, fails, or writes a large kubelet;
+ *   - Ctrl-C: SIGINT to the kpatch process while it is in the stage the row
+ *     names. In the patch stage kpatch is held on a target that is a link to
+ *     a FIFO, which the test feeds only after the SIGINT; in the build stage
+ *     the signal comes once the compiler (local) or the container (podman)
+ *     runs, on a cache whose Go build cache is cold.
+ *
+ * To add a row: append to CASES. `exit` and `message` are required; give
+ * `setup` for files, mounts and modes, `path` to drop programs, `interrupt`
+ * for Ctrl-C, `cache: 'fresh'` for a cache of the row's own, and
+ * `cacheMayChange` for what the row may leave in the cache (a failed
+ * build's log under logs/, the Go build cache under build/).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
+import { compareSnapshots, snapshotDir, type Snapshot } from './fsSnapshot.js';
+import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from './processes.js';
+
+const IS_ROOT = process.getuid?.() === 0;
+const NOBODY = 65534;
+const PODMAN_IMAGE = 'localhost/kpatch/kube-cross:local';
+
+const ROOT = mkdtempSync(path.join(os.tmpdir(), 'kpatch-badinput-'));
+chmodSync(ROOT, 0o755); // rows run as nobody must reach their trees
+const HOME = path.join(ROOT, 'home');
+const SHARED_CACHE = path.join(ROOT, 'cache');
+let remote: StandinRemote;
+let hang: HangListener;
+const cleanups: (() => void)[] = [];
+
+/** Everything a row can refer to. */
+interface Sandbox {
+  /** The row's own folder. */
+  dir: string;
+  /** A git checkout of the stand-in v1.12.4 (committed, clean); also kpatch's working folder. */
+  tree: string;
+  /** The folder --out lives in (empty); `${out}/artifacts` is the usual --out. */
+  out: string;
+  /** The tag cache the row runs with. */
+  cache: string;
+  /** `file://` URL of the stand-in remote. */
+  url: string;
+  /** Port of the listener that never answers. */
+  hangPort: number;
+  /** Extra environment set by `setup`. */
+  env: Record<string, string>;
+}
+
+/** One bad input. */
+interface Case {
+  name: string;
+  args: (s: Sandbox) => string[];
+  exit: number;
+  /** A fragment of stderr. */
+  message: string;
+  setup?: (s: Sandbox) => void | Promise<void>;
+  /** Programs on PATH (linked into a folder of their own); default: the real PATH. */
+  path?: string[];
+  /** Run kpatch as nobody (uid 65534) when the test runs as root. */
+  asNobody?: boolean;
+  /** kpatch's working folder: the tree (default, so a path taken for "." shows up as a change) or the row's folder. */
+  cwd?: 'tree' | 'dir';
+  /** 'fresh': a cache of the row's own, with v1.12.4 fetched into it (a cold Go build cache). */
+  cache?: 'shared' | 'fresh';
+  /** What the row may leave in the cache: prefixes ending in '/' (logs/, build/) or exact paths. */
+  cacheMayChange?: string[];
+  /** Waits for the stage to interrupt and sends SIGINT (and whatever must follow it). */
+  interrupt?: (s: Sandbox, run: Running) => Promise<void>;
+  /** Skipped (with the reason) when this returns a string. */
+  skip?: () => string | undefined;
+}
+
+const FS_DIR = (s: Sandbox) => path.join(s.tree, STANDIN_RUNC_FS_DIR);
+const MEMORY_GO = (s: Sandbox) => path.join(s.tree, STANDIN_MEMORY_GO);
+const ART = (s: Sandbox) => path.join(s.out, 'artifacts');
+const fetch = (s: Sandbox, ...more: string[]) => ['fetch', '--k8s', 'v1.12.4', '--repo', s.url, '--no-keep', ...more];
+const build = (s: Sandbox, ...more: string[]) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', ART(s), ...more];
+/** What a failed or interrupted build may leave in the cache: its log, the Go build cache, the empty folder of version stamps. */
+const BUILD_LEFTOVERS = ['logs', 'logs/', 'build', 'build/', 'tmp'];
+
+function sh(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { stdio: 'pipe' });
+}
+
+function mountTmpfs(dir: string, options: string): void {
+  sh('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  cleanups.push(() => spawnSync('umount', ['-l', dir]));
+}
+
+function chattrWorks(): string | undefined {
+  if (!IS_ROOT) return 'needs root';
+  const probe = path.join(ROOT, 'chattr-probe');
+  writeFileSync(probe, '');
+  const r = spawnSync('chattr', ['+i', probe]);
+  spawnSync('chattr', ['-i', probe]);
+  return r.status === 0 ? undefined : `chattr +i does not work here: ${r.error?.message ?? r.stderr}`;
+}
+const needsRoot = () => (IS_ROOT ? undefined : 'needs root (mount)');
+
+/** A `make` for rows that need make to fail, or to succeed quickly with a given output: KPATCH_FAKE_MAKE says which. */
+function fakeMake(dir: string): void {
+  writeFileSync(
+    path.join(dir, 'make'),
+    `#!${process.execPath}
+const fs = require('node:fs');
+const how = process.env.KPATCH_FAKE_MAKE;
+if (how === 'fail') {
+  console.log('+++ [stand-in make] Building go targets for linux/amd64');
+  console.error('pkg/kubelet/kubelet.go:42:2: undefined: brokenThing');
+  process.exit(2);
+}
+const lines = how === 'big-log' ? 4000 : 3;
+for (let i = 0; i < lines; i++) console.log('stand-in make: compiling package ' + i + ' of the kubelet, a line long enough to fill a small disk');
+fs.mkdirSync('_output/local/bin/linux/amd64', { recursive: true });
+fs.writeFileSync('_output/local/bin/linux/amd64/kubelet', Buffer.alloc(how === 'big-kubelet' ? 300 * 1024 : 1024));
+`,
+  );
+  chmodSync(path.join(dir, 'make'), 0o755);
+}
+
+/** A folder with links to only `programs` (and the fake make when 'fake-make' is listed). */
+function binDir(s: Sandbox, programs: string[]): string {
+  const dir = path.join(s.dir, 'bin');
+  mkdirSync(dir, { recursive: true });
+  for (const p of programs) {
+    if (p === 'fake-make') fakeMake(dir);
+    else symlinkSync(execFileSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).trim(), path.join(dir, p));
+  }
+  return dir;
+}
+
+/** Replaces memory.go by a link to `target` (relative to the link's folder, or absolute). */
+function linkMemoryGo(s: Sandbox, target: string): void {
+  rmSync(MEMORY_GO(s));
+  symlinkSync(target, MEMORY_GO(s));
+}
+
+/**
+ * Holds kpatch in the patch stage: a second target file is a link to a FIFO,
+ * so reading the targets blocks until the test writes into it.
+ */
+function fifoTarget(s: Sandbox): void {
+  sh('mkfifo', [path.join(s.tree, 'hold.fifo')]);
+  symlinkSync(path.relative(FS_DIR(s), path.join(s.tree, 'hold.fifo')), path.join(FS_DIR(s), 'zz_hold.go'));
+}
+
+/**
+ * Waits until kpatch is blocked reading the FIFO, sends SIGINT, then feeds
+ * the FIFO (a one-line Go file) whenever kpatch reads it, until it exits.
+ */
+async function interruptWhileReadingFifo(s: Sandbox, run: Running): Promise<void> {
+  const fifo = path.join(s.tree, 'hold.fifo');
+  const writer = (): number | undefined => {
+    try {
+      return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK); // ENXIO until a reader has it open
+    } catch {
+      return undefined;
+    }
+  };
+  let fd: number | undefined;
+  await waitFor(() => (fd = writer()) !== undefined, 30_000, 'kpatch to open the held target');
+  run.child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 300));
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  while (!exited) {
+    if (fd !== undefined) {
+      writeSync(fd, 'package fs\n');
+      closeSync(fd);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    fd = exited ? undefined : writer();
+  }
+  if (fd !== undefined) closeSync(fd);
+}
+
+/** Waits until a process of this run whose command line matches `re` is running, lets it work `ms`, then sends SIGINT. */
+async function interruptWhenRunning(run: Running, marker: string, re: RegExp, ms: number, what: string): Promise<void> {
+  await waitFor(() => markedProcesses(marker).some((p) => re.test(p)), 120_000, what);
+  await new Promise((r) => setTimeout(r, ms));
+  run.child.kill('SIGINT');
+}
+
+/** podman as the tests run it here (README, "This machine"). */
+const PODMAN_ENV = { KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc', CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf') };
+function podman(args: string[]): string {
+  return execFileSync('podman', ['--runtime', '/usr/sbin/runc', ...args], { env: { ...process.env, ...PODMAN_ENV }, encoding: 'utf8', stdio: 'pipe' });
+}
+/** kpatch build containers (any state) with a mount under `dir`. */
+function containersUnder(dir: string): string[] {
+  return podman(['ps', '-a', '--format', '{{.Names}}'])
+    .split('\n')
+    .filter((n) => n.startsWith('kpatch-build-'))
+    .filter((n) => {
+      try {
+        return podman(['inspect', '--format', '{{range .Mounts}}{{.Source}} {{end}}', n]).includes(dir);
+      } catch {
+        return false;
+      }
+    });
+}
+let podmanReady: string | undefined | null = null;
+function podmanImage(): string | undefined {
+  if (podmanReady !== null) return podmanReady;
+  if (spawnSync('sh', ['-c', 'command -v podman']).status !== 0) return (podmanReady = 'podman is not installed');
+  execFileSync('bash', [path.join(REPO_ROOT, 'scripts/ci/podman-image.sh'), PODMAN_IMAGE], { stdio: 'pipe', timeout: 600_000 });
+  return (podmanReady = undefined);
+}
+
+const CASES: Case[] = [
+  // --- the command line itself -------------------------------------------------------------
+  { name: 'no command', args: () => [], exit: 2, message: 'say which command to run' },
+  { name: 'unknown command', args: () => ['frobnicate'], exit: 2, message: 'Unknown argument: frobnicate' },
+  { name: 'unknown flag', args: (s) => ['scan', '--src', s.tree, '--bogus'], exit: 2, message: 'Unknown argument: bogus' },
+  { name: 'scan without --src or --k8s', args: () => ['scan'], exit: 2, message: 'say which tree to work on: --src DIR or --k8s TAG' },
+  { name: 'scan --src with --k8s', args: (s) => ['scan', '--src', s.tree, '--k8s', 'v1.12.4'], exit: 2, message: 'error[usage]: invalid command line: --src and --k8s' },
+  { name: 'patch --src with --k8s', args: (s) => ['patch', '--src', s.tree, '--k8s', 'v1.12.4'], exit: 2, message: 'error[usage]: invalid command line: --src and --k8s' },
+  { name: 'build --src with --k8s', args: (s) => ['build', '--src', s.tree, '--k8s', 'v1.12.4', '--out', ART(s)], exit: 2, message: 'error[usage]: invalid command line: --src and --k8s' },
+  { name: 'diff --mode that does not exist', args: (s) => ['diff', '--src', s.tree, '--mode', 'bogus'], exit: 2, message: 'Argument: mode, Given: "bogus"' },
+  { name: 'scan --fail-on that does not exist', args: (s) => ['scan', '--src', s.tree, '--fail-on', 'never'], exit: 2, message: 'Argument: fail-on, Given: "never"' },
+  { name: 'fetch without --k8s', args: () => ['fetch'], exit: 2, message: 'say which release to fetch: --k8s TAG' },
+  { name: '--repo without --k8s', args: (s) => ['scan', '--src', s.tree, '--repo', s.url], exit: 2, message: '--repo only apply to --k8s TAG' },
+  { name: 'build --image with --registry', args: (s) => build(s, '--image', 'a/b:c', '--registry', 'mirror.corp/k8s'), exit: 2, message: '--image and --registry' },
+  { name: 'build --platform with a shell injection', args: (s) => build(s, '--platform', 'linux/amd64;id'), exit: 2, message: 'error[usage]: invalid command line: --platform linux/amd64;id' },
+  { name: 'build --version-string with a command substitution', args: (s) => build(s, '--version-string', 'v1.12.4 $(id)'), exit: 2, message: 'Kubernetes needs a semantic version' },
+  { name: 'fetch --timeout 0', args: (s) => fetch(s, '--timeout', '0'), exit: 2, message: '--timeout 0' },
+  { name: 'fetch --timeout that is not a number', args: (s) => fetch(s, '--timeout', 'soon'), exit: 2, message: 'error[usage]: invalid command line: --timeout\n  not a number' },
+  { name: 'build --out given twice', args: (s) => build(s, '--out', path.join(s.out, 'other')), exit: 2, message: 'error[usage]: invalid command line: --out\n  given 2 times' },
+  { name: 'scan --src given twice', args: (s) => ['scan', '--src', s.tree, '--src', s.out], exit: 2, message: 'given 2 times' },
+  { name: 'doctor unknown flag', args: () => ['doctor', '--node', '/'], exit: 2, message: 'Unknown argument: node' },
+
+  // --- tags and injections -----------------------------------------------------------------
+  { name: 'tag with a shell command', args: (s) => ['fetch', '--k8s', 'v1.0.0;rm -rf /', '--repo', s.url], exit: 2, message: 'error[tag_invalid]: not a release tag: "v1.0.0;rm -rf /"' },
+  { name: 'tag that is a revision expression', args: (s) => ['fetch', '--k8s', 'HEAD~1', '--repo', s.url], exit: 2, message: 'not a release tag: "HEAD~1"' },
+  { name: 'tag that is a git option', args: (s) => ['fetch', '--k8s=--upload-pack=touch /tmp/kpatch-pwned', '--repo', s.url], exit: 2, message: 'not a release tag: "--upload-pack=touch /tmp/kpatch-pwned"' },
+  { name: 'tag that is a path', args: (s) => ['scan', '--k8s', '../../etc/passwd', '--repo', s.url], exit: 2, message: 'not a release tag: "../../etc/passwd"' },
+  { name: 'tag with a space', args: (s) => ['build', '--k8s', 'v1.12.4 ', '--repo', s.url, '--out', ART(s)], exit: 2, message: 'not a release tag: "v1.12.4 "' },
+  { name: 'tag that is a full ref name', args: (s) => ['patch', '--k8s', 'refs/tags/v1.12.4', '--repo', s.url], exit: 2, message: 'not a release tag: "refs/tags/v1.12.4"' },
+  { name: 'tag with a command substitution', args: (s) => ['diff', '--k8s', '$(touch pwned)', '--repo', s.url], exit: 2, message: 'not a release tag: "$(touch pwned)"' },
+  { name: '--repo that is a git option', args: () => ['fetch', '--k8s', 'v1.12.4', '--repo=--upload-pack=touch /tmp/kpatch-pwned'], exit: 2, message: 'not a repository URL' },
+  { name: '--repo with a newline', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `${s.url}\nfetch = x`], exit: 2, message: 'not a repository URL' },
+  { name: 'tag the remote does not have', args: (s) => ['fetch', '--k8s', 'v1.12.5', '--repo', s.url], exit: 1, message: 'closest release tags: v1.12.4' },
+  { name: '--repo that does not exist', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', path.join(s.dir, 'no-such.git')], exit: 1, message: 'error[repo_missing]' },
+
+  // --- the source tree ---------------------------------------------------------------------
+  { name: '--src that does not exist', args: (s) => ['scan', '--src', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[src_missing]' },
+  { name: '--src that is a file', args: (s) => ['diff', '--src', MEMORY_GO(s)], exit: 2, message: 'error[src_not_dir]' },
+  { name: '--src that is empty (an unset variable)', args: () => ['patch', '--src', ''], exit: 2, message: 'error[usage]: invalid command line: --src ""' },
+  { name: '--src that cannot be read', asNobody: true, cwd: 'dir', setup: (s) => chmodSync(s.tree, 0o000), args: (s) => ['scan', '--src', s.tree], exit: 1, message: 'error[src_unreadable]' },
+  { name: 'target file that cannot be read', asNobody: true, setup: (s) => chmodSync(MEMORY_GO(s), 0o000), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[src_unreadable]: cannot read the source tree: ${STANDIN_MEMORY_GO}` },
+  {
+    name: 'target file that is a link out of the tree (scan)',
+    setup: (s) => {
+      writeFileSync(path.join(s.dir, 'elsewhere.go'), 'package fs\n');
+      linkMemoryGo(s, path.join(s.dir, 'elsewhere.go'));
+    },
+    args: (s) => ['scan', '--src', s.tree],
+    exit: 1,
+    message: 'outside the tree',
+  },
+  {
+    name: 'target file that is a link out of the tree (patch)',
+    setup: (s) => {
+      renameSync(MEMORY_GO(s), path.join(s.dir, 'memory.go'));
+      symlinkSync(path.join(s.dir, 'memory.go'), MEMORY_GO(s));
+    },
+    args: (s) => ['patch', '--src', s.tree, '--allow-dirty'],
+    exit: 1,
+    message: 'error[unsafe_path]: target file is a symbolic link',
+  },
+  { name: 'target file that is a dangling link', setup: (s) => linkMemoryGo(s, 'gone.go'), args: (s) => ['diff', '--src', s.tree], exit: 1, message: 'points to a missing file' },
+  {
+    name: 'target file that is a link inside the tree (patch)',
+    setup: (s) => {
+      renameSync(MEMORY_GO(s), path.join(s.tree, 'memory.go.real'));
+      symlinkSync(path.relative(FS_DIR(s), path.join(s.tree, 'memory.go.real')), MEMORY_GO(s));
+    },
+    args: (s) => ['patch', '--src', s.tree, '--allow-dirty'],
+    exit: 1,
+    message: 'patching would replace the link with a regular file',
+  },
+  { name: 'read-only target file (chattr +i)', skip: chattrWorks, setup: (s) => { sh('chattr', ['+i', MEMORY_GO(s)]); cleanups.push(() => spawnSync('chattr', ['-i', MEMORY_GO(s)])); }, args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[write_failed]' },
+  {
+    name: 'read-only target folder (read-only bind mount)',
+    skip: needsRoot,
+    setup: (s) => {
+      sh('mount', ['--bind', FS_DIR(s), FS_DIR(s)]);
+      cleanups.push(() => spawnSync('umount', ['-l', FS_DIR(s)]));
+      sh('mount', ['-o', 'remount,bind,ro', FS_DIR(s)]);
+    },
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'EROFS',
+  },
+  { name: 'target file with uncommitted changes', setup: (s) => writeFileSync(MEMORY_GO(s), pristineMemoryGo + '\n// a local edit\n'), args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[dirty_files]' },
+  { name: 'target file with a syntax error', setup: (s) => commitChange(s, (t) => t.replace('func (s *MemoryGroup) Apply', 'func (s *MemoryGroup) Apply(')), args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[parse_error]' },
+  {
+    name: 'call site whose error is checked later (cannot be rewritten)',
+    setup: (s) => commitChange(s, (t) => t.replace('if err := EnableKernelMemoryAccounting(path); err != nil {', 'err = EnableKernelMemoryAccounting(path)\n\t\t\tif err != nil {')),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'error[unsupported_shape]',
+  },
+  { name: 'scan --fail-on affected on an affected tree', args: (s) => ['scan', '--src', s.tree, '--fail-on', 'affected'], exit: 1, message: 'error[scan_affected]' },
+
+  // --- the cache and the remote ------------------------------------------------------------
+  { name: '--cache-dir that is a file', args: (s) => fetch(s, '--cache-dir', MEMORY_GO(s)), exit: 1, message: 'error[cache_error]' },
+  { name: '--cache-dir on a read-only file system', skip: needsRoot, setup: (s) => mountTmpfs(s.out, 'size=64k,ro'), args: (s) => fetch(s, '--cache-dir', path.join(s.out, 'cache')), exit: 1, message: 'error[cache_error]' },
+  { name: 'a git:// remote that never answers', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '2'], exit: 1, message: 'no data from the remote for 2 s; git was stopped' },
+  { name: 'an http:// remote that never answers (scan --k8s)', args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '2'], exit: 1, message: 'error[repo_unreachable]: cannot reach the repository: http://127.0.0.1:' },
+  { name: 'an http:// remote that never answers (build)', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '2', '--out', ART(s)], exit: 1, message: 'raise --timeout SECONDS' },
+
+  // --- programs that are missing or not running --------------------------------------------
+  { name: 'fetch without git', path: [], args: (s) => fetch(s), exit: 1, message: 'error[tool_missing]: required program not found: git' },
+  { name: 'scan --k8s without git', path: [], args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url], exit: 1, message: 'error[tool_missing]: required program not found: git' },
+  { name: 'build --runner local without go', path: ['git', 'make'], args: (s) => build(s, '--runner', 'local'), exit: 1, message: '--runner local needs `go` on PATH' },
+  { name: 'build --runner local without make', path: ['git', 'go'], args: (s) => build(s, '--runner', 'local'), exit: 1, message: '--runner local needs `make` on PATH' },
+  { name: 'build --runner podman without podman', path: ['git'], args: (s) => build(s, '--runner', 'podman'), exit: 1, message: '--runner podman: `podman` is not on PATH' },
+  { name: 'build --runner docker without docker', path: ['git'], args: (s) => build(s, '--runner', 'docker'), exit: 1, message: '--runner docker: `docker` is not on PATH' },
+  { name: 'build --runner auto with nothing to build with', path: ['git'], args: (s) => build(s), exit: 1, message: 'nothing can build the kubelet here' },
+  {
+    name: 'build --runner docker, docker installed but no daemon',
+    skip: () => (spawnSync('sh', ['-c', 'command -v docker']).status === 0 ? undefined : 'the docker client is not installed'),
+    setup: (s) => void (s.env.DOCKER_HOST = `unix://${path.join(s.dir, 'no-daemon.sock')}`),
+    args: (s) => build(s, '--runner', 'docker'),
+    exit: 1,
+    message: 'error[engine_unavailable]: container engine is installed but not answering: docker info',
+  },
+  {
+    name: 'build --runner podman, podman installed but its service not running',
+    skip: () => (spawnSync('sh', ['-c', 'command -v podman']).status === 0 ? undefined : 'podman is not installed'),
+    setup: (s) => void (s.env.KPATCH_PODMAN_ARGS = `--remote --url unix://${path.join(s.dir, 'no-service.sock')}`),
+    args: (s) => build(s, '--runner', 'podman'),
+    exit: 1,
+    message: 'error[engine_unavailable]: container engine is installed but not answering: podman info',
+  },
+
+  // --- the output folder and make ----------------------------------------------------------
+  { name: '--out that exists', setup: (s) => mkdirSync(ART(s)), args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'error[out_exists]' },
+  { name: '--out that is empty (an unset variable), with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '', '--force'], exit: 2, message: 'error[usage]: invalid command line: --out ""' },
+  { name: '--out whose parent is a file', setup: (s) => writeFileSync(path.join(s.out, 'file'), 'x'), args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--runner', 'local', '--out', path.join(s.out, 'file', 'artifacts')], exit: 1, message: 'error[out_unwritable]' },
+  { name: '--out on a read-only file system', skip: needsRoot, setup: (s) => mountTmpfs(s.out, 'size=64k,ro'), args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'error[out_unwritable]: cannot write the output folder' },
+  {
+    name: '--out on a full disk: the kubelet does not fit',
+    skip: needsRoot,
+    path: ['git', 'go', 'fake-make'],
+    setup: (s) => {
+      mountTmpfs(s.out, 'size=64k');
+      s.env.KPATCH_FAKE_MAKE = 'big-kubelet';
+    },
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'error[out_unwritable]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: '--out on a full disk: the build log does not fit',
+    skip: needsRoot,
+    path: ['git', 'go', 'fake-make'],
+    setup: (s) => {
+      mountTmpfs(s.out, 'size=64k');
+      s.env.KPATCH_FAKE_MAKE = 'big-log';
+    },
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'error[out_unwritable]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'make fails',
+    path: ['git', 'go', 'fake-make'],
+    setup: (s) => void (s.env.KPATCH_FAKE_MAKE = 'fail'),
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'undefined: brokenThing',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+
+  // --- doctor ------------------------------------------------------------------------------
+  { name: 'doctor --root that does not exist', args: (s) => ['doctor', '--root', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[node_root_missing]' },
+  { name: 'doctor --root that is a file', args: (s) => ['doctor', '--root', MEMORY_GO(s)], exit: 2, message: 'error[node_root_not_dir]' },
+  { name: 'doctor --root without proc or sys', args: (s) => ['doctor', '--root', s.tree], exit: 2, message: 'error[node_root_unrecognised]' },
+  { name: 'doctor --kubelet that does not exist', args: (s) => ['doctor', '--kubelet', path.join(s.dir, 'kubelet')], exit: 2, message: 'error[node_binary_missing]' },
+  { name: 'doctor --runc that cannot be read', asNobody: true, setup: (s) => { writeFileSync(path.join(s.dir, 'runc'), 'x'); chmodSync(path.join(s.dir, 'runc'), 0o000); }, args: (s) => ['doctor', '--runc', path.join(s.dir, 'runc')], exit: 1, message: 'error[node_binary_unreadable]' },
+
+  // --- Ctrl-C at each stage ----------------------------------------------------------------
+  {
+    name: 'Ctrl-C while fetching',
+    args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '120'],
+    interrupt: async (_s, run) => {
+      const seen = hang.accepted();
+      await waitFor(() => hang.accepted() > seen, 30_000, 'git to connect to the remote');
+      run.child.kill('SIGINT');
+    },
+    exit: 130,
+    message: 'error[interrupted]',
+  },
+  {
+    name: 'Ctrl-C while scan --k8s fetches',
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '120'],
+    interrupt: async (_s, run) => {
+      const seen = hang.accepted();
+      await waitFor(() => hang.accepted() > seen, 30_000, 'git to connect to the remote');
+      run.child.kill('SIGINT');
+    },
+    exit: 130,
+    message: 'error[interrupted]',
+  },
+  { name: 'Ctrl-C while patch reads the targets', setup: fifoTarget, interrupt: interruptWhileReadingFifo, args: (s) => ['patch', '--src', s.tree], exit: 130, message: 'error[interrupted]' },
+  {
+    name: 'Ctrl-C in the patch stage of build --src',
+    setup: fifoTarget,
+    interrupt: interruptWhileReadingFifo,
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 130,
+    message: 'error[interrupted]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'Ctrl-C while make builds (local runner)',
+    cache: 'fresh',
+    args: (s) => build(s, '--runner', 'local'),
+    interrupt: (s, run) => interruptWhenRunning(run, s.env[MARK_VAR], /\/compile |go build/, 1000, 'the Go compiler to run'),
+    exit: 130,
+    message: 'error[interrupted]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'Ctrl-C while make builds (podman runner)',
+    skip: podmanImage,
+    cache: 'fresh',
+    setup: (s) => void Object.assign(s.env, PODMAN_ENV),
+    args: (s) => build(s, '--runner', 'podman', '--image', PODMAN_IMAGE),
+    interrupt: async (s, run) => {
+      await waitFor(() => containersUnder(s.cache).length > 0, 120_000, 'the build container');
+      await new Promise((r) => setTimeout(r, 2000));
+      run.child.kill('SIGINT');
+    },
+    exit: 130,
+    message: 'error[interrupted]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+];
+
+// Set by beforeAll: the pristine memory.go of v1.12.4.
+let pristineMemoryGo = '';
+
+function git(cwd: string, args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args], { cwd, stdio: 'pipe', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+}
+
+/** Edits memory.go and commits the edit, so the tree is clean but different. */
+function commitChange(s: Sandbox, edit: (text: string) => string): void {
+  writeFileSync(MEMORY_GO(s), edit(pristineMemoryGo));
+  git(s.tree, ['commit', '-qam', 'edit']);
+}
+
+function kpatchSync(args: string[], env: Record<string, string>): void {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/kpatch.js'), ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kpatch ${args.join(' ')}: ${r.stderr}`);
+}
+
+/**
+ * Fills a cache as real use does: v1.12.4 fetched, and a temporary work tree
+ * made and removed (so its folders exist), for rows to leave untouched.
+ */
+function primeCache(cache: string): void {
+  kpatchSync(['scan', '--k8s', 'v1.12.4', '--repo', remote.url], baseEnv(cache, 'prime'));
+}
+
+function baseEnv(cache: string, marker: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME,
+    KPATCH_CACHE_DIR: cache,
+    CI: '1',
+    NO_COLOR: '1',
+    LANG: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: path.join(HOME, 'gitconfig'),
+    [MARK_VAR]: marker,
+  };
+}
+
+beforeAll(async () => {
+  mkdirSync(HOME, { recursive: true });
+  writeFileSync(path.join(HOME, 'gitconfig'), '');
+  remote = makeStandinRemote(path.join(ROOT, 'remote'));
+  hang = await hangListener();
+  materializeStandin('v1.12.4', path.join(ROOT, 'pristine'));
+  pristineMemoryGo = readFileSync(path.join(ROOT, 'pristine', STANDIN_MEMORY_GO), 'utf8');
+  // The shared cache holds the tags rows use, so rows start from a cache with content to protect.
+  primeCache(SHARED_CACHE);
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) c();
+  await hang?.close();
+  rmSync(ROOT, { recursive: true, force: true });
+});
+
+let rowNumber = 0;
+/** A fresh sandbox for one row: a committed stand-in tree, an empty --out parent, the cache. */
+function sandbox(c: Case): Sandbox {
+  const dir = path.join(ROOT, 'rows', `${String(++rowNumber).padStart(2, '0')}`);
+  const tree = path.join(dir, 'tree');
+  const out = path.join(dir, 'out');
+  mkdirSync(out, { recursive: true });
+  for (const d of [path.join(ROOT, 'rows'), dir]) chmodSync(d, 0o755);
+  materializeStandin('v1.12.4', tree);
+  git(tree, ['init', '-q']);
+  git(tree, ['add', '-A']);
+  git(tree, ['commit', '-qm', 'v1.12.4']);
+  const cache = c.cache === 'fresh' ? path.join(dir, 'cache') : SHARED_CACHE;
+  const marker = `row-${rowNumber}-${process.pid}`;
+  if (c.cache === 'fresh') primeCache(cache);
+  return { dir, tree, out, cache, url: remote.url, hangPort: hang.port, env: { [MARK_VAR]: marker } };
+}
+
+describe(`kpatch refuses ${CASES.length} bad inputs cleanly`, () => {
+  it('the table has at least 40 rows, each with a unique name', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  });
+
+  for (const c of CASES) {
+    it(c.name, { timeout: 300_000 }, async (ctx) => {
+      const why = c.skip?.();
+      if (why) ctx.skip(why);
+      const s = sandbox(c);
+      const marker = s.env[MARK_VAR];
+      const cleanupsAt = cleanups.length;
+      try {
+        await c.setup?.(s);
+        const env = { ...baseEnv(s.cache, marker), ...s.env };
+        if (c.path) env.PATH = binDir(s, c.path);
+        const snap = (): Record<'tree' | 'cache' | 'out', Snapshot> => ({
+          tree: snapshotDir(s.tree, { skip: ['.git/index'] }),
+          cache: snapshotDir(s.cache),
+          out: snapshotDir(s.out),
+        });
+        const was = snap();
+        const nobody = c.asNobody && IS_ROOT;
+        const run = startKpatch(c.args(s), { cwd: c.cwd === 'dir' ? s.dir : s.tree, env, uid: nobody ? NOBODY : undefined, gid: nobody ? NOBODY : undefined });
+        const t0 = Date.now();
+        if (c.interrupt) await c.interrupt(s, run);
+        const r = await run.done;
+        const seconds = (Date.now() - t0) / 1000;
+
+        expect(r.stderr, 'the message').toContain(c.message);
+        expect(r.code, `exit code; stderr:\n${r.stderr}`).toBe(c.exit);
+        expect(r.stderr, 'a kpatch error, not a crash').toMatch(/^kpatch: error\[[a-z_]+\]/m);
+        expect(r.stderr).not.toMatch(/error\[internal\]|^\s+at .+:\d+:\d+\)?$/m);
+        if (c.exit === 130) expect(seconds, 'Ctrl-C is honoured promptly').toBeLessThan(30);
+
+        await new Promise((res) => setTimeout(res, 100));
+        expect(markedProcesses(marker), 'processes kpatch started and left running').toEqual([]);
+        if (c.skip === podmanImage) expect(containersUnder(s.cache), 'build containers left behind').toEqual([]);
+
+        const now = snap();
+        const strict = c.exit === 2;
+        const diffs = [
+          ...compareSnapshots('tree', was.tree, now.tree, { strict }),
+          ...compareSnapshots('cache', was.cache, now.cache, { strict, mayChange: c.cacheMayChange }),
+          ...compareSnapshots('out', was.out, now.out, { strict }),
+        ];
+        expect(diffs, 'changes on disk').toEqual([]);
+      } finally {
+        for (const undo of cleanups.splice(cleanupsAt).reverse()) undo();
+      }
+    });
+  }
+});
