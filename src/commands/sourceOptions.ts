@@ -1,6 +1,7 @@
 /**
  * The flags that say which tree a command works on (`--src DIR`, or a release
- * fetched through the cache with `--k8s TAG`), and how to open that tree.
+ * fetched through the cache with `--k8s TAG` or `--runc TAG`), and how to
+ * open that tree.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,22 +25,33 @@ export interface SourceTree {
   release(): Promise<void>;
 }
 
-/** Declares `--src`, and `--k8s TAG` with the tag cache's flags (source/cacheOptions.ts). */
+/**
+ * Declares `--src`, `--k8s TAG` with the tag cache's flags
+ * (source/cacheOptions.ts), and `--runc TAG`: a runc release from
+ * opencontainers/runc (or --repo), fetched through the same cache.
+ */
 export function withSourceOptions(y: Argv): Argv {
-  return withCacheOptions(y, false).option('src', {
-    type: 'string',
-    describe: 'root of a Kubernetes or runc checkout to work on',
-    requiresArg: true,
-  });
+  return withCacheOptions(y, false)
+    .option('runc', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'runc release to work on, fetched through the cache (v1.0.0-rc5, v1.0.0-rc92, v1.1.4)',
+    })
+    .option('src', {
+      type: 'string',
+      describe: 'root of a Kubernetes or runc checkout to work on',
+      requiresArg: true,
+    });
 }
 
 /** Checks the source flags' combination; throws a usage error. */
 export function checkSourceArgs(args: Args): void {
-  if (args.src === undefined && args.k8s === undefined) {
-    fail('usage', { detail: 'say which tree to work on: --src DIR or --k8s TAG' });
+  const given = (['src', 'k8s', 'runc'] as const).filter((f) => args[f] !== undefined);
+  if (!given.length) {
+    fail('usage', { detail: 'say which tree to work on: --src DIR or --k8s TAG (--runc TAG for a runc release)' });
   }
-  if (args.src !== undefined && args.k8s !== undefined) {
-    fail('usage', { where: '--src and --k8s', detail: 'give one of them: --src for a checkout you have, --k8s for a release from the cache' });
+  if (given.length > 1) {
+    fail('usage', { where: `--${given.join(' and --')}`, detail: 'give one of them: --src for a checkout you have, --k8s or --runc for a release from the cache' });
   }
   if (typeof args.src === 'string' && args.src.trim() === '') {
     // `--src "$DIR"` with DIR unset: taking it for the current folder could patch the wrong tree.
@@ -50,7 +62,7 @@ export function checkSourceArgs(args: Args): void {
 
 /** Opens the tree the flags name. */
 export async function openSource(args: Args, io: Io): Promise<SourceTree> {
-  if (args.k8s !== undefined) {
+  if (args.k8s !== undefined || args.runc !== undefined) {
     // Loaded only when a release is fetched: --src needs no git code at start-up.
     const { acquireTree } = await import('../source/acquireTree.js');
     const tree = await acquireTree(acquireOptionsFromArgs(args), io);

@@ -1,18 +1,18 @@
 /**
- * Gets the source tree of one Kubernetes release: from the cache when the tag
+ * Gets the source tree of one Kubernetes (or runc) release: from the cache when the tag
  * is there (no network at all), else by fetching only that tag (depth 1) into
  * the cache first; then checks it out as a fresh work tree.
  *
- * This is what `kpatch fetch` and every `--k8s TAG` option run.
+ * This is what `kpatch fetch` and every `--k8s TAG` / `--runc TAG` option run.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
-import { cacheLayout, DEFAULT_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
+import { cacheLayout, DEFAULT_REPO, DEFAULT_RUNC_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
 import { acquireLock } from './cacheLock.js';
 import { dropIfEmpty, ensureCacheRepo, fetchTag, listRemoteTags, lookupCachedTag, recoverAfterCrash, type CachedTag } from './cacheRepo.js';
-import { closestReleaseTags, parseReleaseTag, type ReleaseTag } from './releaseTag.js';
+import { closestReleaseTags, tagParser, type ReleaseTag, type TagKind } from './releaseTag.js';
 import { addWorktree, newTreePath, removeWorktree, sweepWorktrees } from './worktrees.js';
 
 // Re-exported: they live in releaseTag.ts so that flag checking loads no git code.
@@ -33,6 +33,8 @@ export interface AcquireOptions {
   checkout?: boolean;
   /** Network stall timeout in seconds (--timeout). */
   timeoutSeconds?: number;
+  /** Whose tag grammar `tag` follows (default Kubernetes'; `runc` for `--runc TAG`). */
+  tagKind?: TagKind;
 }
 
 /** A release's source tree from the cache. Structurally a `SourceTree` (commands/sourceOptions.ts). */
@@ -58,8 +60,9 @@ export interface CachedTree {
 /** Gets the tree of `opts.tag`; see the module comment. */
 export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedTree> {
   // Everything the user typed is checked before any process or file exists.
-  const tag = validateTag(opts.tag).name;
-  const url = normaliseRepoUrl(opts.repo ?? DEFAULT_REPO, io);
+  const kind = opts.tagKind ?? 'kubernetes';
+  const tag = validateTag(opts.tag, kind).name;
+  const url = normaliseRepoUrl(opts.repo ?? (kind === 'runc' ? DEFAULT_RUNC_REPO : DEFAULT_REPO), io);
   const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   if (!(timeoutSeconds > 0)) fail('usage', { where: '--timeout', detail: 'must be a positive number of seconds' });
   const layout = cacheLayout(resolveCacheDir(opts.cacheDir, io), url);
@@ -93,7 +96,7 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
       const progress = io.stderr.isTTY ? progressLine(io) : undefined;
       const outcome = await fetchTag(layout, url, tag, { timeoutSeconds, onProgress: progress?.update }, io).finally(() => progress?.done());
       if (outcome === 'no-such-tag') {
-        await failUnknownTag(layout, url, parseReleaseTag(tag)!, timeoutSeconds, io);
+        await failUnknownTag(layout, url, tagParser(kind)(tag)!, timeoutSeconds, io, kind);
       }
       found = await lookupCachedTag(layout, tag, io);
     }
@@ -168,13 +171,13 @@ function commitOf(found: CachedTag, tag: string, url: string): string {
   fail('git_failed', { where: `git fetch ${redactUrl(url)}`, detail: `refs/tags/${tag} is still missing after a successful fetch` });
 }
 
-async function failUnknownTag(layout: CacheLayout, url: string, wanted: ReleaseTag, timeoutSeconds: number, io: Io): Promise<never> {
+async function failUnknownTag(layout: CacheLayout, url: string, wanted: ReleaseTag, timeoutSeconds: number, io: Io, kind: TagKind): Promise<never> {
   let detail: string;
   try {
-    const closest = closestReleaseTags(wanted, await listRemoteTags(layout, url, { timeoutSeconds }, io));
+    const closest = closestReleaseTags(wanted, await listRemoteTags(layout, url, { timeoutSeconds }, io), 5, kind);
     detail = closest.length
       ? `closest release tags: ${closest.join(', ')}`
-      : 'the repository has no release tags at all: is --repo a Kubernetes repository?';
+      : `the repository has no release tags at all: is --repo a ${kind === 'runc' ? 'runc' : 'Kubernetes'} repository?`;
   } catch (e) {
     if (e instanceof KpatchError && e.id === 'interrupted') throw e;
     detail = 'the list of tags could not be read to suggest others';

@@ -18,6 +18,8 @@ import type { Io } from '../io.js';
 
 /** The upstream repository, used when --repo is not given. */
 export const DEFAULT_REPO = 'https://github.com/kubernetes/kubernetes.git';
+/** runc's upstream repository, used for `--runc TAG` when --repo is not given. */
+export const DEFAULT_RUNC_REPO = 'https://github.com/opencontainers/runc.git';
 
 /** Paths of one remote's cache entry. */
 export interface CacheLayout {

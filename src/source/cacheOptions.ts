@@ -7,8 +7,8 @@ import type { Argv } from 'yargs';
 import type { Args } from '../cli.js';
 import { fail } from '../errors.js';
 import type { AcquireOptions } from './acquireTree.js';
-import { DEFAULT_TIMEOUT_SECONDS, validateTag } from './releaseTag.js';
-import { DEFAULT_REPO } from './cacheLayout.js';
+import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from './releaseTag.js';
+import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from './cacheLayout.js';
 
 /** Declares the cache flags. `keepDefault` is true for `kpatch fetch`, whose point is the tree it prints. */
 export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
@@ -21,7 +21,7 @@ export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
     .option('repo', {
       type: 'string',
       requiresArg: true,
-      describe: `git URL or local path of the Kubernetes repository or a mirror [default: ${DEFAULT_REPO}]`,
+      describe: `git URL or local path of the Kubernetes repository or a mirror [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]`,
     })
     .option('cache-dir', {
       type: 'string',
@@ -43,20 +43,22 @@ export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
 }
 
 /**
- * Checks the cache flags when `--k8s` is given: the tag (usage error
- * `tag_invalid`, before any git process or file exists) and the timeout.
- * Without `--k8s`, the other cache flags are usage errors.
+ * Checks the cache flags when `--k8s` (or `--runc`) is given: the tag (usage
+ * error `tag_invalid`, in that project's grammar, before any git process or
+ * file exists) and the timeout. Without either, the other cache flags are
+ * usage errors.
  */
 export function checkCacheArgs(args: Args, keepDefault: boolean): void {
-  if (args.k8s === undefined) {
+  const release = releaseArg(args);
+  if (release === undefined) {
     const stray = ['repo', 'cache-dir', 'timeout'].filter((f) => args[f] !== undefined);
     if (args.keep !== undefined && args.keep !== keepDefault) stray.push('keep');
     if (stray.length) {
-      fail('usage', { where: `--${stray[0]}`, detail: `--${stray.join(', --')} only apply to --k8s TAG` });
+      fail('usage', { where: `--${stray[0]}`, detail: `--${stray.join(', --')} only apply to --k8s TAG${'runc' in args ? ' or --runc TAG' : ''}` });
     }
     return;
   }
-  validateTag(args.k8s);
+  validateTag(release.tag, release.kind);
   if (args.repo !== undefined && typeof args.repo !== 'string') fail('usage', { where: '--repo', detail: 'give it once' });
   if (args['cache-dir'] !== undefined && typeof args['cache-dir'] !== 'string') {
     fail('usage', { where: '--cache-dir', detail: 'give it once' });
@@ -71,13 +73,36 @@ export function checkCacheArgs(args: Args, keepDefault: boolean): void {
   }
 }
 
+/**
+ * The release flag given, if any: `--k8s TAG` (Kubernetes' tag grammar) or
+ * `--runc TAG` (runc's, declared by the commands that build or read runc).
+ */
+export function releaseArg(args: Args): { flag: 'k8s' | 'runc'; kind: TagKind; tag: unknown } | undefined {
+  if (args.k8s !== undefined) return { flag: 'k8s', kind: 'kubernetes', tag: args.k8s };
+  if (args.runc !== undefined) return { flag: 'runc', kind: 'runc', tag: args.runc };
+  return undefined;
+}
+
 /** The acquireTree options the flags ask for. Call checkCacheArgs first. */
 export function acquireOptionsFromArgs(args: Args): AcquireOptions {
+  const release = releaseArg(args);
   return {
-    tag: String(args.k8s),
-    repo: args.repo as string | undefined,
+    tag: String(release?.tag),
+    tagKind: release?.kind,
+    repo: release?.kind === 'runc' && !repoTyped(args) ? undefined : (args.repo as string | undefined),
     cacheDir: args['cache-dir'] as string | undefined,
     keep: Boolean(args.keep),
     timeoutSeconds: args.timeout as number | undefined,
   };
+}
+
+/**
+ * Whether --repo was typed rather than filled in from kpatch.config.json:
+ * the file's `repo` names the Kubernetes repository (or its mirror), which
+ * holds no runc tag, so `--runc` only takes a typed --repo.
+ */
+function repoTyped(args: Args): boolean {
+  const settings = args.$settings as { settings?: { repo?: { origin?: string } } } | undefined;
+  const origin = settings?.settings?.repo?.origin;
+  return origin === undefined || origin === 'flag';
 }
