@@ -192,6 +192,11 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'name the build image with --image REF (or use --runner local)',
   },
+  runc_image_unknown: {
+    title: 'cannot tell which golang image this runc tree builds with',
+    exit: EXIT.failure,
+    hint: 'name the build image with --image REF (or use --runner local)',
+  },
   nokmem_unsupported: {
     title: 'this release cannot be fixed with the nokmem build tag',
     exit: EXIT.usage,

@@ -1,8 +1,9 @@
 /**
- * The kubelet build pipeline behind `kpatch build`: patch the tree, write the
- * reviewable patch, run Kubernetes' make through a runner with a clean
- * version stamp, collect the binaries, and write checksums and the manifest,
- * all into a staged folder that becomes `--out` only when everything worked.
+ * The build pipeline behind `kpatch build`: patch the tree, write the
+ * reviewable patch, run the target's make (Kubernetes' for the kubelet,
+ * runc's own for runc: buildTarget.ts) through a runner with a clean version
+ * stamp, collect the binaries, and write checksums and the manifest, all
+ * into a staged folder that becomes `--out` only when everything worked.
  */
 import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,9 +23,8 @@ import { patchFileName, renderPatch, useReviewedPatch, type ReviewedBuild } from
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from './manifest.js';
 import type { Progress } from './progress.js';
 import { outputWriteError, stageOutput } from './stagedOutput.js';
-import { defaultVersionString } from './versionStamp.js';
 import { describeCommit, type CommitFacts } from './commitFacts.js';
-import { runKubeletMake } from './runKubeletMake.js';
+import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
 
 /** What the user asked for. */
 export interface BuildOptions {
@@ -44,6 +44,10 @@ export interface BuildOptions {
   cacheDir: string;
   /** A reviewed patch (absolute path) to apply with git instead of generating one (`--patch`). */
   patchFile?: string;
+  /** What is built: the kubelet (default) or runc (buildTarget.ts). */
+  target?: BuildTarget;
+  /** runc: `--buildtags`, replacing runc's default BUILDTAGS (`seccomp`); the mode's tag is added to it. */
+  buildtags?: string[];
 }
 
 /** The result: a manifest of what was built, or the scan that says nothing needs building. */
@@ -52,7 +56,10 @@ export type BuildResult = { built: true; out: string; manifest: Manifest } | { b
 /** Runs the pipeline on an opened source tree. */
 export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: Io, progress: Progress): Promise<BuildResult> {
   const startedAt = new Date().toISOString();
+  const target = opts.target ?? KUBELET_TARGET;
   const staged = await stageOutput(opts.out, opts.force);
+  // Binaries a make left outside the tree (runc's, one per platform), removed once collected or on failure.
+  let dispose: (() => Promise<void>) | undefined;
   try {
     const checkAbort = () => {
       if (io.signal?.aborted) fail('interrupted');
@@ -60,7 +67,7 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
     progress.step('patch');
     const commit = await describeCommit(source);
     if (!commit.tag && !opts.versionString) {
-      fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag, so kpatch cannot name the version; give --version-string (e.g. v1.12.4+kpatch.guard)' });
+      fail('usage', { where: `--src ${source.root}`, detail: `the checkout is not at a release tag, so kpatch cannot name the version; give --version-string (e.g. ${target.defaultVersion(target.name === 'runc' ? 'v1.0.0-rc5' : 'v1.12.4', 'guard')})` });
     }
     // Scan first and rewrite only for an edit mode: a build tag needs no source change,
     // and a tree it suits must not be refused for a call shape only the rewriter minds.
@@ -74,7 +81,7 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
     const reviewed = opts.patchFile && report.verdict === 'affected' ? await useReviewedPatch(source.root, opts.patchFile, { checkDirty: !source.tag && !opts.allowDirty }, io) : undefined;
     const chosen = reviewed
       ? { requested: opts.mode, mode: reviewed.mode, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
-      : report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? source.root) : unchangedMode(report, opts.mode);
+      : report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? source.root, target.modeWords) : unchangedMode(report, opts.mode);
     progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
     const edits = !chosen.tag && chosen.mode !== 'none';
     const changes = reviewed?.applied.changes ?? (edits ? rewrite(files, report, DEFAULT_RECIPE, chosen.mode) : []);
@@ -92,17 +99,19 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
     checkAbort();
 
     progress.step('build');
-    const version = opts.versionString ?? (chosen.versionMode ? defaultVersionString(commit.tag!, chosen.versionMode) : commit.tag!);
+    const version = opts.versionString ?? target.defaultVersion(commit.tag!, chosen.versionMode);
     const logPath = path.join(staged.dir, 'build.log');
-    const made = await runKubeletMake({ tree: source.root, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name });
+    const runMake = await target.loadMake();
+    const made = await runMake({ tree: source.root, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name });
+    dispose = made.dispose;
     checkAbort();
 
     progress.step('collect');
     const artifacts = [];
     for (const platform of opts.platforms) {
       const [os, arch] = platform.split('/');
-      const built = path.join(source.root, '_output/local/bin', os, arch, 'kubelet');
-      const rel = `${os}-${arch}/kubelet`;
+      const built = made.binaries?.[platform] ?? path.join(source.root, '_output/local/bin', os, arch, 'kubelet');
+      const rel = `${os}-${arch}/${target.binary}`;
       if (!(await stat(built).catch(() => undefined))?.isFile()) {
         fail('artifact_missing', { where: built, detail: `platform ${platform}; full log: ${logPath}` });
       }
@@ -111,15 +120,17 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
       const st = await stat(path.join(staged.dir, rel));
       artifacts.push({ path: rel, platform, sha256: await sha256File(path.join(staged.dir, rel)), size: st.size });
     }
+    await dispose?.();
     progress.step('verify');
     const proven = chosen.tag
-      ? { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), artifacts.map((a) => ({ path: a.path, abs: path.join(staged.dir, a.path) })), io.env), patchedFiles: [] }
+      ? { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), artifacts.map((a) => ({ path: a.path, abs: path.join(staged.dir, a.path) })), io.env, target.binary), patchedFiles: [] }
       : chosen.mode === 'none'
         ? { verification: noneVerification(report), patchedFiles: [] }
         : await sourceVerification(source.root, changes);
     const manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kpatchVersion: KPATCH_VERSION,
+      target: target.name,
       source: { repo: source.repo, tag: commit.tag, commit: commit.sha, path: source.tag ? undefined : source.root },
       recipe: report.recipe,
       mode: chosen.mode,
@@ -132,7 +143,9 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
       patchedFiles: proven.patchedFiles,
       runner: made.runner,
       command: made.command,
+      commands: made.commands,
       goflags: made.goflags,
+      buildtags: made.buildtags,
       image: made.image,
       goVersion: await made.goVersion(path.join(staged.dir, artifacts[0].path)),
       platforms: opts.platforms,
@@ -151,6 +164,7 @@ export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: I
     return { built: true, out: opts.out, manifest };
   } catch (e) {
     progress.end(false);
+    await dispose?.();
     const log = await keepFailedLog(staged.dir, opts.cacheDir);
     await staged.discard();
     const unwritable = await outputWriteError(e, staged);

@@ -51,24 +51,52 @@ export function unchangedMode(report: ScanReport, requested: string): ChosenMode
   };
 }
 
+/** How the reasons name the tree's runc: vendored into Kubernetes, or runc's own tree. */
+export interface ModeWords {
+  /** `the vendored runc` / `this runc tree`. */
+  subject: string;
+  /** `no vendored runc file` / `no file of this runc tree`. */
+  noFile: string;
+  /** `this release's vendored runc` / `this runc release`. */
+  owner: string;
+  /** Which releases lack the tag's variant, in words. */
+  era: string;
+}
+
+/** The words for a Kubernetes tree. */
+export const VENDORED_RUNC_WORDS: ModeWords = {
+  subject: 'the vendored runc',
+  noFile: 'no vendored runc file',
+  owner: "this release's vendored runc",
+  era: 'Kubernetes 1.8 to 1.13 vendor a runc from before rc6',
+};
+
+/** The words for runc's own tree. */
+export const RUNC_TREE_WORDS: ModeWords = {
+  subject: 'this runc tree',
+  noFile: 'no file of this runc tree',
+  owner: 'this runc release',
+  era: 'runc releases before v1.0.0-rc6 have none',
+};
+
 /**
  * Chooses the mode for an affected tree, or throws `nokmem_unsupported`
  * (exit 2, before anything is built) when the tag was asked for and the tree
  * cannot honour it.
  */
-export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, requested: string, where: string): ChosenMode {
+export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, requested: string, where: string, words: ModeWords = VENDORED_RUNC_WORDS): ChosenMode {
   const tag = recipe.buildTag;
   const tagFiles = tag ? tag.files(files) : [];
   if (requested === 'auto') {
     if (tag && tagFiles.length) {
-      return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `the vendored runc has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed` };
+      return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed` };
     }
     return {
       requested,
       mode: recipe.defaultMode,
       tagFiles,
       versionMode: recipe.defaultMode,
-      reason: `no vendored runc file has a ${tag?.name ?? 'build tag'} build constraint (${report.files.length} file(s) checked), so the source is patched`,
+      reason: `${words.noFile} has a ${tag?.name ?? 'build tag'} build constraint (${report.files.length} file(s) checked), so the source is patched`,
     };
   }
   if (tag && requested === tag.name) {
@@ -76,14 +104,14 @@ export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, 
       fail('nokmem_unsupported', {
         where: `--mode ${tag.name} on ${where}`,
         detail: [
-          `this release's vendored runc has no file with a \`${tag.name}\` build constraint, so -tags=${tag.name} would change nothing`,
-          `(Kubernetes 1.8 to 1.13 vendor a runc from before rc6). Files checked, by folder:`,
+          `${words.owner} has no file with a \`${tag.name}\` build constraint, so -tags=${tag.name} would change nothing`,
+          `(${words.era}). Files checked, by folder:`,
           ...filesByFolder(report.files),
         ].join('\n'),
         hint: `this release needs a source patch: use --mode guard (the default) or --mode remove, or --mode auto to let kpatch choose`,
       });
     }
-    return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `as --mode ${tag.name} asks; the vendored runc has the ${tag.name} build constraint (${tagFiles.join(', ')})` };
+    return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `as --mode ${tag.name} asks; ${words.subject} has the ${tag.name} build constraint (${tagFiles.join(', ')})` };
   }
   return { requested, mode: requested, tagFiles, versionMode: requested, reason: `a source patch, as --mode ${requested} asks` };
 }

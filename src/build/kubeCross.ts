@@ -93,24 +93,13 @@ export interface KubeCrossImage {
  * `kube_cross_version` when nothing says which registry or tag to use.
  */
 export function kubeCrossImage(choice: KubeCrossChoice): KubeCrossImage {
-  if (choice.image !== undefined) {
-    const image = choice.image.trim();
-    // The reference becomes one argument of `docker run`: a leading `-` would make it an option.
-    if (!/^[A-Za-z0-9][^\s]*$/.test(image)) {
-      return fail('usage', { where: '--image', detail: `not an image reference: ${JSON.stringify(choice.image)}` });
-    }
-    return { ref: image, source: '--image' };
-  }
+  if (choice.image !== undefined) return { ref: checkImageRef(choice.image), source: '--image' };
   const tag = choice.crossTag;
   if (tag === undefined || !TAG_RE.test(tag)) {
     return fail('kube_cross_version', { detail: tag === undefined ? 'no kube-cross tag is known for this tree' : `not a tag: ${JSON.stringify(tag)}` });
   }
   if (choice.registry !== undefined) {
-    const registry = choice.registry.trim().replace(/\/+$/, '');
-    // HOST[:PORT][/PATH...], lower-case path components as registries require.
-    if (!/^[A-Za-z0-9][A-Za-z0-9.-]*(:\d+)?(\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/.test(registry)) {
-      return fail('usage', { where: '--registry', detail: `expected HOST/PATH such as mirror.local/k8s, got ${JSON.stringify(choice.registry)}` });
-    }
+    const registry = checkRegistry(choice.registry);
     return { ref: `${registry}/kube-cross:${tag}`, source: `--registry ${registry} with the tree's kube-cross tag ${tag}` };
   }
   const minor = kubernetesMinor(choice.k8sTag);
@@ -125,6 +114,26 @@ export function kubeCrossImage(choice: KubeCrossChoice): KubeCrossImage {
     ref: `${era.repository}:${tag}`,
     source: `the tree's ${CROSS_VERSION_FILE} (${tag}) in the registry Kubernetes 1.${minor} used`,
   };
+}
+
+/** `--image REF`, trimmed; a usage error for a value that is not an image reference. */
+export function checkImageRef(value: string): string {
+  const image = value.trim();
+  // The reference becomes one argument of `docker run`: a leading `-` would make it an option.
+  if (!/^[A-Za-z0-9][^\s]*$/.test(image)) {
+    return fail('usage', { where: '--image', detail: `not an image reference: ${JSON.stringify(value)}` });
+  }
+  return image;
+}
+
+/** `--registry HOST/PATH`, trimmed of trailing slashes; a usage error for anything else. */
+export function checkRegistry(value: string): string {
+  const registry = value.trim().replace(/\/+$/, '');
+  // HOST[:PORT][/PATH...], lower-case path components as registries require.
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*(:\d+)?(\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/.test(registry)) {
+    return fail('usage', { where: '--registry', detail: `expected HOST/PATH such as mirror.local/k8s, got ${JSON.stringify(value)}` });
+  }
+  return registry;
 }
 
 /** `v1.12.4` / `1.12.4` / `v1.13.0-rc.1` → 12; undefined for anything else or another major. */

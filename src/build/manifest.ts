@@ -20,6 +20,8 @@ export interface SiteChange {
 export interface Manifest {
   schemaVersion: number;
   kpatchVersion: string;
+  /** What was built: `kubelet` or `runc` (absent in manifests written before runc builds existed: kubelet). */
+  target?: 'kubelet' | 'runc';
   source: { repo?: string; tag?: string; commit?: string; path?: string };
   recipe: string;
   /** What the build did: `guard`, `remove` (source patches), `nokmem` (build tag), `none` (built as it is). */
@@ -41,8 +43,12 @@ export interface Manifest {
   patchedFiles: { path: string; sha256: string }[];
   runner: string;
   command: string[];
+  /** Every make command line, when more than one ran (runc: one per platform); `command` is the first. */
+  commands?: string[][];
   /** GOFLAGS kpatch gave the build (a build-tag mode), the user's own flags merged in. */
   goflags?: string;
+  /** runc: the BUILDTAGS its make ran with (`seccomp`, `seccomp nokmem`). */
+  buildtags?: string;
   image?: { ref: string; source: string; digest?: string };
   goVersion?: string;
   platforms: string[];

@@ -29,6 +29,14 @@ export interface MakeRun {
   image?: { ref: string; source: string; digest?: string };
   /** The Go version a built binary was compiled with. */
   goVersion(binary: string): Promise<string | undefined>;
+  /** runc: the BUILDTAGS make ran with. */
+  buildtags?: string;
+  /** Every make command line, when there was more than one (runc: one make per platform). */
+  commands?: string[][];
+  /** Where each platform's binary is (`os/arch` → path), when not in the tree's usual output folder. */
+  binaries?: Record<string, string>;
+  /** Removes what the run left outside the tree (the binaries above), once they are collected. */
+  dispose?(): Promise<void>;
 }
 
 /** Inputs of one make run. */
@@ -128,7 +136,7 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
  * The Go version a binary was built with: `go version FILE` when the host has
  * Go (it reads the build info), else the `go1.x.y` string the runtime embeds.
  */
-async function binaryGoVersion(binary: string, io: Io): Promise<string | undefined> {
+export async function binaryGoVersion(binary: string, io: Io): Promise<string | undefined> {
   try {
     const { stdout } = await promisify(execFile)('go', ['version', binary], { env: { ...io.env } as NodeJS.ProcessEnv, encoding: 'utf8' });
     const m = /: (go[\d.]+\S*)/.exec(stdout);

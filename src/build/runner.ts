@@ -21,6 +21,11 @@ export interface BuildRequest {
   cacheDir: string;
   /** Container image reference (container runners only). */
   image?: string;
+  /**
+   * Where container runners mount the tree (default {@link CONTAINER_TREE},
+   * Kubernetes' import path): GOPATH-era trees only build at their import path.
+   */
+  containerTree?: string;
   /** Receives every line of output, stdout and stderr interleaved. */
   onLine: (line: string) => void;
   /** Aborted on Ctrl-C: the runner must stop the build (no orphan container or make). */

@@ -21,12 +21,13 @@ export async function binaryVerification(
   proofStrings: string[],
   artifacts: { path: string; abs: string }[],
   env: Record<string, string | undefined>,
+  binary = 'kubelet',
 ): Promise<Verification> {
   const outcomes = [];
   for (const a of artifacts) {
     const o = await proveBinary(a.abs, a.path, { tag, proofStrings }, env);
     if (o.problems.length) {
-      fail('build_unverified', { where: a.path, detail: `-tags=${tag} did not reach this kubelet: ${o.problems.join('; ')}` });
+      fail('build_unverified', { where: a.path, detail: `-tags=${tag} did not reach this ${binary}: ${o.problems.join('; ')}` });
     }
     outcomes.push(o);
   }
@@ -36,8 +37,8 @@ export async function binaryVerification(
   const unchecked = outcomes.filter((o) => o.ran === 0);
   const summary = unchecked.length
     ? // Only possible without proof strings: with some, the string check always runs.
-      `cannot prove that -tags=${tag} reached ${unchecked.map((o) => o.path).join(', ')}: the tree's ${tag} files have no string of their own, and the Go build info is unreadable (no host Go, or the kubelet was built before Go 1.18)`
-    : `each kubelet ${how}`;
+      `cannot prove that -tags=${tag} reached ${unchecked.map((o) => o.path).join(', ')}: the tree's ${tag} files have no string of their own, and the Go build info is unreadable (no host Go, or the ${binary} was built before Go 1.18)`
+    : `each ${binary} ${how}`;
   return {
     status: unchecked.length ? 'unverified' : 'verified',
     method: 'binary',

@@ -1,10 +1,14 @@
-/** `kpatch build`: the patched kubelet, built in the Kubernetes build container, with its artifacts. */
+/**
+ * `kpatch build`: the patched kubelet, built in the Kubernetes build
+ * container, or (`--runc TAG`, or `--src` on a tree with runc's layout) the
+ * patched runc, built with runc's own make; with their artifacts.
+ */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
-import { checkVersionString } from '../build/versionStamp.js';
+import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../build/buildTarget.js';
 import { filesByFolder } from '../build/chooseMode.js';
 import { nothingToDo, withModeOption } from './prepareRewrite.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
@@ -14,16 +18,17 @@ const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 
 export const buildCommand: Command = {
   command: 'build',
-  describe: 'patch a release and build the fixed kubelet, with checksums, manifest and the patch',
+  describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',
   builder: (y) =>
     withModeOption(withSourceOptions(y), { build: true })
       .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], default: 'auto', describe: 'where make runs: a container engine, or the host Go' })
       .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' })
-      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree)' })
-      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (air-gapped builds)' })
+      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree, or for runc the golang image of its Dockerfile)' })
+      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (for runc: mirrors docker.io/library, where golang lives) (air-gapped builds)' })
+      .option('buildtags', { type: 'string', describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)' })
       .option('out', { type: 'string', requiresArg: true, describe: 'artifact folder [default: ./_kpatch/<tag>]' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out' })
-      .option('version-string', { type: 'string', requiresArg: true, describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>]' })
+      .option('version-string', { type: 'string', requiresArg: true, describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>; runc: the tag without its v]' })
       .option('allow-dirty', { type: 'boolean', default: false, describe: 'with --src: patch files that have uncommitted changes' })
       .option('build-anyway', { type: 'boolean', default: false, describe: 'build a tree that needs no fix (not affected, already patched) as it is' })
       .option('patch', { type: 'string', requiresArg: true, describe: 'apply this reviewed patch (from kpatch diff --write) with git apply instead of generating one; its sha256 goes in the manifest' })
@@ -37,7 +42,13 @@ export const buildCommand: Command = {
     for (const p of platforms(args)) {
       if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
     }
-    if (args['version-string'] !== undefined) checkVersionString(String(args['version-string']));
+    // With --src the tree says what it is (checked again in the handler); a release flag says it here.
+    if (args['version-string'] !== undefined && args.src === undefined) (args.runc !== undefined ? RUNC_TARGET : KUBELET_TARGET).checkVersion(String(args['version-string']));
+    if (args.buildtags !== undefined) {
+      if (args.k8s !== undefined) fail('usage', { where: '--buildtags with --k8s', detail: "BUILDTAGS is runc's Makefile variable; Kubernetes ignores it (--mode nokmem passes the tag through GOFLAGS)" });
+      if (typeof args.buildtags !== 'string') fail('usage', { where: '--buildtags', detail: 'give it once, e.g. --buildtags "seccomp apparmor"' });
+      parseBuildtags(args.buildtags);
+    }
     if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
     if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === '')) fail('usage', { where: '--patch', detail: 'give one patch file, once' });
     if (args.patch !== undefined && args.mode !== undefined && !DEFAULT_RECIPE.modes.includes(String(args.mode))) {
@@ -50,6 +61,7 @@ export const buildCommand: Command = {
     const { createProgress } = await import('../build/progress.js');
     const { buildKubelet } = await import('../build/buildKubelet.js');
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
+    const target = chooseTarget(args, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
     // Refuse an existing --out or a missing --patch before fetching anything: nothing is done twice by mistake.
     await checkOutput(out, Boolean(args.force));
@@ -68,8 +80,8 @@ export const buildCommand: Command = {
           mode: String(args.mode),
           runner: args.runner as 'auto',
           platforms: platforms(args),
-          image: args.image as string | undefined,
-          registry: args.registry as string | undefined,
+          image: fromUser(args, 'image', target),
+          registry: fromUser(args, 'registry', target),
           out,
           force: Boolean(args.force),
           versionString: args['version-string'] as string | undefined,
@@ -77,6 +89,8 @@ export const buildCommand: Command = {
           buildAnyway: Boolean(args['build-anyway']),
           cacheDir,
           patchFile,
+          target,
+          buildtags: typeof args.buildtags === 'string' ? parseBuildtags(args.buildtags) : undefined,
         },
         io,
         progress,
@@ -84,13 +98,13 @@ export const buildCommand: Command = {
       if (!result.built) {
         progress.end(true);
         report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built (--build-anyway builds it as it is)`, evidence(result.report));
-        if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, built: false, verdict: result.report.verdict, files: result.report.files, sites: result.report.sites, markers: result.report.markers }, null, 2) + '\n');
+        if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, built: false, target: target.name, verdict: result.report.verdict, files: result.report.files, sites: result.report.sites, markers: result.report.markers }, null, 2) + '\n');
         return EXIT.ok;
       }
       if (args.json) io.stdout.write(JSON.stringify(result.manifest, null, 2) + '\n');
       else summary(io, result.out, result.manifest);
       const v = result.manifest.verification;
-      if (v?.status === 'unverified') io.stderr.write(`kpatch: warning: ${v.summary}; check the kubelet by hand before rolling it out\n`);
+      if (v?.status === 'unverified') io.stderr.write(`kpatch: warning: ${v.summary}; check the ${target.binary} by hand before rolling it out\n`);
       return EXIT.ok;
     } finally {
       await source.release();
@@ -110,7 +124,42 @@ function outName(args: Record<string, unknown>): string {
     const t = String(args.k8s);
     return t.startsWith('v') ? t : `v${t}`;
   }
+  // runc-<tag>: runc's tags (v1.1.4) are also Kubernetes tags, and the two folders must not meet.
+  if (args.runc !== undefined) {
+    const t = String(args.runc);
+    return `runc-${t.startsWith('v') ? t : `v${t}`}`;
+  }
   return path.basename(path.resolve(String(args.src)));
+}
+
+/**
+ * The kubelet, or runc for `--runc TAG` and for a `--src` tree with runc's
+ * layout at its root (a runc checkout or a docker/runc-style fork). Checks
+ * the flags only the chosen target takes.
+ */
+function chooseTarget(args: Record<string, unknown>, io: Io): BuildTarget {
+  const runc = args.runc !== undefined || (args.src !== undefined && hasRuncLayout(path.resolve(io.cwd, String(args.src))));
+  const target = runc ? RUNC_TARGET : KUBELET_TARGET;
+  if (args.src !== undefined) {
+    if (args['version-string'] !== undefined) target.checkVersion(String(args['version-string']));
+    if (!runc && args.buildtags !== undefined) {
+      fail('usage', { where: `--buildtags with --src ${String(args.src)}`, detail: "the tree is not a runc tree (libcontainer/, main.go and a Makefile at its root), and BUILDTAGS is runc's Makefile variable" });
+    }
+    if (runc) io.stderr.write(`kpatch: ${String(args.src)} has runc's layout at its root (libcontainer/cgroups/, main.go, Makefile): building runc\n`);
+  }
+  return target;
+}
+
+/**
+ * `--image` / `--registry` as the user meant them. For runc, values from
+ * kpatch.config.json are dropped: the file's registry mirrors kube-cross
+ * (and its image is a kube-cross), not the golang image runc builds in.
+ */
+function fromUser(args: Record<string, unknown>, key: 'image' | 'registry', target: BuildTarget): string | undefined {
+  const value = args[key] as string | undefined;
+  if (target.name !== 'runc' || value === undefined) return value;
+  const origin = (args.$settings as { settings?: Record<string, { origin?: string }> } | undefined)?.settings?.[key]?.origin;
+  return origin === undefined || origin === 'flag' ? value : undefined;
 }
 
 /** What a "nothing to do" verdict rests on: the files read and every call site with its status. */
@@ -130,10 +179,10 @@ function report(io: Io, head: string, lines: string[]): void {
 
 function summary(io: Io, out: string, m: import('../build/manifest.js').Manifest): void {
   const w = (s: string) => io.stdout.write(s + '\n');
-  w(`kpatch: built ${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`);
+  w(`kpatch: built ${m.target === 'runc' ? 'runc ' : ''}${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`);
   if (m.modeReason) w(`  mode:     ${m.mode}${m.modeRequested && m.modeRequested !== m.mode ? ` (chosen by --mode ${m.modeRequested})` : ''}: ${m.modeReason}`);
   for (const a of m.artifacts) w(`  ${path.join(out, a.path)}  sha256:${a.sha256}`);
-  w(`  patch:    ${m.patch ? path.join(out, m.patch.path) : `none (${m.goflags ? `no source change; GOFLAGS=${m.goflags}` : 'the tree was built as it is'})`}`);
+  w(`  patch:    ${m.patch ? path.join(out, m.patch.path) : `none (${m.goflags ? `no source change; GOFLAGS=${m.goflags}` : m.target === 'runc' && m.mode !== 'none' ? `no source change; BUILDTAGS=${m.buildtags}` : 'the tree was built as it is'})`}`);
   if (m.verification) w(`  proof:    ${m.verification.status}: ${m.verification.summary}`);
   w(`  manifest: ${path.join(out, 'manifest.json')}   checksums: ${path.join(out, 'SHA256SUMS')}`);
 }

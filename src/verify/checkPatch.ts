@@ -47,7 +47,8 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
   }
   let tree;
   try {
-    tree = await acquireTree({ tag, repo, cacheDir: src.cacheDir, timeoutSeconds: src.timeoutSeconds }, io);
+    // A runc build's tag follows runc's grammar (v1.0.0-rc5); older manifests have no target: kubelet.
+    tree = await acquireTree({ tag, repo, cacheDir: src.cacheDir, timeoutSeconds: src.timeoutSeconds, tagKind: m.target === 'runc' ? 'runc' : 'kubernetes' }, io);
   } catch (e) {
     if (e instanceof KpatchError && e.id === 'interrupted') throw e;
     found.fail(patchFile, `cannot fetch ${tag} from ${repo} to check it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);

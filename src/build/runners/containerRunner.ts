@@ -70,7 +70,7 @@ export function containerCommand(
 ): string[] {
   if (!req.image) throw new KpatchError('internal', { detail: 'container build without an image reference' });
   const volumes: { host: string; container: string; ro: boolean }[] = [
-    { host: path.resolve(req.tree), container: CONTAINER_TREE, ro: false },
+    { host: path.resolve(req.tree), container: req.containerTree ?? CONTAINER_TREE, ro: false },
     { host: path.resolve(req.cacheDir), container: CONTAINER_HOME, ro: false },
     ...req.mounts.map((m) => ({ host: path.resolve(m.host), container: m.container, ro: true })),
   ];
@@ -81,7 +81,7 @@ export function containerCommand(
   const argv = [engine, ...globalArgs, 'run', '--rm', '--name', name, '--network', 'none', '-u', `${uid}:${gid}`];
   argv.push(...runArgs);
   for (const v of volumes) argv.push('-v', `${v.host}:${v.container}${v.ro ? ':ro' : ''}`);
-  argv.push('-w', CONTAINER_TREE, '-e', `HOME=${CONTAINER_HOME}`, '-e', `GOCACHE=${CONTAINER_HOME}/go-build`);
+  argv.push('-w', req.containerTree ?? CONTAINER_TREE, '-e', `HOME=${CONTAINER_HOME}`, '-e', `GOCACHE=${CONTAINER_HOME}/go-build`);
   // Longest host path first, so a mount inside the tree wins over the tree.
   const byLength = [...volumes].sort((a, b) => b.host.length - a.host.length);
   for (const [k, v] of Object.entries(req.env)) argv.push('-e', `${k}=${translatePath(v, byLength)}`);

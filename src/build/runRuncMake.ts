@@ -1,0 +1,150 @@
+/**
+ * Running runc's own make through the chosen runner: once per platform
+ * (GOOS/GOARCH; runc's Makefile always writes `<tree>/runc`), with BUILDTAGS
+ * (`seccomp` by default, `nokmem` added by the nokmem mode), the version
+ * note passed as `make VERSION=...` (the variable runc's Makefile reads from
+ * its VERSION file, so the tree's file is never edited) and COMMIT set to the
+ * release commit (runc would otherwise append `-dirty` to a patched tree).
+ * Container runners use the golang image the tree's Dockerfile names.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fail } from '../errors.js';
+import { findStrings } from './binaryProof.js';
+import type { BuildRequest } from './runner.js';
+import { binaryGoVersion, type MakeRequest, type MakeRun } from './runKubeletMake.js';
+import { readRuncGo, runcImage } from './runcImage.js';
+
+/** Lines of the log shown when make fails. */
+const TAIL_LINES = 40;
+
+/**
+ * Where container runners mount a runc tree: runc's import path under
+ * GOPATH=/go, the only place GOPATH-era releases (rc5 and before) build, as
+ * in runc's own Dockerfile.
+ */
+export const RUNC_CONTAINER_TREE = '/go/src/github.com/opencontainers/runc';
+
+/** runc's BUILDTAGS when `--buildtags` is not given: what runc's Makefile itself defaults to. */
+export const DEFAULT_RUNC_BUILDTAGS = ['seccomp'];
+
+/** Chooses the runner and image, runs make per platform, and collects each `runc` out of the tree. */
+export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
+  const { chooseRunner } = await import('./runners/chooseRunner.js');
+  const runner = await chooseRunner(r.opts.runner, r.io.env, { signal: r.io.signal });
+  r.progress.note(`runner: ${runner.name} (${runner.reason})`);
+  const fromTree = await readRuncGo(r.tree);
+
+  let image: MakeRun['image'];
+  let mounts: BuildRequest['mounts'] = [];
+  if (runner.name !== 'local') {
+    image = runcImage({ fromTree, registry: r.opts.registry, image: r.opts.image });
+    r.progress.note(`image: ${image.ref} (${image.source})`);
+    mounts = await gitMounts(r.tree);
+  } else if (fromTree) {
+    const { hostGoVersion } = await import('./runners/localRunner.js');
+    const host = await hostGoVersion(r.io.env);
+    const same = (v: string) => v.replace(/^go/, '').replace(/^(\d+\.\d+)\.0$/, '$1');
+    if (host && same(host) !== same(fromTree.go)) {
+      r.progress.note(`warning: the host's Go is ${host} but this release's Dockerfile builds with go${fromTree.go}; runc may differ from an official build (--runner docker or podman uses the release's golang image)`);
+    }
+  }
+
+  const tags = [...new Set([...(r.opts.buildtags ?? DEFAULT_RUNC_BUILDTAGS), ...(r.buildTag ? [r.buildTag] : [])])];
+  const buildtags = tags.join(' ');
+  r.progress.note(`BUILDTAGS=${buildtags}`);
+  const makeArgs = [`BUILDTAGS=${buildtags}`, `VERSION=${r.version}`, ...(r.commit.sha ? [`COMMIT=${r.commit.sha}`] : [])];
+  const outDir = await mkdtemp(path.join(await ensureDir(path.join(r.opts.cacheDir, 'tmp')), 'runc-'));
+  const built = path.join(r.tree, 'runc');
+  const log = createWriteStream(r.logPath, { flags: 'a' });
+  const tail: string[] = [];
+  const binaries: Record<string, string> = {};
+  const commands: string[][] = [];
+  try {
+    for (const platform of r.opts.platforms) {
+      const [os, arch] = platform.split('/');
+      // A runc left by an earlier make (another platform, the user's own) must not pass for this one.
+      await rm(built, { force: true });
+      const env: Record<string, string> = { GOOS: os, GOARCH: arch };
+      if (r.commit.time !== undefined) env.SOURCE_DATE_EPOCH = String(r.commit.time);
+      const header = `=== kpatch: make for ${platform}`;
+      log.write(header + '\n');
+      r.progress.detail(header);
+      const outcome = await runner.build({
+        tree: r.tree,
+        makeArgs,
+        env,
+        mounts,
+        cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
+        image: image?.ref,
+        containerTree: RUNC_CONTAINER_TREE,
+        signal: r.io.signal,
+        onLine(line: string) {
+          log.write(line + '\n');
+          tail.push(line);
+          if (tail.length > TAIL_LINES) tail.shift();
+          r.progress.detail(line);
+        },
+      });
+      commands.push(outcome.command);
+      if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
+      if (r.io.signal?.aborted) fail('interrupted');
+      if (outcome.exitCode !== 0) {
+        const seccomp = tail.some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : '';
+        fail('build_failed', { where: `make for ${platform} exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}${seccomp}` });
+      }
+      if (!(await stat(built).catch(() => undefined))?.isFile()) {
+        fail('artifact_missing', { where: built, detail: `platform ${platform}: make succeeded but wrote no runc; full log: ${r.logPath}` });
+      }
+      // The version note is what tells an operator (and kpatch doctor) this is not the plain release.
+      if (!(await findStrings(built, [r.version])).length) {
+        fail('build_unverified', { where: `runc for ${platform}`, detail: `the version ${r.version} is not in the binary: this tree's Makefile does not pass VERSION to -X main.version, so runc --version would claim to be the unmodified release` });
+      }
+      const dest = path.join(outDir, `${os}-${arch}`, 'runc');
+      await mkdir(path.dirname(dest), { recursive: true });
+      await rename(built, dest);
+      binaries[platform] = dest;
+    }
+  } catch (e) {
+    await rm(outDir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+  return {
+    runner: runner.name,
+    command: commands[0],
+    commands: commands.length > 1 ? commands : undefined,
+    buildtags,
+    image,
+    binaries,
+    goVersion: (bin) => binaryGoVersion(bin, r.io),
+    dispose: () => rm(outDir, { recursive: true, force: true }),
+  };
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * A work tree's `.git` is a file naming its git folder inside the cache's
+ * bare repository, outside the tree. Go 1.18 and later run git to stamp
+ * the commit into the build info and fail when that folder is missing, so
+ * container runners mount the repository read-only at the same path. A tree
+ * whose `.git` is a folder (a plain clone) needs nothing.
+ */
+async function gitMounts(tree: string): Promise<BuildRequest['mounts']> {
+  const text = await readFile(path.join(tree, '.git'), 'utf8').catch(() => undefined);
+  const gitdir = text && /^gitdir:\s*(.+)$/m.exec(text)?.[1].trim();
+  if (!gitdir) return [];
+  const dir = path.resolve(tree, gitdir);
+  const common = await readFile(path.join(dir, 'commondir'), 'utf8').then(
+    (c) => path.resolve(dir, c.trim()),
+    () => dir,
+  );
+  const inside = dir === common || dir.startsWith(common + path.sep);
+  return [{ host: common, container: common }, ...(inside ? [] : [{ host: dir, container: dir }])];
+}
