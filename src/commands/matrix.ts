@@ -31,6 +31,10 @@ export const matrixCommand: Command = {
   builder: (y) =>
     y
       .option('k8s', { type: 'string', requiresArg: true, describe: 'release tags, comma-separated (v1.12.4,v1.13.12,v1.20.15)' })
+      .option('runc', { type: 'string', requiresArg: true, describe: 'runc release tags to build too, comma-separated (v1.0.0-rc5,v1.0.0-rc92): the runc your nodes run with those releases' })
+      .option('runc-repo', { type: 'string', requiresArg: true, describe: 'the --repo every runc build gets (a runc mirror)' })
+      .option('runc-registry', { type: 'string', requiresArg: true, describe: 'the --registry every runc build gets (a mirror of docker.io/library)' })
+      .option('runc-image', { type: 'string', requiresArg: true, describe: 'the --image every runc build gets (Go, make, gcc and libseccomp headers)' })
       .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list' })
       .option('format', { type: 'string', choices: [...MATRIX_FORMATS], default: 'github', describe: 'github: {"include":[...]} for fromJSON; gitlab: a parallel:matrix snippet; json: kpatch\'s versioned document' })
       .option('json', { type: 'boolean', default: false, describe: 'same as --format json' })
@@ -41,7 +45,7 @@ export const matrixCommand: Command = {
       .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], describe: 'the --runner every build gets [default: none, build picks]' })
       .option('patches', { type: 'string', requiresArg: true, describe: 'folder of reviewed patches: each build gets --patch DIR/<tag>/0001-<recipe>-<mode>.patch, which must exist' }),
   check(args) {
-    if (!list(args.k8s).length) fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12' });
+    if (!list(args.k8s).length && !list(args.runc).length) fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12 (and/or --runc v1.0.0-rc5)' });
     if (args.json && args.format !== 'github' && args.format !== 'json') {
       fail('usage', { where: '--json and --format', detail: '--json is --format json; give one of them' });
     }
@@ -50,6 +54,8 @@ export const matrixCommand: Command = {
     const format: MatrixFormat = args.json ? 'json' : (args.format as MatrixFormat);
     const entries = buildMatrix({
       tags: list(args.k8s),
+      runcTags: list(args.runc),
+      runc: { repo: single(args, 'runc-repo'), registry: single(args, 'runc-registry'), image: single(args, 'runc-image') },
       platforms: list(args.platform),
       mode: String(args.mode),
       repo: single(args, 'repo'),
@@ -59,10 +65,14 @@ export const matrixCommand: Command = {
       patches: single(args, 'patches'),
       cwd: io.cwd,
     });
-    if (entries.some((e) => e.args.includes('--image')) && entries.some((e) => e.args.includes('--registry'))) {
-      fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
+    const both = entries.find((e) => e.args.includes('--image') && e.args.includes('--registry'));
+    if (both) {
+      const runc = both.target === 'runc' ? 'runc-' : '';
+      fail('usage', { where: `--${runc}image and --${runc}registry`, detail: '--image names the whole reference; give one of them' });
     }
-    io.stdout.write(renderMatrix(entries, format, `kpatch matrix --k8s ${[...new Set(entries.map((e) => e.tag))].join(',')} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`));
+    const tagsOf = (t: string) => [...new Set(entries.filter((e) => e.target === t).map((e) => e.tag))].join(',');
+    const releases = [tagsOf('kubelet') && `--k8s ${tagsOf('kubelet')}`, tagsOf('runc') && `--runc ${tagsOf('runc')}`].filter(Boolean).join(' ');
+    io.stdout.write(renderMatrix(entries, format, `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`));
     return EXIT.ok;
   },
 };

@@ -12,15 +12,17 @@ import { DEFAULT_RECIPE } from '../recipes.js';
 
 /** One job. */
 export interface MatrixEntry {
+  /** What the job builds: the kubelet of a Kubernetes release, or runc (`--runc`). */
+  target: 'kubelet' | 'runc';
   /** Release tag, always with its `v`. */
   tag: string;
   /** `os/arch`. */
   platform: string;
   os: string;
   arch: string;
-  /** Unique, file-name-safe job id (`v1.12.4-linux-amd64`): artifact names, cache keys. */
+  /** Unique, file-name-safe job id (`v1.12.4-linux-amd64`, `runc-v1.0.0-rc5-linux-amd64`): artifact names, cache keys. */
   id: string;
-  /** The artifact folder the build writes (`_kpatch/<tag>`). */
+  /** The artifact folder the build writes (`_kpatch/<tag>`, `_kpatch/runc-<tag>`). */
   out: string;
   /** The reviewed patch the build applies (`--patches`), or null when it generates one. */
   patch: string | null;
@@ -32,7 +34,16 @@ export interface MatrixEntry {
 
 /** What the matrix is made from. */
 export interface MatrixRequest {
+  /** Kubernetes release tags (`--k8s`). */
   tags: string[];
+  /** runc release tags (`--runc`): the runc that goes with those releases, built with runc's own make. */
+  runcTags?: string[];
+  /**
+   * What the runc builds get instead of `repo`, `registry` and `image`,
+   * which name Kubernetes' repository and kube-cross (`--runc-repo`,
+   * `--runc-registry`, `--runc-image`).
+   */
+  runc?: { repo?: string; registry?: string; image?: string };
   platforms: string[];
   mode: string;
   repo?: string;
@@ -51,7 +62,10 @@ const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Builds the entries, tags in the order given (duplicates dropped), platforms within each tag. */
 export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
-  const tags = [...new Set(r.tags.map((t) => validateTag(t).name))];
+  const jobs = [
+    ...[...new Set(r.tags.map((t) => validateTag(t).name))].map((tag) => ({ target: 'kubelet' as const, tag })),
+    ...[...new Set((r.runcTags ?? []).map((t) => validateTag(t, 'runc').name))].map((tag) => ({ target: 'runc' as const, tag })),
+  ];
   const platforms = [...new Set(r.platforms)];
   for (const p of platforms) {
     if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
@@ -61,7 +75,13 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
   }
   const missing: string[] = [];
   const entries: MatrixEntry[] = [];
-  for (const tag of tags) {
+  for (const { target, tag } of jobs) {
+    const runc = target === 'runc';
+    // runc-<tag>: a runc tag (v1.1.4) can also be a Kubernetes tag; folders and ids must not meet.
+    const name = runc ? `runc-${tag}` : tag;
+    const repo = runc ? r.runc?.repo : r.repo;
+    const registry = runc ? r.runc?.registry : r.registry;
+    const image = runc ? r.runc?.image : r.image;
     let patch: string | null = null;
     if (r.patches !== undefined) {
       patch = reviewedPatchPath(r.patches, tag, DEFAULT_RECIPE.id, r.mode);
@@ -69,25 +89,25 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
     }
     for (const platform of platforms) {
       const [os, arch] = platform.split('/');
-      const out = `_kpatch/${tag}`;
-      const args = ['build', '--k8s', tag, '--platform', platform, '--mode', r.mode, '--out', out];
-      if (r.repo !== undefined) args.push('--repo', r.repo);
-      if (r.registry !== undefined) args.push('--registry', r.registry);
-      if (r.image !== undefined) args.push('--image', r.image);
+      const out = `_kpatch/${name}`;
+      const args = ['build', runc ? '--runc' : '--k8s', tag, '--platform', platform, '--mode', r.mode, '--out', out];
+      if (repo !== undefined) args.push('--repo', repo);
+      if (registry !== undefined) args.push('--registry', registry);
+      if (image !== undefined) args.push('--image', image);
       if (r.runner !== undefined) args.push('--runner', r.runner);
       if (patch) args.push('--patch', patch);
       const odd = args.find((a) => !PLAIN_WORD.test(a));
       if (odd !== undefined) {
         fail('usage', { where: JSON.stringify(odd), detail: 'a matrix argument may not hold spaces, quotes or shell syntax: CI splits the command line on spaces' });
       }
-      entries.push({ tag, platform, os, arch, id: `${tag}-${os}-${arch}`, out, patch, args, command: ['kpatch', ...args].join(' ') });
+      entries.push({ target, tag, platform, os, arch, id: `${name}-${os}-${arch}`, out, patch, args, command: ['kpatch', ...args].join(' ') });
     }
   }
   if (missing.length) {
     fail('usage', {
       where: `--patches ${r.patches}`,
       detail: [`no reviewed patch for ${missing.length} tag(s):`, ...missing.map((m) => `  ${m}`)].join('\n'),
-      hint: `write them with \`kpatch diff --k8s TAG --mode ${r.mode} --write ${r.patches}\`, review and commit them, or drop those tags`,
+      hint: `write them with \`kpatch diff --k8s TAG --mode ${r.mode} --write ${r.patches}\` (--runc TAG for runc), review and commit them, or drop those tags`,
     });
   }
   return entries;

@@ -31,6 +31,7 @@ describe('kpatch matrix', () => {
     expect(doc.include.map((e: { tag: string; platform: string }) => ({ tag: e.tag, platform: e.platform }))).toEqual(pairs);
     const first = doc.include[0];
     expect(first).toEqual({
+      target: 'kubelet',
       tag: 'v1.12.4',
       platform: 'linux/amd64',
       os: 'linux',
