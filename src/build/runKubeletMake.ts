@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
-import type { BuildOptions } from './buildKubelet.js';
+import type { BuildOptions } from './buildRelease.js';
 import type { CommitFacts } from './commitFacts.js';
 import type { Progress } from './progress.js';
 import { kubeVersionFile } from './versionStamp.js';

@@ -59,7 +59,7 @@ export const buildCommand: Command = {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../build/stagedOutput.js');
     const { createProgress } = await import('../build/progress.js');
-    const { buildKubelet } = await import('../build/buildKubelet.js');
+    const { buildRelease } = await import('../build/buildRelease.js');
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
     const target = chooseTarget(args, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
@@ -74,7 +74,7 @@ export const buildCommand: Command = {
       throw e;
     });
     try {
-      const result = await buildKubelet(
+      const result = await buildRelease(
         source,
         {
           mode: String(args.mode),

@@ -54,7 +54,7 @@ export interface BuildOptions {
 export type BuildResult = { built: true; out: string; manifest: Manifest } | { built: false; report: ScanReport };
 
 /** Runs the pipeline on an opened source tree. */
-export async function buildKubelet(source: SourceTree, opts: BuildOptions, io: Io, progress: Progress): Promise<BuildResult> {
+export async function buildRelease(source: SourceTree, opts: BuildOptions, io: Io, progress: Progress): Promise<BuildResult> {
   const startedAt = new Date().toISOString();
   const target = opts.target ?? KUBELET_TARGET;
   const staged = await stageOutput(opts.out, opts.force);
