@@ -10,6 +10,10 @@ command -v podman >/dev/null || need+=(podman)
 [ -x /usr/sbin/runc ] || command -v runc >/dev/null || need+=(runc)
 command -v git >/dev/null || need+=(git)
 command -v make >/dev/null || need+=(make)
+# The reliability tests (test/reliability/): chattr +i for a read-only target file,
+# mount for read-only and full tmpfs folders.
+command -v chattr >/dev/null || need+=(e2fsprogs)
+command -v mount >/dev/null || need+=(mount)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
