@@ -149,7 +149,7 @@ function throughCli(files: Map<string, string>, mode: string, expected: Outcome)
 const base = new Map<string, Outcome>();
 
 describe(`the rewriter on perturbed golden cases (seed ${SEED})`, () => {
-  for (const name of caseNames) {
+  for (const [caseIndex, name] of caseNames.entries()) {
     it(`${name}: ${PER_CASE} variants, every mode`, { timeout: 300_000 }, async () => {
       const c = loadCase(name);
       const dir = path.join(ROOT, name.replace(/\.txtar$/, ''));
@@ -161,8 +161,9 @@ describe(`the rewriter on perturbed golden cases (seed ${SEED})`, () => {
         totals.variants++;
         const where = `${name} variant ${i} (KPATCH_SEED=${SEED}):\n  ${v.steps.join('\n  ')}`;
         const modes = c.modes;
-        const compileMode = i % GO_SAMPLE === 0 ? modes[i % modes.length] : undefined;
-        const cliMode = i % CLI_SAMPLE === 7 ? modes[(i + 1) % modes.length] : undefined;
+        // Sampled variants alternate the mode between samples and between cases.
+        const compileMode = i % GO_SAMPLE === 0 ? modes[(caseIndex + i / GO_SAMPLE) % modes.length] : undefined;
+        const cliMode = i % CLI_SAMPLE === 7 ? modes[(caseIndex + 1 + (i - 7) / CLI_SAMPLE) % modes.length] : undefined;
         for (const mode of modes) {
           writeTree(dir, v.files);
           totals.rewrites++;
