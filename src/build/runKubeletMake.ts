@@ -6,7 +6,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +14,7 @@ import type { Io } from '../io.js';
 import type { BuildOptions } from './buildRelease.js';
 import type { CommitFacts } from './commitFacts.js';
 import type { Progress } from './progress.js';
+import { openBuildLog } from './buildLog.js';
 import { kubeVersionFile } from './versionStamp.js';
 
 /** Lines of the log shown when make fails. */
@@ -78,21 +78,7 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
   const versionFile = path.join(stampDir, 'version.env');
   await writeFile(versionFile, kubeVersionFile({ tag: r.commit.tag ?? r.version, commit: r.commit.sha ?? 'unknown', version: r.version }));
 
-  const log = createWriteStream(r.logPath, { flags: 'a' });
-  // A disk under --out that fills up (or turns read-only) during the build:
-  // stop make rather than build for nothing, and say so, instead of crashing
-  // on the stream's unhandled error with the tree and the staged folder left behind.
-  const stop = new AbortController();
-  let logError: Error | undefined;
-  log.on('error', (e) => {
-    logError ??= e;
-    stop.abort();
-  });
-  const onUserAbort = () => stop.abort();
-  r.io.signal?.addEventListener('abort', onUserAbort, { once: true });
-  if (r.io.signal?.aborted) stop.abort();
-  const logFailed = (): never =>
-    fail('out_unwritable', { where: path.dirname(path.dirname(r.logPath)), detail: `cannot write the build log: ${logError!.message}\nmake was stopped; nothing was left behind` });
+  const log = openBuildLog(r.logPath, r.io.signal);
   const tail: string[] = [];
   try {
     const env: Record<string, string> = { KUBE_GIT_VERSION_FILE: versionFile };
@@ -110,24 +96,23 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
       mounts: [{ host: stampDir, container: '/kpatch/stamp' }],
       cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
       image: image?.ref,
-      signal: stop.signal,
+      signal: log.signal,
       onLine(line: string) {
-        if (!logError) log.write(line + '\n');
+        log.write(line);
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         r.progress.detail(line);
       },
-    }).catch((e: unknown) => (logError && !r.io.signal?.aborted ? logFailed() : Promise.reject(e)));
+    }).catch(log.rethrow);
     if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
     if (r.io.signal?.aborted) fail('interrupted');
-    if (logError) logFailed();
+    await log.check();
     if (outcome.exitCode !== 0) {
       fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}` });
     }
     return { runner: runner.name, command: outcome.command, goflags: env.GOFLAGS, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
   } finally {
-    r.io.signal?.removeEventListener('abort', onUserAbort);
-    await new Promise<void>((resolve) => (log.destroyed ? resolve() : log.end(() => resolve())));
+    await log.close();
     await rm(stampDir, { recursive: true, force: true });
   }
 }

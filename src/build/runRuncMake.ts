@@ -7,11 +7,11 @@
  * release commit (runc would otherwise append `-dirty` to a patched tree).
  * Container runners use the golang image the tree's Dockerfile names.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import { findStrings } from './binaryProof.js';
+import { openBuildLog } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
 import { binaryGoVersion, type MakeRequest, type MakeRun } from './runKubeletMake.js';
 import { readRuncGo, runcImage } from './runcImage.js';
@@ -57,7 +57,7 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
   const makeArgs = [`BUILDTAGS=${buildtags}`, `VERSION=${r.version}`, ...(r.commit.sha ? [`COMMIT=${r.commit.sha}`] : [])];
   const outDir = await mkdtemp(path.join(await ensureDir(path.join(r.opts.cacheDir, 'tmp')), 'runc-'));
   const built = path.join(r.tree, 'runc');
-  const log = createWriteStream(r.logPath, { flags: 'a' });
+  const log = openBuildLog(r.logPath, r.io.signal);
   const tail: string[] = [];
   const binaries: Record<string, string> = {};
   const commands: string[][] = [];
@@ -69,7 +69,7 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
       const env: Record<string, string> = { GOOS: os, GOARCH: arch };
       if (r.commit.time !== undefined) env.SOURCE_DATE_EPOCH = String(r.commit.time);
       const header = `=== kpatch: make for ${platform}`;
-      log.write(header + '\n');
+      log.write(header);
       r.progress.detail(header);
       const outcome = await runner.build({
         tree: r.tree,
@@ -79,17 +79,18 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
         cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
         image: image?.ref,
         containerTree: RUNC_CONTAINER_TREE,
-        signal: r.io.signal,
+        signal: log.signal,
         onLine(line: string) {
-          log.write(line + '\n');
+          log.write(line);
           tail.push(line);
           if (tail.length > TAIL_LINES) tail.shift();
           r.progress.detail(line);
         },
-      });
+      }).catch(log.rethrow);
       commands.push(outcome.command);
       if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
       if (r.io.signal?.aborted) fail('interrupted');
+      await log.check();
       if (outcome.exitCode !== 0) {
         const seccomp = tail.some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : '';
         fail('build_failed', { where: `make for ${platform} exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}${seccomp}` });
@@ -110,7 +111,7 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
     await rm(outDir, { recursive: true, force: true });
     throw e;
   } finally {
-    await new Promise<void>((resolve) => log.end(resolve));
+    await log.close();
   }
   return {
     runner: runner.name,

@@ -1,0 +1,61 @@
+/**
+ * The build log, written line by line into the staged output folder while
+ * make runs. A disk under --out that fills up (or turns read-only) during the
+ * build must not crash kpatch on the stream's unhandled 'error' (which left
+ * the staged folder, the temporary work tree and the stamp folder behind):
+ * the first failed write stops make, through the signal the runner is given,
+ * and becomes `out_unwritable`.
+ */
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { fail } from '../errors.js';
+
+/** An open build log. */
+export interface BuildLog {
+  /** Aborted on Ctrl-C (the caller's signal) or when the log cannot be written: give it to the runner. */
+  signal: AbortSignal;
+  /** Appends one line (dropped once the log has failed). */
+  write(line: string): void;
+  /** Waits for the lines written so far to reach the disk; throws `out_unwritable` when they could not. */
+  check(): Promise<void>;
+  /** For a rejected runner: `out_unwritable` when the log failed (and not Ctrl-C), else rethrows `e`. */
+  rethrow(e: unknown): Promise<never>;
+  /** Flushes and closes the log; never rejects. */
+  close(): Promise<void>;
+}
+
+/** Opens (appends to) the log at `logPath`, inside the staged folder beside --out. */
+export function openBuildLog(logPath: string, userSignal?: AbortSignal): BuildLog {
+  const stream = createWriteStream(logPath, { flags: 'a' });
+  const stop = new AbortController();
+  let failed: Error | undefined;
+  stream.on('error', (e) => {
+    failed ??= e;
+    stop.abort();
+  });
+  const onUserAbort = (): void => stop.abort();
+  userSignal?.addEventListener('abort', onUserAbort, { once: true });
+  if (userSignal?.aborted) stop.abort();
+  const check = async (): Promise<void> => {
+    // Writes fail asynchronously: a make that printed a lot and exited at once is ahead of its log.
+    while (!failed && !stream.destroyed && stream.writableLength > 0) await new Promise((r) => setTimeout(r, 10));
+    if (!failed) return;
+    // The staged folder sits beside --out: its parent is the folder the user named.
+    fail('out_unwritable', { where: path.dirname(path.dirname(logPath)), detail: `cannot write the build log: ${failed.message}\nmake was stopped; nothing was left behind` });
+  };
+  return {
+    signal: stop.signal,
+    write(line) {
+      if (!failed) stream.write(line + '\n');
+    },
+    check,
+    async rethrow(e) {
+      if (!userSignal?.aborted) await check();
+      throw e;
+    },
+    close() {
+      userSignal?.removeEventListener('abort', onUserAbort);
+      return new Promise<void>((resolve) => (stream.destroyed ? resolve() : stream.end(() => resolve())));
+    },
+  };
+}
