@@ -45,6 +45,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
 import { compareSnapshots, snapshotDir, type Snapshot } from './fsSnapshot.js';
 import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from './processes.js';
@@ -58,6 +59,7 @@ chmodSync(ROOT, 0o755); // rows run as nobody must reach their trees
 const HOME = path.join(ROOT, 'home');
 const SHARED_CACHE = path.join(ROOT, 'cache');
 let remote: StandinRemote;
+let runcUrl = '';
 let hang: HangListener;
 const cleanups: (() => void)[] = [];
 
@@ -71,8 +73,10 @@ interface Sandbox {
   out: string;
   /** The tag cache the row runs with. */
   cache: string;
-  /** `file://` URL of the stand-in remote. */
+  /** `file://` URL of the stand-in Kubernetes remote. */
   url: string;
+  /** `file://` URL of the stand-in runc remote. */
+  runcUrl: string;
   /** Port of the listener that never answers. */
   hangPort: number;
   /** Extra environment set by `setup`. */
@@ -400,6 +404,19 @@ const CASES: Case[] = [
     cacheMayChange: BUILD_LEFTOVERS,
   },
   {
+    name: '--out on a full disk: the runc build log does not fit',
+    skip: needsRoot,
+    path: ['git', 'go', 'fake-make'],
+    setup: (s) => {
+      mountTmpfs(s.out, 'size=64k');
+      s.env.KPATCH_FAKE_MAKE = 'big-log';
+    },
+    args: (s) => ['build', '--runc', 'v1.0.0-rc5', '--repo', s.runcUrl, '--runner', 'local', '--out', ART(s)],
+    exit: 1,
+    message: 'error[out_unwritable]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
     name: 'make fails',
     path: ['git', 'go', 'fake-make'],
     setup: (s) => void (s.env.KPATCH_FAKE_MAKE = 'fail'),
@@ -459,6 +476,15 @@ const CASES: Case[] = [
     cacheMayChange: BUILD_LEFTOVERS,
   },
   {
+    name: 'Ctrl-C while make builds runc (local runner)',
+    cache: 'fresh',
+    args: (s) => ['build', '--runc', 'v1.0.0-rc5', '--repo', s.runcUrl, '--runner', 'local', '--out', ART(s)],
+    interrupt: (s, run) => interruptWhenRunning(run, s.env[MARK_VAR], /\/compile |go build/, 1000, 'the Go compiler to run'),
+    exit: 130,
+    message: 'error[interrupted]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
     name: 'Ctrl-C while make builds (podman runner)',
     skip: podmanImage,
     cache: 'fresh',
@@ -494,11 +520,13 @@ function kpatchSync(args: string[], env: Record<string, string>): void {
 }
 
 /**
- * Fills a cache as real use does: v1.12.4 fetched, and a temporary work tree
- * made and removed (so its folders exist), for rows to leave untouched.
+ * Fills a cache as real use does: Kubernetes v1.12.4 and runc v1.0.0-rc5
+ * fetched, and a temporary work tree of each made and removed (so its
+ * folders exist), for rows to leave untouched.
  */
 function primeCache(cache: string): void {
   kpatchSync(['scan', '--k8s', 'v1.12.4', '--repo', remote.url], baseEnv(cache, 'prime'));
+  kpatchSync(['scan', '--runc', 'v1.0.0-rc5', '--repo', runcUrl], baseEnv(cache, 'prime'));
 }
 
 function baseEnv(cache: string, marker: string): Record<string, string> {
@@ -519,6 +547,7 @@ beforeAll(async () => {
   mkdirSync(HOME, { recursive: true });
   writeFileSync(path.join(HOME, 'gitconfig'), '');
   remote = makeStandinRemote(path.join(ROOT, 'remote'));
+  runcUrl = makeRuncStandinRemote(path.join(ROOT, 'runc-remote')).url;
   hang = await hangListener();
   materializeStandin('v1.12.4', path.join(ROOT, 'pristine'));
   pristineMemoryGo = readFileSync(path.join(ROOT, 'pristine', STANDIN_MEMORY_GO), 'utf8');
@@ -547,7 +576,7 @@ function sandbox(c: Case): Sandbox {
   const cache = c.cache === 'fresh' ? path.join(dir, 'cache') : SHARED_CACHE;
   const marker = `row-${rowNumber}-${process.pid}`;
   if (c.cache === 'fresh') primeCache(cache);
-  return { dir, tree, out, cache, url: remote.url, hangPort: hang.port, env: { [MARK_VAR]: marker } };
+  return { dir, tree, out, cache, url: remote.url, runcUrl, hangPort: hang.port, env: { [MARK_VAR]: marker } };
 }
 
 describe(`kpatch refuses ${CASES.length} bad inputs cleanly`, () => {
