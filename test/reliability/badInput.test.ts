@@ -97,7 +97,7 @@ interface Case {
   asNobody?: boolean;
   /** kpatch's working folder: the tree (default, so a path taken for "." shows up as a change) or the row's folder. */
   cwd?: 'tree' | 'dir';
-  /** 'fresh': a cache of the row's own, with v1.12.4 fetched into it (a cold Go build cache). */
+  /** 'fresh': a cache of the row's own, primed like the shared one (see primeCache), with a cold Go build cache. */
   cache?: 'shared' | 'fresh';
   /** What the row may leave in the cache: prefixes ending in '/' (logs/, build/) or exact paths. */
   cacheMayChange?: string[];
