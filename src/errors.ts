@@ -170,7 +170,7 @@ export const ERRORS = {
   artifact_missing: {
     title: 'the build did not produce an expected binary',
     exit: EXIT.failure,
-    hint: 'check that the tree builds the kubelet into _output/local/bin/<os>/<arch>/ (see the full log)',
+    hint: 'check that make wrote the binary where the tree puts it (kubelet: _output/local/bin/<os>/<arch>/, runc: the tree root); see the full log',
   },
   engine_unavailable: {
     title: 'container engine is installed but not answering',

@@ -8,6 +8,7 @@
 import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceTree } from '../commands/sourceOptions.js';
+import type { ChosenRunner } from './runners/chooseRunner.js';
 import { fail, KpatchError } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
@@ -29,7 +30,8 @@ import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
 /** What the user asked for. */
 export interface BuildOptions {
   mode: string;
-  runner: 'auto' | 'docker' | 'podman' | 'local';
+  /** The runner, chosen before anything is fetched so a missing engine or Go is said at once. */
+  runner: ChosenRunner;
   /** `os/arch` pairs. */
   platforms: string[];
   image?: string;

@@ -54,9 +54,8 @@ export interface MakeRequest {
 
 /** Chooses the runner and image, runs make, and throws `build_failed` with the log's tail on failure. */
 export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
-  const { chooseRunner } = await import('./runners/chooseRunner.js');
   const { readCrossTag, kubeCrossImage } = await import('./kubeCross.js');
-  const runner = await chooseRunner(r.opts.runner, r.io.env, { signal: r.io.signal });
+  const runner = r.opts.runner;
   r.progress.note(`runner: ${runner.name} (${runner.reason})`);
 
   let image: MakeRun['image'];

@@ -31,8 +31,7 @@ export const DEFAULT_RUNC_BUILDTAGS = ['seccomp'];
 
 /** Chooses the runner and image, runs make per platform, and collects each `runc` out of the tree. */
 export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
-  const { chooseRunner } = await import('./runners/chooseRunner.js');
-  const runner = await chooseRunner(r.opts.runner, r.io.env, { signal: r.io.signal });
+  const runner = r.opts.runner;
   r.progress.note(`runner: ${runner.name} (${runner.reason})`);
   const fromTree = await readRuncGo(r.tree);
 

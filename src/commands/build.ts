@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from '../cli.js';
+import type { RunnerKind } from '../build/runners/chooseRunner.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../build/buildTarget.js';
@@ -67,6 +68,10 @@ export const buildCommand: Command = {
     await checkOutput(out, Boolean(args.force));
     const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
     if (patchFile && !(await stat(patchFile).catch(() => undefined))?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: 'no such file' });
+    // Which runner, before fetching: a missing engine or Go is said in a second,
+    // not after minutes of fetching and patching a release.
+    const { chooseRunner } = await import('../build/runners/chooseRunner.js');
+    const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal });
     const progress = createProgress(io);
     progress.step('fetch');
     const source = await openSource(args, io).catch((e) => {
@@ -78,7 +83,7 @@ export const buildCommand: Command = {
         source,
         {
           mode: String(args.mode),
-          runner: args.runner as 'auto',
+          runner,
           platforms: platforms(args),
           image: fromUser(args, 'image', target),
           registry: fromUser(args, 'registry', target),

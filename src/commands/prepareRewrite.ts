@@ -45,5 +45,10 @@ export async function prepareRewrite(root: string, mode: string): Promise<Prepar
 export function nothingToDo(report: ScanReport): string {
   const n = report.sites.length;
   if (report.verdict === 'patched') return `already patched (${report.markers.length} kpatch marker(s), ${n} call site(s)): nothing to change`;
+  // No file read at all usually means the wrong folder, or a vendor/ that is a
+  // symbolic link (the walk does not follow folder links): say so, not just "fine".
+  if (report.files.length === 0) {
+    return 'not affected: no runc cgroups code found (0 files read; is this the root of a Kubernetes or runc tree? a symlinked vendor/ is not followed): nothing to change';
+  }
   return `not affected (${report.files.length} file(s) read, ${n} call site(s), none unguarded): nothing to change`;
 }

@@ -54,6 +54,9 @@ function printScan(report: ScanReport, source: SourceTree, io: Io): void {
   w(`${report.recipe}: ${report.verdict}  (${source.tag ?? source.root}; ${report.files.length} file(s) read, ${report.sites.length} call site(s))`);
   for (const s of report.sites) w(`  ${s.file}:${s.line}:${s.column}  ${s.function}  ${s.status}  (${s.reason ?? ''})`);
   for (const m of report.markers) w(`  ${m.file}:${m.line}  kpatch marker (${m.mode})`);
+  if (report.files.length === 0) {
+    io.stderr.write('kpatch: warning: no runc cgroups code found under this folder; is it the root of a Kubernetes or runc tree? (a symlinked vendor/ is not followed)\n');
+  }
   const nokmem = report.facts.nokmemFiles as string[] | undefined;
   if (nokmem?.length) w(`nokmem build tag: available (${nokmem.join(', ')})`);
   else w('nokmem build tag: not available in this tree (a source patch is the only fix)');
