@@ -42,8 +42,9 @@ export const GUARDS: readonly { paramType: string; condition: string }[] = [
   { paramType: '*configs.Cgroup', condition: '{p}.Resources.KernelMemory != 0' },
 ];
 
-/** The field a guard condition tests, and the comparisons that count as a guard. */
+/** The field a guard condition tests. */
 export const GUARD_FIELD = 'KernelMemory';
+/** Comparisons with 0 that mean "a kmem limit was asked for". */
 export const GUARD_OPERATORS = ['!=', '>'] as const;
 
 /** Build-constraint tag that compiles the no-op variant (runc rc6 and later). */

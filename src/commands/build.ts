@@ -17,6 +17,7 @@ import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 
+/** The `kpatch build` command: flags, checks and handler (see the module comment and the README). */
 export const buildCommand: Command = {
   command: 'build',
   describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',

@@ -13,6 +13,7 @@ import { runDoctor } from '../doctor/runDoctor.js';
 import { renderText } from '../doctor/renderText.js';
 import { doctorJson } from '../doctor/renderJson.js';
 
+/** The `kpatch doctor` command: flags, checks and handler (see the module comment and the README). */
 export const doctorCommand: Command = {
   command: 'doctor',
   describe: 'check this node for the kmem memory-cgroup leak and whether the fix took (read-only)',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
 
+/** The `kpatch verify` command: flags, checks and handler (see the module comment and the README). */
 export const verifyCommand: Command = {
   command: 'verify <dir>',
   describe: 'check an artifact folder from kpatch build: checksums, manifest, patch against the pristine tag, binary proofs',
