@@ -14,8 +14,10 @@ import { fail } from '../errors.js';
 export interface BuildLog {
   /** Aborted on Ctrl-C (the caller's signal) or when the log cannot be written: give it to the runner. */
   signal: AbortSignal;
-  /** Appends one line (dropped once the log has failed). */
+  /** Appends one line (dropped once the log has failed) and keeps it in the tail. */
   write(line: string): void;
+  /** The last {@link TAIL_LINES} lines written, shown when make fails. */
+  tail(): string[];
   /** Waits for the lines written so far to reach the disk; throws `out_unwritable` when they could not. */
   check(): Promise<void>;
   /** For a rejected runner: `out_unwritable` when the log failed (and not Ctrl-C), else rethrows `e`. */
@@ -24,11 +26,20 @@ export interface BuildLog {
   close(): Promise<void>;
 }
 
+/** Lines of the log shown when make fails (the full log's path is shown too). */
+export const TAIL_LINES = 40;
+
+/** The detail of a `build_failed` error: the log's tail. */
+export function tailDetail(lines: string[]): string {
+  return `last ${lines.length} lines of the log:\n${lines.join('\n')}`;
+}
+
 /** Opens (appends to) the log at `logPath`, inside the staged folder beside --out. */
 export function openBuildLog(logPath: string, userSignal?: AbortSignal): BuildLog {
   const stream = createWriteStream(logPath, { flags: 'a' });
   const stop = new AbortController();
   let failed: Error | undefined;
+  const tail: string[] = [];
   stream.on('error', (e) => {
     failed ??= e;
     stop.abort();
@@ -46,8 +57,11 @@ export function openBuildLog(logPath: string, userSignal?: AbortSignal): BuildLo
   return {
     signal: stop.signal,
     write(line) {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
       if (!failed) stream.write(line + '\n');
     },
+    tail: () => [...tail],
     check,
     async rethrow(e) {
       if (!userSignal?.aborted) await check();

@@ -14,11 +14,9 @@ import type { Io } from '../io.js';
 import type { BuildOptions } from './buildRelease.js';
 import type { CommitFacts } from './commitFacts.js';
 import type { Progress } from './progress.js';
-import { openBuildLog } from './buildLog.js';
+import { openBuildLog, tailDetail } from './buildLog.js';
 import { kubeVersionFile } from './versionStamp.js';
 
-/** Lines of the log shown when make fails. */
-const TAIL_LINES = 40;
 
 /** What the manifest needs to know about the run. */
 export interface MakeRun {
@@ -78,7 +76,6 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
   await writeFile(versionFile, kubeVersionFile({ tag: r.commit.tag ?? r.version, commit: r.commit.sha ?? 'unknown', version: r.version }));
 
   const log = openBuildLog(r.logPath, r.io.signal);
-  const tail: string[] = [];
   try {
     const env: Record<string, string> = { KUBE_GIT_VERSION_FILE: versionFile };
     if (r.commit.time !== undefined) env.SOURCE_DATE_EPOCH = String(r.commit.time);
@@ -98,8 +95,6 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
       signal: log.signal,
       onLine(line: string) {
         log.write(line);
-        tail.push(line);
-        if (tail.length > TAIL_LINES) tail.shift();
         r.progress.detail(line);
       },
     }).catch(log.rethrow);
@@ -107,7 +102,7 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
     if (r.io.signal?.aborted) fail('interrupted');
     await log.check();
     if (outcome.exitCode !== 0) {
-      fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}` });
+      fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: tailDetail(log.tail()) });
     }
     return { runner: runner.name, command: outcome.command, goflags: env.GOFLAGS, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
   } finally {

@@ -11,13 +11,11 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import { findStrings } from './binaryProof.js';
-import { openBuildLog } from './buildLog.js';
+import { openBuildLog, tailDetail } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
 import { binaryGoVersion, type MakeRequest, type MakeRun } from './runKubeletMake.js';
 import { readRuncGo, runcImage } from './runcImage.js';
 
-/** Lines of the log shown when make fails. */
-const TAIL_LINES = 40;
 
 /**
  * Where container runners mount a runc tree: runc's import path under
@@ -42,12 +40,9 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
     r.progress.note(`image: ${image.ref} (${image.source})`);
     mounts = await gitMounts(r.tree);
   } else if (fromTree) {
-    const { hostGoVersion } = await import('./runners/localRunner.js');
-    const host = await hostGoVersion(r.io.env);
-    const same = (v: string) => v.replace(/^go/, '').replace(/^(\d+\.\d+)\.0$/, '$1');
-    if (host && same(host) !== same(fromTree.go)) {
-      r.progress.note(`warning: the host's Go is ${host} but this release's Dockerfile builds with go${fromTree.go}; runc may differ from an official build (--runner docker or podman uses the release's golang image)`);
-    }
+    const { hostGoVersion, goMismatchWarning } = await import('./runners/localRunner.js');
+    const warning = goMismatchWarning(await hostGoVersion(r.io.env), fromTree.go, 'its Dockerfile', 'runc');
+    if (warning) r.progress.note(`warning: ${warning}`);
   }
 
   const tags = [...new Set([...(r.opts.buildtags ?? DEFAULT_RUNC_BUILDTAGS), ...(r.buildTag ? [r.buildTag] : [])])];
@@ -57,7 +52,6 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
   const outDir = await mkdtemp(path.join(await ensureDir(path.join(r.opts.cacheDir, 'tmp')), 'runc-'));
   const built = path.join(r.tree, 'runc');
   const log = openBuildLog(r.logPath, r.io.signal);
-  const tail: string[] = [];
   const binaries: Record<string, string> = {};
   const commands: string[][] = [];
   try {
@@ -81,8 +75,6 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
         signal: log.signal,
         onLine(line: string) {
           log.write(line);
-          tail.push(line);
-          if (tail.length > TAIL_LINES) tail.shift();
           r.progress.detail(line);
         },
       }).catch(log.rethrow);
@@ -91,8 +83,8 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
       if (r.io.signal?.aborted) fail('interrupted');
       await log.check();
       if (outcome.exitCode !== 0) {
-        const seccomp = tail.some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : '';
-        fail('build_failed', { where: `make for ${platform} exited with ${outcome.exitCode}`, detail: `last ${tail.length} lines of the log:\n${tail.join('\n')}${seccomp}` });
+        const seccomp = log.tail().some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : '';
+        fail('build_failed', { where: `make for ${platform} exited with ${outcome.exitCode}`, detail: tailDetail(log.tail()) + seccomp });
       }
       if (!(await stat(built).catch(() => undefined))?.isFile()) {
         fail('artifact_missing', { where: built, detail: `platform ${platform}: make succeeded but wrote no runc; full log: ${r.logPath}` });

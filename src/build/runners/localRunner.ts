@@ -62,23 +62,18 @@ export async function hostGoVersion(env: Record<string, string | undefined>): Pr
  * (`v1.10.4-1` → go1.10.4); undefined when they match or either is unknown.
  */
 export function goVersionWarning(hostGo: string | undefined, crossTag: string | undefined): string | undefined {
-  const want = crossTag === undefined ? undefined : goVersionOfCrossTag(crossTag);
-  const warning = compareGo(hostGo, want);
-  return warning && `${warning} (kube-cross ${crossTag})${CONSEQUENCE}`;
+  return goMismatchWarning(hostGo, crossTag === undefined ? undefined : goVersionOfCrossTag(crossTag), `kube-cross ${crossTag}`, 'the kubelet');
 }
 
 /**
- * Runs `go version` on the host and compares it with `wantGo` (a Go version
- * such as `1.10.4`, e.g. from `goVersionOfCrossTag`): the warning the build
- * command prints, or undefined when they match or either is unknown.
+ * The same warning for any target: `wantGo` (`1.15.15`) is the Go the release
+ * builds with, `origin` says where that came from (`kube-cross v1.10.4-1`,
+ * `its Dockerfile`), `binary` what may differ (`the kubelet`, `runc`).
  */
-export async function hostGoWarning(wantGo: string | undefined, env: Record<string, string | undefined>): Promise<string | undefined> {
-  if (wantGo === undefined) return undefined;
-  const warning = compareGo(await hostGoVersion(env), wantGo);
-  return warning && warning + CONSEQUENCE;
+export function goMismatchWarning(hostGo: string | undefined, wantGo: string | undefined, origin: string, binary: string): string | undefined {
+  const warning = compareGo(hostGo, wantGo);
+  return warning && `${warning} (${origin}); ${binary} may differ from an official build (--runner docker or podman uses the release toolchain)`;
 }
-
-const CONSEQUENCE = '; the kubelet may differ from an official build (--runner docker or podman uses the release toolchain)';
 
 function compareGo(hostGo: string | undefined, wantGo: string | undefined): string | undefined {
   if (hostGo === undefined || wantGo === undefined) return undefined;
