@@ -2,7 +2,6 @@
  * Text edits on a file's source: replace [start, end) with new text. Recipes
  * compute edits from syntax nodes; the engine applies them all at once.
  */
-import { lineEnd, lineStart, type GoFile } from './sourceFile.js';
 import type { SyntaxNode } from './parse.js';
 
 /** Replace the text between `start` and `end` (UTF-16 indexes) by `text`. */
@@ -23,11 +22,6 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
     at = e.end;
   }
   return out + text.slice(at);
-}
-
-/** The whole lines from `firstRow` to `lastRow` (0-based, inclusive), without the final line ending. */
-export function lineSpan(f: GoFile, firstRow: number, lastRow: number): { start: number; end: number } {
-  return { start: lineStart(f, firstRow), end: lineEnd(f, lastRow) };
 }
 
 /**

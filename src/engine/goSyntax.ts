@@ -74,13 +74,6 @@ export function leadingCommentRows(f: GoFile, stmt: SyntaxNode): number[] {
   return rows;
 }
 
-/** End index of `stmt` extended over a trailing `// comment` on its last line. */
-export function endWithTrailingComment(f: GoFile, stmt: SyntaxNode): number {
-  const end = lineEnd(f, stmt.endPosition.row);
-  const rest = f.text.slice(stmt.endIndex, end);
-  return /^\s*\/\//.test(rest) ? end : stmt.endIndex;
-}
-
 /** Every `comment` node of the file whose text starts with `prefix`. */
 export function commentsStartingWith(f: GoFile, prefix: string): SyntaxNode[] {
   return f.tree.rootNode.descendantsOfType('comment').filter((c) => c.text.startsWith(prefix));
