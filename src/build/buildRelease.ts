@@ -12,7 +12,7 @@ import type { ChosenRunner } from './runners/chooseRunner.js';
 import { fail, KpatchError } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
-import { writeFilesAtomically } from '../engine/writeFiles.js';
+import { writeRewrite } from '../commands/prepareRewrite.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { KPATCH_VERSION } from '../version.js';
@@ -73,7 +73,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     }
     // Scan first and rewrite only for an edit mode: a build tag needs no source change,
     // and a tree it suits must not be refused for a call shape only the rewriter minds.
-    const { files } = await loadTargets(source.root, DEFAULT_RECIPE);
+    const { files, symlinks } = await loadTargets(source.root, DEFAULT_RECIPE);
     const report = DEFAULT_RECIPE.scan(files);
     if (report.verdict !== 'affected' && !opts.buildAnyway) {
       await staged.discard();
@@ -87,12 +87,9 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
     const edits = !chosen.tag && chosen.mode !== 'none';
     const changes = reviewed?.applied.changes ?? (edits ? rewrite(files, report, DEFAULT_RECIPE, chosen.mode) : []);
-    if (changes.length && !reviewed && !source.tag && !opts.allowDirty) {
-      const { dirtyFiles } = await import('../source/dirtyFiles.js');
-      const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
-      if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src patches the tree in place; no file was changed' });
+    if (changes.length && !reviewed) {
+      await writeRewrite(source.root, symlinks, changes, { checkDirty: !source.tag && !opts.allowDirty, what: 'build --src patches the tree in place', signal: io.signal });
     }
-    if (changes.length && !reviewed) await writeFilesAtomically(changes, io.signal);
     const after = changes.length ? DEFAULT_RECIPE.scan((await loadTargets(source.root, DEFAULT_RECIPE)).files) : report;
     if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
     const patch = reviewed

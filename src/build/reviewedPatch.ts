@@ -101,9 +101,8 @@ export async function useReviewedPatch(root: string, file: string, opts: { check
   if (opts.checkDirty) {
     const text = await readFile(file, 'utf8').catch(() => '');
     const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
-    const { dirtyFiles } = await import('../source/dirtyFiles.js');
-    const dirty = paths.length ? await dirtyFiles(root, paths) : [];
-    if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'build --src applies the reviewed patch in place; no file was changed' });
+    const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
+    await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed');
   }
   const applied = await applyReviewedPatch(root, file, io);
   const { loadTargets } = await import('../engine/loadTargets.js');

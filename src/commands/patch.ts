@@ -1,8 +1,7 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
 import type { Command } from '../cli.js';
-import { EXIT, fail } from '../errors.js';
-import { writeFilesAtomically } from '../engine/writeFiles.js';
-import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
+import { EXIT } from '../errors.js';
+import { nothingToDo, prepareRewrite, withModeOption, writeRewrite } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `patch --json` document. */
@@ -33,15 +32,7 @@ export const patchCommand: Command = {
         else io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);
         return EXIT.ok;
       }
-      const linked = changes.filter((c) => targets.symlinks.has(c.path)).map((c) => c.path);
-      if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
-      if (!args['allow-dirty']) {
-        // Loaded here, not at start-up: simple-git costs ~60 ms that scan should not pay.
-        const { dirtyFiles } = await import('../source/dirtyFiles.js');
-        const dirty = await dirtyFiles(source.root, changes.map((c) => c.path));
-        if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail: 'no file was changed' });
-      }
-      await writeFilesAtomically(changes, io.signal);
+      await writeRewrite(source.root, targets.symlinks, changes, { checkDirty: !args['allow-dirty'], what: 'patch edits the tree in place', signal: io.signal });
       if (args.json) {
         json(changes.map((c) => c.path).sort());
         return EXIT.ok;

@@ -7,6 +7,8 @@ import { loadTargets, type LoadedTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
 import { rewrite, type PlannedChange } from '../engine/rewrite.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
+import { fail } from '../errors.js';
+import { writeFilesAtomically } from '../engine/writeFiles.js';
 
 /**
  * Declares `--mode` with the recipe's editing modes. `build` also offers the
@@ -51,4 +53,25 @@ export function nothingToDo(report: ScanReport): string {
     return 'not affected: no runc cgroups code found (0 files read; is this the root of a Kubernetes or runc tree? a symlinked vendor/ is not followed): nothing to change';
   }
   return `not affected (${report.files.length} file(s) read, ${n} call site(s), none unguarded): nothing to change`;
+}
+
+/**
+ * Writes a rewrite into the tree, the one safe way for every command: never
+ * through a symbolic link (the rename would replace the link), never over
+ * uncommitted edits unless `checkDirty` is false, all files or none.
+ */
+export async function writeRewrite(
+  root: string,
+  symlinks: ReadonlySet<string>,
+  changes: PlannedChange[],
+  opts: { checkDirty: boolean; what: string; signal?: AbortSignal },
+): Promise<void> {
+  const linked = changes.filter((c) => symlinks.has(c.path)).map((c) => c.path);
+  if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
+  if (opts.checkDirty) {
+    // Loaded here, not at start-up: simple-git costs ~60 ms that scan should not pay.
+    const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
+    await refuseDirtyFiles(root, changes.map((c) => c.path), `${opts.what}; no file was changed`);
+  }
+  await writeFilesAtomically(changes, opts.signal);
 }

@@ -3,6 +3,7 @@
  * work tree; so `patch` never overwrites a user's own edits.
  */
 import { simpleGit } from 'simple-git';
+import { fail } from '../errors.js';
 
 /**
  * Returns the subset of `paths` (relative to `root`) that git reports as
@@ -22,4 +23,15 @@ export async function dirtyFiles(root: string, paths: string[]): Promise<string[
     dirty.add(prefix && file.startsWith(prefix) ? file.slice(prefix.length) : file);
   }
   return paths.filter((p) => dirty.has(p));
+}
+
+/**
+ * Throws `dirty_files` naming the paths (relative to `root`) that have
+ * uncommitted changes; `detail` says what kpatch was about to do. The one
+ * check behind patch, build --src and build --patch, so a user's own edits
+ * are never overwritten.
+ */
+export async function refuseDirtyFiles(root: string, paths: string[], detail: string): Promise<void> {
+  const dirty = await dirtyFiles(root, paths);
+  if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail });
 }

@@ -316,6 +316,23 @@ const CASES: Case[] = [
     exit: 1,
     message: 'patching would replace the link with a regular file',
   },
+  {
+    name: 'target file that is a link inside the tree (build --src)',
+    setup: (s) => {
+      renameSync(MEMORY_GO(s), path.join(s.tree, 'memory.go.real'));
+      symlinkSync(path.relative(FS_DIR(s), path.join(s.tree, 'memory.go.real')), MEMORY_GO(s));
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--allow-dirty', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'patching would replace the link with a regular file',
+  },
+  {
+    name: 'target file with uncommitted changes (build --src)',
+    setup: (s) => writeFileSync(MEMORY_GO(s), pristineMemoryGo + '\n// a local edit\n'),
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'error[dirty_files]',
+  },
   { name: 'read-only target file (chattr +i)', skip: chattrWorks, setup: (s) => { sh('chattr', ['+i', MEMORY_GO(s)]); cleanups.push(() => spawnSync('chattr', ['-i', MEMORY_GO(s)])); }, args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[write_failed]' },
   {
     name: 'read-only target folder (read-only bind mount)',
