@@ -516,6 +516,16 @@ const CASES: Case[] = [
     message: 'error[interrupted]',
     cacheMayChange: BUILD_LEFTOVERS,
   },
+
+  // ---- build never touches the user's checkout; --out never replaces what is not kpatch's (issues 13, 14)
+
+  // ---- call sites kpatch cannot see or rewrite; several vendored copies; links (issue 14)
+
+  // ---- patch and diff keep the user's files: pristine reviewed patches, races, modes, submodules (issue 14)
+
+  // ---- untrusted folders and streams: verify, pipes, signals, odd names (issue 14)
+
+  // ---- the host and the registry: missing programs, GOPATH-era trees, images that cannot be pulled (issue 13)
 ];
 
 // Set by beforeAll: the pristine memory.go of v1.12.4.
