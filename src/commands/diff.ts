@@ -7,7 +7,7 @@
  */
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
-import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `diff --json` document. */
@@ -41,6 +41,7 @@ export const diffCommand: Command = {
         return await reviewPatch({ source, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), docFor, sourceFlag }, io);
       }
       const { report, changes } = await prepareRewrite(source.root, mode);
+      refuseOtherMode(report, mode, source.root);
       const doc = docFor(report);
       // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
       const { renderDiff } = await import('../engine/diff.js');

@@ -1,7 +1,7 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
 import type { Command } from '../cli.js';
-import { EXIT, fail } from '../errors.js';
-import { nothingToDo, otherModeMarkers, prepareRewrite, withModeOption, writeRewrite } from './prepareRewrite.js';
+import { EXIT } from '../errors.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption, writeRewrite } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `patch --json` document. */
@@ -27,16 +27,7 @@ export const patchCommand: Command = {
       const { targets, report, changes } = await prepareRewrite(source.root, mode);
       const json = (files: string[]) =>
         io.stdout.write(JSON.stringify({ schemaVersion: PATCH_SCHEMA_VERSION, recipe: report.recipe, mode, verdictBefore: report.verdict, root: source.root, tag: source.tag ?? null, files, sites: report.sites }, null, 2) + '\n');
-      const other = otherModeMarkers(report, mode);
-      if (other.length) {
-        // Fixed, but not the way the user asked: exit 0 would let a script believe the tree is in --mode.
-        const files = [...new Set(other.map((m) => m.file))];
-        fail('mode_mismatch', {
-          where: other.map((m) => `${m.file}:${m.line}`).join(', '),
-          detail: `--mode ${mode} was asked, and the tree carries kpatch's ${[...new Set(other.map((m) => m.mode))].join(', ')} marker(s) there; nothing was changed`,
-          hint: `the call is fixed either way; to switch to ${mode}: git -C ${source.root} checkout -- ${files.join(' ')}, then run kpatch patch --mode ${mode} again (or keep the tree as it is)`,
-        });
-      }
+      refuseOtherMode(report, mode, source.root);
       if (changes.length === 0) {
         if (args.json) json([]);
         else io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);

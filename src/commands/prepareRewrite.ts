@@ -69,6 +69,23 @@ export function otherModeMarkers(report: ScanReport, mode: string): ScanReport['
 }
 
 /**
+ * Throws `mode_mismatch` when the tree is patched in another mode than
+ * `mode`: the tree is fixed, but not the way the user asked, and exit 0 with
+ * "already patched" would let a script believe it is in `mode`. The one
+ * check behind `patch` and plain `diff` (which shows what patch would do).
+ */
+export function refuseOtherMode(report: ScanReport, mode: string, root: string): void {
+  const other = otherModeMarkers(report, mode);
+  if (!other.length) return;
+  const files = [...new Set(other.map((m) => m.file))];
+  fail('mode_mismatch', {
+    where: other.map((m) => `${m.file}:${m.line}`).join(', '),
+    detail: `--mode ${mode} was asked, and the tree carries kpatch's ${[...new Set(other.map((m) => m.mode))].join(', ')} marker(s) there; nothing was changed`,
+    hint: `the call is fixed either way; to switch to ${mode}: git -C ${root} checkout -- ${files.join(' ')}, then run kpatch patch --mode ${mode} again (or keep the tree as it is)`,
+  });
+}
+
+/**
  * Writes a rewrite into the tree, the one safe way for every command: never
  * through a symbolic link (the rename would replace the link), never over
  * uncommitted edits unless `checkDirty` is false, all files or none.
