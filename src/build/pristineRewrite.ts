@@ -113,9 +113,14 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
 
   // Which commit each owning repository is at in the tag: the tag itself, or what it records for a submodule.
   const commitOf = new Map<string, string | undefined>([[realTop, sha]]);
+  const topOfDir = new Map<string, string>();
   const ownerCommit = async (dir: string): Promise<{ top: string; commit?: string }> => {
-    const out = await git(dir, ['rev-parse', '--show-toplevel'], io);
-    const top = out ? await realpath(out.toString('utf8').trim()) : realTop;
+    let top = topOfDir.get(dir);
+    if (top === undefined) {
+      const out = await git(dir, ['rev-parse', '--show-toplevel'], io);
+      top = out ? await realpath(out.toString('utf8').trim()) : realTop;
+      topOfDir.set(dir, top);
+    }
     if (!commitOf.has(top)) {
       const parent = await ownerCommit(path.dirname(top));
       const at = parent.commit ? await git(parent.top, ['rev-parse', '--verify', '-q', `${parent.commit}:${posix(path.relative(parent.top, top))}`], io) : undefined;
