@@ -41,7 +41,10 @@ export async function writeFilesAtomically(writes: FileWrite[], signal?: AbortSi
   const staged: { w: FileWrite; tmp: string; st: Stats }[] = [];
   const dropStaged = () => Promise.all(staged.map((s) => unlink(s.tmp).catch(() => {})));
   for (const w of writes) {
-    const st = await lstat(w.abs).catch((e: Error) => fail('write_failed', { where: w.path, detail: `${e.message}\nno file was changed` }));
+    const st = await lstat(w.abs).catch(async (e: Error) => {
+      await dropStaged();
+      return fail('write_failed', { where: w.path, detail: `${e.message}\nno file was changed` });
+    });
     if (st.isFile() && st.nlink > 1) {
       await dropStaged();
       fail('hard_linked', { where: w.path, detail: `${w.abs} has ${st.nlink} names (hard links); writing the patched text under one of them would leave the others on the old text\nno file was changed` });
