@@ -82,6 +82,21 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'check free space and permissions; files already replaced were restored',
   },
+  hard_linked: {
+    title: 'target file has other hard links',
+    exit: EXIT.failure,
+    hint: 'kpatch writes a new file and renames it into place, which would split the file from its other names; give it a name of its own first (cp -p FILE FILE.new && mv FILE.new FILE) and run again',
+  },
+  target_changed: {
+    title: 'target file changed while kpatch worked',
+    exit: EXIT.failure,
+    hint: 'something else edited the file after kpatch read it; let that finish (or stop it) and run kpatch again',
+  },
+  mode_mismatch: {
+    title: 'tree is already patched in another mode',
+    exit: EXIT.failure,
+    hint: 'the call is fixed either way; to switch modes, restore the patched files (git checkout -- FILE) and patch again with the mode you want',
+  },
   scan_affected: {
     title: 'tree is affected',
     exit: EXIT.failure,

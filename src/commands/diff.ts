@@ -7,7 +7,7 @@
  */
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
-import { nothingToDo, prepareRewrite, withModeOption } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `diff --json` document. */
@@ -33,12 +33,16 @@ export const diffCommand: Command = {
     const source = await openSource(args, io);
     try {
       const mode = String(args.mode);
-      const { report, changes } = await prepareRewrite(source.root, mode);
-      const doc = { schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } };
+      const docFor = (report: { recipe: string; verdict: string }) => ({ schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } });
       if (args.write !== undefined || args.check !== undefined) {
+        // A reviewed patch is made from the tag's content, not from the work tree (diffReview.ts).
         const { reviewPatch } = await import('./diffReview.js');
-        return await reviewPatch({ source, report, changes, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), doc }, io);
+        const sourceFlag = args.src !== undefined ? `--src ${String(args.src)}` : args.k8s !== undefined ? `--k8s ${String(args.k8s)}` : `--runc ${String(args.runc)}`;
+        return await reviewPatch({ source, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), docFor, sourceFlag }, io);
       }
+      const { report, changes } = await prepareRewrite(source.root, mode);
+      refuseOtherMode(report, mode, source.root);
+      const doc = docFor(report);
       // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
       const { renderDiff } = await import('../engine/diff.js');
       const text = renderDiff(changes);
@@ -46,7 +50,7 @@ export const diffCommand: Command = {
         io.stdout.write(JSON.stringify({ ...doc, files: changes.map((c) => c.path).sort(), diff: text }, null, 2) + '\n');
         return EXIT.ok;
       }
-      if (changes.length === 0) io.stderr.write(`kpatch: ${nothingToDo(report)}\n`);
+      if (changes.length === 0) io.stderr.write(`kpatch: ${nothingToDo(report, mode)}\n`);
       const { paintDiff, painter } = await import('../colour.js');
       io.stdout.write(paintDiff(text, painter(io.stdout, io.env)));
       return EXIT.ok;

@@ -2,17 +2,19 @@
  * `kpatch diff --write DIR` and `--check DIR`: the reviewed-patch folder a
  * team commits, one file per release at `DIR/<tag>/0001-<recipe>-<mode>.patch`.
  * --write makes the folder match what kpatch generates now (writing the file,
- * or removing a stale one for a tree that needs no patch any more); --check
- * says whether it still does.
+ * or removing a stale one for a release that needs no patch); --check says
+ * whether it still does. Both work from the tag's own content
+ * (build/pristineRewrite.ts): a checkout's local edits never enter the patch,
+ * and a checkout patched already is not taken for a release that needs none.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeCommit } from '../build/commitFacts.js';
 import { patchDrift } from '../build/patchDrift.js';
+import { pristineRewrite } from '../build/pristineRewrite.js';
 import { renderPatch, reviewedPatchPath } from '../build/reviewedPatch.js';
 import { sha256Text } from '../build/checksums.js';
 import { paintDiff, painter } from '../colour.js';
-import type { FileChange } from '../engine/diff.js';
 import type { ScanReport } from '../engine/recipe.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
@@ -22,14 +24,14 @@ import type { SourceTree } from './sourceOptions.js';
 /** What the diff command hands over. */
 export interface ReviewRequest {
   source: SourceTree;
-  report: ScanReport;
-  changes: FileChange[];
   mode: string;
   write?: string;
   check?: string;
   json: boolean;
-  /** The fields every `diff --json` document has. */
-  doc: Record<string, unknown>;
+  /** The fields every `diff --json` document has, for the tag's scan. */
+  docFor(report: ScanReport): Record<string, unknown>;
+  /** How the user named the tree (`--src DIR`, `--k8s TAG`), for hints. */
+  sourceFlag: string;
 }
 
 /** Writes or checks the reviewed patch; returns the exit code (or throws patch_drift). */
@@ -42,11 +44,20 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
       hint: 'use --k8s TAG, or check out the release tag in --src',
     });
   }
+  if (!commit.sha) fail('git_failed', { where: r.source.root, detail: 'git cannot name the commit the tag points to' });
+  const { report, changes, differs, notInTag } = await pristineRewrite(r.source.root, commit.sha, commit.tag, r.mode, io);
+  // Say what is true of the checkout: its targets are not what the patch was made from.
+  if (differs.length) {
+    io.stderr.write(`kpatch: note: ${differs.length} target file(s) in ${r.source.root} differ from ${commit.tag} (local edits, or a patch applied already): ${differs.join(', ')}\n`);
+    io.stderr.write(`kpatch: note: the reviewed patch is made from ${commit.tag} as tagged, not from those files\n`);
+  }
+  if (notInTag.length) io.stderr.write(`kpatch: note: not part of ${commit.tag}, left out of the reviewed patch: ${notInTag.join(', ')}\n`);
   const dir = path.resolve(io.cwd, (r.write ?? r.check) as string);
-  const file = reviewedPatchPath(dir, commit.tag, r.report.recipe, r.mode);
-  const fresh = r.changes.length ? await renderPatch(r.changes, r.report, r.mode, commit) : '';
+  const file = reviewedPatchPath(dir, commit.tag, report.recipe, r.mode);
+  const fresh = changes.length ? await renderPatch(changes, report, r.mode, commit) : '';
+  const checkout = { differs, notInTag };
   const out = (human: string, json: Record<string, unknown>) =>
-    io.stdout.write(r.json ? JSON.stringify({ ...r.doc, files: r.changes.map((c) => c.path).sort(), ...json }, null, 2) + '\n' : human);
+    io.stdout.write(r.json ? JSON.stringify({ ...r.docFor(report), files: changes.map((c) => c.path).sort(), checkout, ...json }, null, 2) + '\n' : human);
 
   if (r.write !== undefined) {
     if (fresh === '') {
@@ -54,7 +65,7 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
         () => true,
         () => false,
       );
-      out(`kpatch: ${nothingToDo(r.report)}; ${removed ? `removed the stale ${file}` : `no patch written for ${commit.tag}`}\n`, { written: null, removed: removed ? file : null });
+      out(`kpatch: ${commit.tag} as tagged is ${nothingToDo(report)}; ${removed ? `removed the stale ${file}` : `no patch written for ${commit.tag}`}\n`, { written: null, removed: removed ? file : null });
       return EXIT.ok;
     }
     await mkdir(path.dirname(file), { recursive: true });
@@ -81,7 +92,11 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
   const what = {
     drift: 'the committed patch and the one generated now differ (difference above: - committed, + generated now)',
     missing: `no reviewed patch is committed for ${commit.tag}, and the tree needs one`,
-    stale: `a patch is committed, but ${commit.tag} needs none now (${nothingToDo(r.report)})`,
+    stale: `a patch is committed, but ${commit.tag} as tagged needs none (${nothingToDo(report)})`,
   }[drift.status];
-  fail('patch_drift', { where: file, detail: what });
+  fail('patch_drift', {
+    where: file,
+    detail: what + (differs.length ? `\n(made from ${commit.tag} as tagged; the checkout's own edits to ${differs.join(', ')} play no part)` : ''),
+    hint: `read the difference above; if it is right, rewrite the file with \`kpatch diff ${r.sourceFlag} --mode ${r.mode} --write ${r.check}\`, review and commit it`,
+  });
 }

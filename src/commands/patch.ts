@@ -1,7 +1,7 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
 import type { Command } from '../cli.js';
 import { EXIT } from '../errors.js';
-import { nothingToDo, prepareRewrite, withModeOption, writeRewrite } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption, writeRewrite } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `patch --json` document. */
@@ -27,6 +27,7 @@ export const patchCommand: Command = {
       const { targets, report, changes } = await prepareRewrite(source.root, mode);
       const json = (files: string[]) =>
         io.stdout.write(JSON.stringify({ schemaVersion: PATCH_SCHEMA_VERSION, recipe: report.recipe, mode, verdictBefore: report.verdict, root: source.root, tag: source.tag ?? null, files, sites: report.sites }, null, 2) + '\n');
+      refuseOtherMode(report, mode, source.root);
       if (changes.length === 0) {
         if (args.json) json([]);
         else io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);

@@ -43,9 +43,17 @@ export async function prepareRewrite(root: string, mode: string): Promise<Prepar
   return { targets, report, changes };
 }
 
-/** One line that says why nothing changes, for a tree that is not affected. */
-export function nothingToDo(report: ScanReport): string {
+/**
+ * One line that says why nothing changes, for a tree that is not affected.
+ * Given the mode asked for, a tree patched in another mode says so (see
+ * `otherModeMarkers`), rather than a bare "already patched".
+ */
+export function nothingToDo(report: ScanReport, mode?: string): string {
   const n = report.sites.length;
+  const other = mode ? otherModeMarkers(report, mode) : [];
+  if (other.length) {
+    return `already patched in mode ${[...new Set(other.map((m) => m.mode))].join(', ')}, not ${mode} (${other.map((m) => `${m.file}:${m.line}`).join(', ')}): nothing changed; to switch, restore those files and patch again`;
+  }
   if (report.verdict === 'patched') return `already patched (${report.markers.length} kpatch marker(s), ${n} call site(s)): nothing to change`;
   // No file read at all usually means the wrong folder, or a vendor/ that is a
   // symbolic link (the walk does not follow folder links): say so, not just "fine".
@@ -53,6 +61,28 @@ export function nothingToDo(report: ScanReport): string {
     return 'not affected: no runc cgroups code found (0 files read; is this the root of a Kubernetes or runc tree? a symlinked vendor/ is not followed): nothing to change';
   }
   return `not affected (${report.files.length} file(s) read, ${n} call site(s), none unguarded): nothing to change`;
+}
+
+/** The kpatch markers of a patched tree that another mode than `mode` left (empty unless the tree is patched). */
+export function otherModeMarkers(report: ScanReport, mode: string): ScanReport['markers'] {
+  return report.verdict === 'patched' ? report.markers.filter((m) => m.mode !== mode) : [];
+}
+
+/**
+ * Throws `mode_mismatch` when the tree is patched in another mode than
+ * `mode`: the tree is fixed, but not the way the user asked, and exit 0 with
+ * "already patched" would let a script believe it is in `mode`. The one
+ * check behind `patch` and plain `diff` (which shows what patch would do).
+ */
+export function refuseOtherMode(report: ScanReport, mode: string, root: string): void {
+  const other = otherModeMarkers(report, mode);
+  if (!other.length) return;
+  const files = [...new Set(other.map((m) => m.file))];
+  fail('mode_mismatch', {
+    where: other.map((m) => `${m.file}:${m.line}`).join(', '),
+    detail: `--mode ${mode} was asked, and the tree carries kpatch's ${[...new Set(other.map((m) => m.mode))].join(', ')} marker(s) there; nothing was changed`,
+    hint: `the call is fixed either way; to switch to ${mode}: git -C ${root} checkout -- ${files.join(' ')}, then run kpatch patch --mode ${mode} again (or keep the tree as it is)`,
+  });
 }
 
 /**

@@ -1,26 +1,59 @@
 /**
  * Which of a set of files have uncommitted changes, when the tree is a git
  * work tree; so `patch` never overwrites a user's own edits.
+ *
+ * Each file is asked about in the repository that owns it: a file inside a
+ * git submodule (or a nested repository, or behind a folder link) is
+ * invisible to the outer repository's `git status -- path`, which reports at
+ * most the submodule as a whole, so asking only the tree's root let a
+ * submodule's local edits be patched over.
  */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { fail } from '../errors.js';
 
+/** The work tree that owns `dir` (its top-level folder, real path), or undefined outside git. */
+async function owningWorkTree(dir: string): Promise<string | undefined> {
+  const git = simpleGit({ baseDir: dir });
+  const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).then((o) => o.trim() === 'true').catch(() => false);
+  if (!inside) return undefined;
+  const top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
+  return realpath(top);
+}
+
 /**
  * Returns the subset of `paths` (relative to `root`) that git reports as
- * modified, added or untracked. Outside a git work tree, returns [].
+ * modified, added or untracked in the repository that owns each of them.
+ * Files outside any git work tree are never reported.
  */
 export async function dirtyFiles(root: string, paths: string[]): Promise<string[]> {
   if (paths.length === 0) return [];
-  const git = simpleGit({ baseDir: root });
-  const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).then((o) => o.trim() === 'true').catch(() => false);
-  if (!inside) return [];
-  const prefix = (await git.raw(['rev-parse', '--show-prefix'])).trim();
-  const out = await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths.map((p) => `:(literal)${p}`)]);
+  // Group the files by owning work tree; the folder's real path also sees through folder links.
+  const byTop = new Map<string, { rel: string; inTop: string }[]>();
+  const topOf = new Map<string, string | undefined>();
+  for (const rel of paths) {
+    const dir = await realpath(path.dirname(path.join(root, rel))).catch(() => undefined);
+    if (!dir) continue;
+    if (!topOf.has(dir)) topOf.set(dir, await owningWorkTree(dir));
+    const top = topOf.get(dir);
+    if (!top) continue;
+    const inTop = path.relative(top, path.join(dir, path.basename(rel))).split(path.sep).join('/');
+    byTop.set(top, [...(byTop.get(top) ?? []), { rel, inTop }]);
+  }
   const dirty = new Set<string>();
-  for (const entry of out.split('\0')) {
-    if (entry.length < 4) continue;
-    const file = entry.slice(3);
-    dirty.add(prefix && file.startsWith(prefix) ? file.slice(prefix.length) : file);
+  for (const [top, files] of byTop) {
+    const out = await simpleGit({ baseDir: top }).raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...files.map((f) => `:(top,literal)${f.inTop}`)]);
+    const reported = new Set<string>();
+    // -z: `XY path`, and for renames a second NUL-separated field (the old path) follows.
+    const entries = out.split('\0');
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry.length < 4) continue;
+      reported.add(entry.slice(3));
+      if (entry[0] === 'R' || entry[0] === 'C') i++;
+    }
+    for (const f of files) if (reported.has(f.inTop)) dirty.add(f.rel);
   }
   return paths.filter((p) => dirty.has(p));
 }

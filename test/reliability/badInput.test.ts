@@ -49,6 +49,7 @@ import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
 import { compareSnapshots, snapshotDir, type Snapshot } from './fsSnapshot.js';
 import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from './processes.js';
+import { linkSync, utimesSync } from 'node:fs'; // for the rows of section "patch and diff keep the user's files"
 
 const IS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -522,6 +523,18 @@ const CASES: Case[] = [
   // ---- call sites kpatch cannot see or rewrite; several vendored copies; links (issue 14)
 
   // ---- patch and diff keep the user's files: pristine reviewed patches, races, modes, submodules (issue 14)
+  { name: 'diff --check on a checkout patched by kpatch patch, no reviewed patch committed', setup: (s) => { tagTree(s); kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR])); }, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
+  { name: 'diff --check on a checkout that lost its target file, no reviewed patch committed', setup: (s) => { tagTree(s); rmSync(MEMORY_GO(s)); }, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
+  { name: 'diff --check: a reviewed patch filed from local edits drifts from the tag', setup: reviewedFromLocalEdits, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: `the checkout's own edits to ${STANDIN_MEMORY_GO} play no part` },
+  { name: 'diff --check --mode remove on a guard-patched checkout, no remove patch committed', setup: (s) => { tagTree(s); kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR])); }, args: (s) => ['diff', '--src', s.tree, '--mode', 'remove', '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
+  { name: 'patch --allow-dirty while a line is appended to the target', setup: holdWithRoundMtime, interrupt: editWhileHeld((t) => `${t}// appended while kpatch worked\n`), args: (s) => ['patch', '--src', s.tree, '--allow-dirty'], exit: 1, message: `error[target_changed]: target file changed while kpatch worked: ${STANDIN_MEMORY_GO}` },
+  { name: 'patch --allow-dirty while the target is edited in place (same size)', setup: holdWithRoundMtime, interrupt: editWhileHeld((t) => t.replace('accouting', 'accountin')), args: (s) => ['patch', '--src', s.tree, '--allow-dirty'], exit: 1, message: `error[target_changed]: target file changed while kpatch worked: ${STANDIN_MEMORY_GO}` },
+  { name: 'target in a git submodule with uncommitted edits', setup: (s) => submoduleTree(s, (sub) => writeFileSync(path.join(sub, SUB_MEMORY_GO), pristineMemoryGo.replace('func (s *MemoryGroup) Apply(', '// a local edit\nfunc (s *MemoryGroup) Apply('))), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[dirty_files]: target files have uncommitted changes: ${STANDIN_MEMORY_GO}` },
+  { name: 'target in a git submodule with a staged, uncommitted edit', setup: (s) => submoduleTree(s, (sub) => { writeFileSync(path.join(sub, SUB_MEMORY_GO), pristineMemoryGo + '// staged\n'); git(sub, ['add', SUB_MEMORY_GO]); }), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[dirty_files]: target files have uncommitted changes: ${STANDIN_MEMORY_GO}` },
+  { name: 'target file with a second name (hard link) inside the tree', setup: (s) => linkSync(MEMORY_GO(s), path.join(FS_DIR(s), 'memory.go.orig')), args: (s) => ['patch', '--src', s.tree, '--allow-dirty'], exit: 1, message: `error[hard_linked]: target file has other hard links: ${STANDIN_MEMORY_GO}` },
+  { name: 'target file with a second name (hard link) outside the tree', setup: (s) => linkSync(MEMORY_GO(s), path.join(s.out, 'memory-backup.go')), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[hard_linked]: target file has other hard links: ${STANDIN_MEMORY_GO}` },
+  { name: 'patch --mode remove on a guard-patched tree', setup: (s) => patchedAndCommitted(s, 'guard'), args: (s) => ['patch', '--src', s.tree, '--mode', 'remove'], exit: 1, message: `error[mode_mismatch]: tree is already patched in another mode: ${STANDIN_MEMORY_GO}:` },
+  { name: 'patch --mode guard on a remove-patched tree', setup: (s) => patchedAndCommitted(s, 'remove'), args: (s) => ['patch', '--src', s.tree, '--mode', 'guard', '--json'], exit: 1, message: 'then run kpatch patch --mode guard again' },
 
   // ---- untrusted folders and streams: verify, pipes, signals, odd names (issue 14)
 
@@ -660,3 +673,108 @@ describe(`kpatch refuses ${CASES.length} bad inputs cleanly`, () => {
     });
   }
 });
+
+// ---- helpers of the section "patch and diff keep the user's files" (issue 14)
+
+/** Where the rows of that section keep reviewed patches: inside --out's parent, so the snapshot covers them. */
+const REVIEWED = (s: Sandbox) => path.join(s.out, 'reviewed');
+/** memory.go's path inside the vendored runc, when runc is a submodule. */
+const SUB_MEMORY_GO = STANDIN_MEMORY_GO.slice('vendor/github.com/opencontainers/runc/'.length);
+
+/** Tags the row's checkout v1.12.4, so reviewed patches can be filed for it. */
+function tagTree(s: Sandbox): void {
+  git(s.tree, ['tag', '-a', 'v1.12.4', '-m', 'v1.12.4']);
+}
+
+/**
+ * A reviewed patch filed the old way, from a work tree with a local edit next
+ * to the call (made here in a clone where the edit is committed under the
+ * tag), and the row's checkout carrying the same edit uncommitted.
+ */
+function reviewedFromLocalEdits(s: Sandbox): void {
+  tagTree(s);
+  const edited = path.join(s.dir, 'edited');
+  git(s.dir, ['clone', '-q', s.tree, edited]);
+  const edit = (t: string) => t.replace('func (s *MemoryGroup) Apply(', '// a local edit, not in v1.12.4\nfunc (s *MemoryGroup) Apply(');
+  writeFileSync(path.join(edited, STANDIN_MEMORY_GO), edit(pristineMemoryGo));
+  git(edited, ['commit', '-qam', 'local edit']);
+  git(edited, ['tag', '-f', '-a', 'v1.12.4', '-m', 'v1.12.4']);
+  kpatchSync(['diff', '--src', edited, '--write', REVIEWED(s)], baseEnv(s.cache, s.env[MARK_VAR]));
+  // The clone's commit is newer: give the filed patch the tag's date, so only the edit tells them apart.
+  const clean = path.join(s.dir, 'clean-reviewed');
+  kpatchSync(['diff', '--src', s.tree, '--write', clean], baseEnv(s.cache, s.env[MARK_VAR]));
+  const name = path.join('v1.12.4', '0001-kmem-accounting-guard.patch');
+  const date = /^Date: .*$/m.exec(readFileSync(path.join(clean, name), 'utf8'))![0];
+  writeFileSync(path.join(REVIEWED(s), name), readFileSync(path.join(REVIEWED(s), name), 'utf8').replace(/^Date: .*$/m, date));
+  writeFileSync(MEMORY_GO(s), edit(pristineMemoryGo));
+}
+
+/** The vendored runc made a git submodule of the row's checkout (committed); `dirty` then edits it. */
+function submoduleTree(s: Sandbox, dirty: (sub: string) => void): void {
+  const vendored = 'vendor/github.com/opencontainers/runc';
+  const upstream = path.join(s.dir, 'runc-upstream');
+  execFileSync('cp', ['-a', path.join(s.tree, vendored), upstream]);
+  git(upstream, ['init', '-q']);
+  git(upstream, ['add', '-A']);
+  git(upstream, ['commit', '-qm', 'runc']);
+  git(s.tree, ['rm', '-rq', vendored]);
+  git(s.tree, ['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', `file://${upstream}`, vendored]);
+  git(s.tree, ['commit', '-qam', 'runc as a submodule']);
+  const sub = path.join(s.tree, vendored);
+  dirty(sub);
+  // Refresh both indexes now, so the check kpatch runs has nothing to write into them.
+  git(sub, ['status', '--porcelain']);
+  git(s.tree, ['status', '--porcelain']);
+}
+
+/** The checkout patched in `mode` by kpatch and the result committed. */
+function patchedAndCommitted(s: Sandbox, mode: string): void {
+  kpatchSync(['patch', '--src', s.tree, '--mode', mode], baseEnv(s.cache, s.env[MARK_VAR]));
+  git(s.tree, ['commit', '-qam', `kpatch ${mode}`]);
+}
+
+/** fifoTarget, and memory.go's mtime set to a whole second, so editWhileHeld can put it back exactly. */
+function holdWithRoundMtime(s: Sandbox): void {
+  fifoTarget(s);
+  utimesSync(MEMORY_GO(s), 1_600_000_000, 1_600_000_000);
+}
+
+/**
+ * Not a Ctrl-C: once kpatch has read memory.go and is held on the FIFO, edits
+ * memory.go as another program would, then lets kpatch go on. After kpatch
+ * ends, the edit must still be there (else this throws: the edit was lost);
+ * then the file is put back, content and mtime, so the row's "nothing
+ * changed" check sees only what kpatch itself did.
+ */
+function editWhileHeld(edit: (text: string) => string): (s: Sandbox, run: Running) => Promise<void> {
+  return async (s, run) => {
+    const fifo = path.join(s.tree, 'hold.fifo');
+    const file = MEMORY_GO(s);
+    const original = readFileSync(file, 'utf8');
+    const writer = (): number | undefined => {
+      try {
+        return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch {
+        return undefined;
+      }
+    };
+    let fd: number | undefined;
+    await waitFor(() => (fd = writer()) !== undefined, 30_000, 'kpatch to open the held target');
+    writeFileSync(file, edit(original));
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    while (!exited) {
+      if (fd !== undefined) {
+        writeSync(fd, 'package fs\n');
+        closeSync(fd);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      fd = exited ? undefined : writer();
+    }
+    if (fd !== undefined) closeSync(fd);
+    const after = readFileSync(file, 'utf8');
+    writeFileSync(file, original);
+    utimesSync(file, 1_600_000_000, 1_600_000_000);
+    expect(after, 'the edit made while kpatch worked').toBe(edit(original));
+  };
+}
