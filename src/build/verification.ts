@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { ScanReport } from '../engine/recipe.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { proveBinary } from './binaryProof.js';
 import { sha256File, sha256Text } from './checksums.js';
 import type { Verification } from './manifest.js';
@@ -70,10 +71,16 @@ export async function sourceVerification(
     verification: {
       status: 'verified',
       method: 'source',
-      summary: `compiled from the patched source: sha256 of ${patchedFiles.length} patched file(s) in patchedFiles; kpatch verify re-applies the patch to the pristine tag and compares`,
+      summary: `compiled from the patched source: sha256 of ${patchedFiles.length} patched file(s)${copiesNote(changes.map((c) => c.path))} in patchedFiles; kpatch verify re-applies the patch to the pristine tag and compares`,
     },
     patchedFiles,
   };
+}
+
+/** ` in 2 copies of the vendored code (a/, b/)` when the patched files span several copies; '' otherwise. */
+function copiesNote(paths: string[]): string {
+  const copies = [...new Set(paths.map((p) => DEFAULT_RECIPE.copyOf(p)))].sort();
+  return copies.length > 1 ? ` in ${copies.length} copies of the vendored code (${copies.map((c) => c || './').join(', ')})` : '';
 }
 
 /** `--build-anyway`: nothing was changed, so there is nothing to prove. */
