@@ -115,7 +115,8 @@ function guardText(site: CallSite, span: Span): string {
     // The guard is written at the call: there, the parameter's name must still be the parameter.
     const decl = shadowingDeclaration(site.node, p);
     if (decl) {
-      shadowed.push(`\`${p}\` (${g.paramType}) is redeclared at line ${decl.startPosition.row + 1} (\`${decl.text.split('\n')[0].trim().slice(0, 60)}\`), so \`${g.condition.replace('{p}', p)}\` there would not test the parameter`);
+      const row = decl.startPosition.row;
+      shadowed.push(`\`${p}\` (${g.paramType}) is redeclared at line ${row + 1} (\`${f.text.slice(lineStart(f, row), lineEnd(f, row)).trim().slice(0, 80)}\`), so \`${g.condition.replace('{p}', p)}\` there would not test the parameter`);
       continue;
     }
     condition = g.condition.replace('{p}', p);
