@@ -19,6 +19,8 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, re
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { binaryVerification } from '../src/build/verification.js';
+import { KpatchError } from '../src/errors.js';
 import { kpatch } from './helpers/cli.js';
 import { materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR } from './helpers/standin-repo.js';
 
@@ -189,6 +191,40 @@ describe('several vendored copies of runc, only one with the nokmem variant', ()
     // What the old proof looked for is there (from the top copy), and kmem is still switched on (by the nested one).
     expect(readFileSync(kubelet).includes(Buffer.from(PROOF))).toBe(true);
     expect(kmemSwitchedOn(kubelet)).toBe(true);
+  });
+});
+
+describe('several vendored copies, each with the nokmem variant', () => {
+  const NESTED_PROOF = "kernel memory accounting disabled in cadvisor's runc build";
+  const src = path.join(tmp, 'two-nokmem-copies');
+  twoCopiesTree(src);
+  // The nested copy becomes an rc6-era runc too, whose nokmem variant has a string of its own.
+  const newer = path.join(tmp, 'newer-runc');
+  materializeStandin('v1.14.10', newer);
+  rmSync(path.join(src, NESTED), { recursive: true });
+  cpSync(path.join(newer, 'vendor/github.com/opencontainers/runc'), path.join(src, NESTED), { recursive: true });
+  const disabled = path.join(src, NESTED, 'libcontainer/cgroups/fs/kmem_disabled.go');
+  writeFileSync(disabled, readFileSync(disabled, 'utf8').replace(PROOF, NESTED_PROOF));
+  const url = commitTagged(src, 'v1.14.10');
+
+  it('--mode auto builds with -tags=nokmem; the proof covers both copies, and a string missing from one copy fails the build proof', { timeout: 300_000 }, async () => {
+    const out = path.join(tmp, 'out-two-nokmem');
+    const r = kpatch(['build', '--k8s', 'v1.14.10', '--repo', url, '--runner', 'local', '--mode', 'auto', '--out', out], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const m = manifestOf(out);
+    expect(m).toMatchObject({ mode: 'nokmem', verification: { status: 'verified', method: 'binary' } });
+    expect(m.verification.proofStrings.sort()).toEqual([PROOF, NESTED_PROOF].sort());
+    expect(m.verification.artifacts[0].proofStringsFound.sort()).toEqual([PROOF, NESTED_PROOF].sort());
+    expect(m.verification.summary).toContain(`each of the 2 copies of the vendored code that switch kmem on (${NESTED}/, vendor/github.com/opencontainers/runc/) has the nokmem variant`);
+    const kubelet = path.join(out, 'linux-amd64/kubelet');
+    expect(kmemSwitchedOn(kubelet)).toBe(false);
+    // The same kubelet, checked against a copy whose own string is not in it: refused, naming that copy.
+    const refused = await binaryVerification('nokmem', [PROOF, 'a string no binary has, of the other copy'], [{ path: 'linux-amd64/kubelet', abs: kubelet }], { PATH: process.env.PATH }, 'kubelet', [
+      { copy: 'vendor/github.com/opencontainers/runc/', strings: [PROOF] },
+      { copy: `${NESTED}/`, strings: ['a string no binary has, of the other copy'] },
+    ]).catch((e) => e);
+    expect(refused).toBeInstanceOf(KpatchError);
+    expect(refused.detail).toContain(`none of the strings of the nokmem variant of ${NESTED}/ is in the binary`);
   });
 });
 
