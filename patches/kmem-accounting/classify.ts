@@ -3,7 +3,7 @@
  * without a kmem limit being asked for. See README.md for the statuses.
  */
 import path from 'node:path';
-import { ancestors, contains, enclosingFunction, functionName } from '../../src/engine/goSyntax.js';
+import { ancestors, contains, enclosingFunction, functionName, sameNode } from '../../src/engine/goSyntax.js';
 import type { SyntaxNode } from '../../src/engine/parse.js';
 import { findMatches } from '../../src/engine/query.js';
 import { lineEnd, lineStart, positionOf, type GoFile } from '../../src/engine/sourceFile.js';
@@ -26,6 +26,7 @@ export function classifyCalls(files: GoFile[]): CallSite[] {
   }
   const sites: CallSite[] = [];
   for (const f of files) {
+    sites.push(...valueReferences(f));
     const pkg = byPackage.get(path.posix.dirname(f.path)) ?? [f];
     for (const m of findMatches(f.tree.rootNode, QUERIES.call)) {
       const call = m.call;
@@ -35,6 +36,38 @@ export function classifyCalls(files: GoFile[]): CallSite[] {
     }
   }
   return sites.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
+}
+
+/** Status of a use of the function that is not a plain call: kpatch cannot see where it runs. */
+export const UNSUPPORTED = 'unsupported';
+
+/**
+ * Uses of the function as a value (`enable := F; enable(p)`, `run(F)`,
+ * `fs.F` passed on): where, and whether, it is called cannot be read from
+ * the syntax, so such a site is neither guarded nor unaffected. Scan counts
+ * it as affected; diff and patch refuse it (a build tag still fixes it).
+ */
+function valueReferences(f: GoFile): CallSite[] {
+  const out: CallSite[] = [];
+  for (const { ref } of findMatches(f.tree.rootNode, QUERIES.reference)) {
+    const p = ref.parent;
+    if (!p) continue;
+    // The declaration itself, or an interface method of the same name.
+    if ((p.type === 'function_declaration' || p.type === 'method_declaration' || p.type === 'method_elem' || p.type === 'method_spec') && sameNode(p.childForFieldName('name'), ref)) continue;
+    const callee = p.type === 'selector_expression' && sameNode(p.childForFieldName('field'), ref) ? p : ref;
+    if (callee.parent?.type === 'call_expression' && sameNode(callee.parent.childForFieldName('function'), callee)) continue;
+    const fn = enclosingFunction(ref);
+    out.push({
+      file: f.path,
+      ...positionOf(f, callee),
+      function: fn ? functionName(fn) : '(package level)',
+      status: UNSUPPORTED,
+      reason: `${callee.text} is used as a value (${callee.parent?.type.replace(/_/g, ' ') ?? 'expression'}), not called: kpatch cannot see where or whether it runs`,
+      node: callee,
+      source: f,
+    });
+  }
+  return out;
 }
 
 function classify(f: GoFile, call: SyntaxNode, pkg: GoFile[], seen: Set<string>): { status: string; reason: string } {

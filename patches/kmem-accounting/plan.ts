@@ -14,10 +14,11 @@ import {
   leadingCommentRows,
   parameterOfType,
   sameNode,
+  shadowingDeclaration,
 } from '../../src/engine/goSyntax.js';
 import type { SyntaxNode } from '../../src/engine/parse.js';
 import { indentOf, lineEnd, lineStart, type GoFile } from '../../src/engine/sourceFile.js';
-import type { CallSite } from './classify.js';
+import { UNSUPPORTED, type CallSite } from './classify.js';
 import { GUARDS, MARKERS, type EditMode } from './rules.js';
 
 /** The text span a rewrite replaces: whole lines, from the attached comments to the statement's end. */
@@ -34,6 +35,9 @@ export function planEdits(sites: CallSite[], mode: EditMode): Map<string, TextEd
   const plan = new Map<string, TextEdit[]>();
   const removedByFile = new Map<GoFile, Span[]>();
   const done = new Set<string>();
+  // Refused before anything is planned: a use kpatch cannot see cannot be half fixed.
+  const unseen = sites.find((s) => s.status === UNSUPPORTED);
+  if (unseen) refuse(unseen, `${unseen.reason}; guard or remove every call made through it by hand, or build with -tags=nokmem where the tree offers it (kpatch build --mode nokmem)`);
   for (const site of sites) {
     if (site.status !== 'unguarded') continue;
     const f = site.source;
@@ -104,13 +108,21 @@ function guardText(site: CallSite, span: Span): string {
   const f = site.source;
   const fn = enclosingFunction(site.node);
   let condition: string | undefined;
+  const shadowed: string[] = [];
   for (const g of GUARDS) {
     const p = fn ? parameterOfType(fn, g.paramType) : undefined;
-    if (p) {
-      condition = g.condition.replace('{p}', p);
-      break;
+    if (!p) continue;
+    // The guard is written at the call: there, the parameter's name must still be the parameter.
+    const decl = shadowingDeclaration(site.node, p);
+    if (decl) {
+      const row = decl.startPosition.row;
+      shadowed.push(`\`${p}\` (${g.paramType}) is redeclared at line ${row + 1} (\`${f.text.slice(lineStart(f, row), lineEnd(f, row)).trim().slice(0, 80)}\`), so \`${g.condition.replace('{p}', p)}\` there would not test the parameter`);
+      continue;
     }
+    condition = g.condition.replace('{p}', p);
+    break;
   }
+  if (!condition && shadowed.length) refuse(site, `${shadowed.join('; ')}; rename the inner variable, or guard the call by hand`);
   if (!condition) {
     refuse(site, `${site.function} has no parameter of type ${GUARDS.map((g) => g.paramType).join(' or ')} to test KernelMemory on`);
   }
@@ -132,12 +144,29 @@ function removeText(site: CallSite, span: Span): string {
   if (!body || !args) return text;
   const names = new Set(args.descendantsOfType('identifier').filter((n) => n.parent?.type !== 'selector_expression' || sameNode(n.parent.childForFieldName('operand'), n)).map((n) => n.text));
   for (const name of names) {
+    // A name declared by an inner scope (`for _, d := range`) is that scope's
+    // variable: count its uses there, or Go rejects the loop variable as unused.
+    const inner = shadowingDeclaration(site.node, name);
+    if (inner) {
+      const declared = declaredIdentifiers(inner, name);
+      const scope = inner.parent?.type === 'block' || inner.parent?.type === 'statement_list' ? inner.parent : inner.type === 'parameter_list' ? inner.parent! : inner.parent ?? body;
+      const uses = identifierUses(scope, name, span.start, span.end).filter((n) => !declared.some((d) => sameNode(d, n)));
+      if (!uses.length) text += `${f.eol}${span.indent}_ = ${name}`;
+      continue;
+    }
     const outside = identifierUses(body, name, span.start, span.end);
     const declared = outside.some(isDeclaration);
     const used = outside.some((n) => !isDeclaration(n));
     if (declared && !used) text += `${f.eol}${span.indent}_ = ${name}`;
   }
   return text;
+}
+
+/** The identifiers named `name` that a declaring node (from shadowingDeclaration) introduces. */
+function declaredIdentifiers(decl: SyntaxNode, name: string): SyntaxNode[] {
+  const left = decl.childForFieldName('left') ?? decl.childForFieldName('alias');
+  const where = left ? [left] : decl.type === 'parameter_list' ? decl.namedChildren.flatMap((p) => p.childrenForFieldName('name')) : decl.descendantsOfType(['var_spec', 'const_spec']).flatMap((v) => v.childrenForFieldName('name'));
+  return where.flatMap((n) => (n.type === 'identifier' ? [n] : n.namedChildren)).filter((n) => n.type === 'identifier' && n.text === name);
 }
 
 /** True for the identifier being declared in `x := ...` or `var x ...`. */

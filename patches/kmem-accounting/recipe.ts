@@ -7,8 +7,9 @@
 import type { Recipe, ScanReport, Verdict } from '../../src/engine/recipe.js';
 import { commentsStartingWith } from '../../src/engine/goSyntax.js';
 import { positionOf, type GoFile } from '../../src/engine/sourceFile.js';
-import { classifyCalls } from './classify.js';
+import { classifyCalls, UNSUPPORTED } from './classify.js';
 import { nokmemFiles, nokmemProofStrings } from './nokmem.js';
+import { copyOf, nokmemProofStringsByCopy, nokmemUncovered } from './copies.js';
 import { planEdits } from './plan.js';
 import { ISSUE_URL, MARKER_PREFIX, MARKERS, NOKMEM_TAG, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
 
@@ -19,7 +20,8 @@ export const kmemAccounting: Recipe = {
   modes: Object.keys(MARKERS) as EditMode[],
   defaultMode: 'guard',
   queries: QUERIES,
-  buildTag: { name: NOKMEM_TAG, files: nokmemFiles, proofStrings: nokmemProofStrings },
+  buildTag: { name: NOKMEM_TAG, files: nokmemFiles, proofStrings: nokmemProofStrings, uncovered: nokmemUncovered, proofStringsByCopy: nokmemProofStringsByCopy },
+  copyOf,
 
   isTargetFolder(dirRel: string): boolean {
     const dir = `${dirRel}/`;
@@ -42,17 +44,15 @@ export const kmemAccounting: Recipe = {
     );
     const sites = calls.map(({ node: _n, source: _s, ...site }) => site);
     let verdict: Verdict = 'not-affected';
-    if (sites.some((s) => s.status === 'unguarded')) verdict = 'affected';
+    if (sites.some((s) => s.status === 'unguarded' || s.status === UNSUPPORTED)) verdict = 'affected';
     else if (markers.length > 0 || sites.some((s) => s.status === 'patched')) verdict = 'patched';
     const nokmem = nokmemFiles(files);
-    return {
-      recipe: 'kmem-accounting',
-      verdict,
-      files: files.map((f) => f.path),
-      sites,
-      markers,
-      facts: { nokmem: nokmem.length > 0, nokmemFiles: nokmem },
-    };
+    const report: ScanReport = { recipe: 'kmem-accounting', verdict, files: files.map((f) => f.path), sites, markers, facts: {} };
+    // nokmem is a fix only when every copy that switches kmem on has the variant.
+    const uncovered = nokmemUncovered(files, report);
+    const copies = [...new Set(files.map((f) => copyOf(f.path)))];
+    report.facts = { nokmem: nokmem.length > 0 && uncovered.length === 0, nokmemFiles: nokmem, ...(copies.length > 1 ? { copies } : {}), ...(nokmem.length && uncovered.length ? { nokmemUncovered: uncovered } : {}) };
+    return report;
   },
 
   describe(report: ScanReport, mode: string) {

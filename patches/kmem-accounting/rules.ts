@@ -63,6 +63,12 @@ export const QUERIES = {
   (#eq? @name "${TARGET_FUNCTION}")) @call`,
   plainCall: `(call_expression function: (identifier) @name) @call`,
   /**
+   * Every mention of the function's name in code (not comments or strings):
+   * classify.ts keeps those that are neither a call nor a declaration, i.e.
+   * the function used as a value (`enable := F`, `run(F)`, `fs.F` passed on).
+   */
+  reference: `([(identifier) (field_identifier)] @ref (#eq? @ref "${TARGET_FUNCTION}"))`,
+  /**
    * Every string literal (import paths too; nokmem.ts skips those): the
    * strings a nokmem-selected file compiles into the binary, the proof that
    * the tag reached the compiler.

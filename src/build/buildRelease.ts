@@ -122,7 +122,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     await dispose?.();
     progress.step('verify');
     const proven = chosen.tag
-      ? { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), artifacts.map((a) => ({ path: a.path, abs: path.join(staged.dir, a.path) })), io.env, target.binary), patchedFiles: [] }
+      ? { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), artifacts.map((a) => ({ path: a.path, abs: path.join(staged.dir, a.path) })), io.env, target.binary, chosen.tag.proofStringsByCopy(files, report)), patchedFiles: [] }
       : chosen.mode === 'none'
         ? { verification: noneVerification(report), patchedFiles: [] }
         : await sourceVerification(source.root, changes);

@@ -3,7 +3,8 @@
  * wrong by hand (a `nokmem` tag on 1.12 silently does nothing, `BUILDTAGS`
  * is ignored by Kubernetes), so `--mode nokmem` is refused where the vendored
  * runc has no nokmem variant, and `--mode auto` picks the tag only where it
- * works.
+ * works. A tree with several copies of the code (nested vendor folders) gets
+ * the tag only when every copy that needs the fix has the tag's variant.
  */
 import path from 'node:path';
 import { fail } from '../errors.js';
@@ -87,7 +88,18 @@ export const RUNC_TREE_WORDS: ModeWords = {
 export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, requested: string, where: string, words: ModeWords = VENDORED_RUNC_WORDS): ChosenMode {
   const tag = recipe.buildTag;
   const tagFiles = tag ? tag.files(files) : [];
+  // The tag fixes a copy of the target code only where that copy has its variant.
+  const uncovered = tag && tagFiles.length ? tag.uncovered(files, report) : [];
   if (requested === 'auto') {
+    if (tag && tagFiles.length && uncovered.length) {
+      return {
+        requested,
+        mode: recipe.defaultMode,
+        tagFiles,
+        versionMode: recipe.defaultMode,
+        reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), but not in every copy that needs the fix (${uncovered.join('; ')}), so the source is patched`,
+      };
+    }
     if (tag && tagFiles.length) {
       return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed` };
     }
@@ -109,6 +121,17 @@ export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, 
           ...filesByFolder(report.files),
         ].join('\n'),
         hint: `this release needs a source patch: use --mode guard (the default) or --mode remove, or --mode auto to let kpatch choose`,
+      });
+    }
+    if (uncovered.length) {
+      fail('nokmem_unsupported', {
+        where: `--mode ${tag.name} on ${where}`,
+        detail: [
+          `the tree holds more than one copy of the code, and -tags=${tag.name} would leave one unfixed:`,
+          ...uncovered.map((u) => `  ${u}`),
+          `copies with the ${tag.name} constraint: ${tagFiles.join(', ')}`,
+        ].join('\n'),
+        hint: `this tree needs a source patch: use --mode guard (the default) or --mode remove, or --mode auto to let kpatch choose`,
       });
     }
     return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `as --mode ${tag.name} asks; ${words.subject} has the ${tag.name} build constraint (${tagFiles.join(', ')})` };

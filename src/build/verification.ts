@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { ScanReport } from '../engine/recipe.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { proveBinary } from './binaryProof.js';
 import { sha256File, sha256Text } from './checksums.js';
 import type { Verification } from './manifest.js';
@@ -14,7 +15,9 @@ import type { Verification } from './manifest.js';
  * Build-tag modes: every artifact must show the tag (proof strings found,
  * build info listing it) wherever a check can run; a check that ran and
  * failed stops the build (`build_unverified`). When no check can run for
- * some artifact, the result is `unverified` and the caller warns.
+ * some artifact, the result is `unverified` and the caller warns. With
+ * several copies of the code (`copies`, from the recipe), each copy's own
+ * proof strings are looked for as well.
  */
 export async function binaryVerification(
   tag: string,
@@ -22,10 +25,17 @@ export async function binaryVerification(
   artifacts: { path: string; abs: string }[],
   env: Record<string, string | undefined>,
   binary = 'kubelet',
+  copies: { copy: string; strings: string[] }[] = [],
 ): Promise<Verification> {
   const outcomes = [];
   for (const a of artifacts) {
     const o = await proveBinary(a.abs, a.path, { tag, proofStrings }, env);
+    // Several copies of the code: each copy's own strings must be there too, where it has some.
+    for (const c of copies.length > 1 ? copies : []) {
+      if (c.strings.length && o.proofStringsFound && !c.strings.some((x) => o.proofStringsFound!.includes(x))) {
+        o.problems.push(`none of the strings of the ${tag} variant of ${c.copy || './'} is in the binary (looked for ${c.strings.map((x) => JSON.stringify(x)).join(', ')})`);
+      }
+    }
     if (o.problems.length) {
       fail('build_unverified', { where: a.path, detail: `-tags=${tag} did not reach this ${binary}: ${o.problems.join('; ')}` });
     }
@@ -38,7 +48,7 @@ export async function binaryVerification(
   const summary = unchecked.length
     ? // Only possible without proof strings: with some, the string check always runs.
       `cannot prove that -tags=${tag} reached ${unchecked.map((o) => o.path).join(', ')}: the tree's ${tag} files have no string of their own, and the Go build info is unreadable (no host Go, or the ${binary} was built before Go 1.18)`
-    : `each ${binary} ${how}`;
+    : `each ${binary} ${how}${copies.length > 1 ? `; each of the ${copies.length} copies of the vendored code that switch kmem on (${copies.map((c) => c.copy || './').join(', ')}) has the ${tag} variant` : ''}`;
   return {
     status: unchecked.length ? 'unverified' : 'verified',
     method: 'binary',
@@ -70,10 +80,16 @@ export async function sourceVerification(
     verification: {
       status: 'verified',
       method: 'source',
-      summary: `compiled from the patched source: sha256 of ${patchedFiles.length} patched file(s) in patchedFiles; kpatch verify re-applies the patch to the pristine tag and compares`,
+      summary: `compiled from the patched source: sha256 of ${patchedFiles.length} patched file(s)${copiesNote(changes.map((c) => c.path))} in patchedFiles; kpatch verify re-applies the patch to the pristine tag and compares`,
     },
     patchedFiles,
   };
+}
+
+/** ` in 2 copies of the vendored code (a/, b/)` when the patched files span several copies; '' otherwise. */
+function copiesNote(paths: string[]): string {
+  const copies = [...new Set(paths.map((p) => DEFAULT_RECIPE.copyOf(p)))].sort();
+  return copies.length > 1 ? ` in ${copies.length} copies of the vendored code (${copies.map((c) => c || './').join(', ')})` : '';
 }
 
 /** `--build-anyway`: nothing was changed, so there is nothing to prove. */

@@ -1,6 +1,7 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
 import type { Command } from '../cli.js';
 import { EXIT } from '../errors.js';
+import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption, writeRewrite } from './prepareRewrite.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
@@ -25,22 +26,26 @@ export const patchCommand: Command = {
     try {
       const mode = String(args.mode);
       const { targets, report, changes } = await prepareRewrite(source.root, mode);
-      const json = (files: string[]) =>
-        io.stdout.write(JSON.stringify({ schemaVersion: PATCH_SCHEMA_VERSION, recipe: report.recipe, mode, verdictBefore: report.verdict, root: source.root, tag: source.tag ?? null, files, sites: report.sites }, null, 2) + '\n');
+      const json = (files: string[], compiled?: CompileCheck) =>
+        io.stdout.write(JSON.stringify({ schemaVersion: PATCH_SCHEMA_VERSION, recipe: report.recipe, mode, verdictBefore: report.verdict, root: source.root, tag: source.tag ?? null, files, sites: report.sites, ...(compiled ? { compileCheck: compiled } : {}) }, null, 2) + '\n');
       refuseOtherMode(report, mode, source.root);
       if (changes.length === 0) {
         if (args.json) json([]);
         else io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);
         return EXIT.ok;
       }
+      // A tree whose patched package does not compile is never reported as patched.
+      const compiled = await compileCheck(source.root, targets.files, changes, io.env, io.signal);
+      if (compiled.status === 'skipped') io.stderr.write(`kpatch: warning: ${compiled.detail}\n`);
       await writeRewrite(source.root, targets.symlinks, changes, { checkDirty: !args['allow-dirty'], what: 'patch edits the tree in place', signal: io.signal });
       if (args.json) {
-        json(changes.map((c) => c.path).sort());
+        json(changes.map((c) => c.path).sort(), compiled);
         return EXIT.ok;
       }
       const sites = report.sites.filter((s) => s.status === 'unguarded').length;
       io.stdout.write(`kpatch: patched ${sites} call site(s) in ${changes.length} file(s) (mode ${mode}):\n`);
       for (const c of changes) io.stdout.write(`  ${c.path}\n`);
+      if (compiled.status === 'passed') io.stdout.write(`kpatch: ${compiled.detail}\n`);
       return EXIT.ok;
     } finally {
       await source.release();

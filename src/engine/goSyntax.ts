@@ -94,3 +94,86 @@ export function identifierUses(root: SyntaxNode, name: string, skipStart = -1, s
     .descendantsOfType(['identifier', 'package_identifier'])
     .filter((n) => n.text === name && !(n.startIndex >= skipStart && n.endIndex <= skipEnd));
 }
+
+/**
+ * The declaration that makes `name`, at `use`, mean something other than the
+ * enclosing function's parameter of that name: a `:=`, `var`, `const` or
+ * `type` earlier in an enclosing block, a `for ... := range` or `if`/`switch`
+ * initializer around it, a type-switch alias, a `case v := <-ch`, or a
+ * function literal's parameter. Undefined when `name` still names the
+ * parameter there. (A `:=` in the function body's own block redeclares the
+ * parameter itself, so it does not count.)
+ */
+export function shadowingDeclaration(use: SyntaxNode, name: string): SyntaxNode | undefined {
+  const fn = enclosingFunction(use);
+  const fnBody = fn?.childForFieldName('body');
+  let child: SyntaxNode = use;
+  for (const a of ancestors(use)) {
+    if (fn && sameNode(a, fn)) return undefined;
+    switch (a.type) {
+      case 'block':
+      case 'statement_list': {
+        const top = sameNode(a, fnBody) || sameNode(a.parent, fnBody);
+        for (const s of a.namedChildren) {
+          if (s.endIndex > child.startIndex) break;
+          if (declaresName(s, name, !top)) return s;
+        }
+        break;
+      }
+      case 'for_statement': {
+        const body = a.childForFieldName('body');
+        if (!body || !contains(body, use)) break;
+        for (const h of a.namedChildren) {
+          if (h.type === 'range_clause' && h.children.some((c) => c.type === ':=') && namesIn(h.childForFieldName('left')).includes(name)) return h;
+          if (h.type === 'for_clause' && declaresName(h.childForFieldName('initializer'), name, true)) return h;
+        }
+        break;
+      }
+      case 'if_statement':
+      case 'expression_switch_statement':
+      case 'type_switch_statement': {
+        const init = a.childForFieldName('initializer');
+        if (init && !contains(init, use) && declaresName(init, name, true)) return init;
+        const alias = a.childForFieldName('alias');
+        if (alias && !contains(alias, use) && namesIn(alias).includes(name)) return alias;
+        break;
+      }
+      case 'communication_case': {
+        const comm = a.childForFieldName('communication');
+        if (comm?.type === 'receive_statement' && comm.children.some((c) => c.type === ':=') && !contains(comm, use) && namesIn(comm.childForFieldName('left')).includes(name)) return comm;
+        break;
+      }
+      case 'func_literal': {
+        const params = a.childForFieldName('parameters');
+        if (params && params.namedChildren.some((p) => p.childrenForFieldName('name').some((n) => n.text === name))) return params;
+        break;
+      }
+    }
+    child = a;
+  }
+  return undefined;
+}
+
+/** Identifiers directly in an expression list (or the node itself when it is one). */
+function namesIn(list: SyntaxNode | null | undefined): string[] {
+  if (!list) return [];
+  if (list.type === 'identifier') return [list.text];
+  return list.namedChildren.filter((n) => n.type === 'identifier').map((n) => n.text);
+}
+
+/** True when statement `s` declares `name` in its block (`:=` only when `shortCounts`). */
+function declaresName(s: SyntaxNode | null | undefined, name: string, shortCounts: boolean): boolean {
+  if (!s) return false;
+  switch (s.type) {
+    case 'short_var_declaration':
+      return shortCounts && namesIn(s.childForFieldName('left')).includes(name);
+    case 'var_declaration':
+    case 'const_declaration':
+    case 'type_declaration':
+      return s
+        .descendantsOfType(['var_spec', 'const_spec', 'type_spec', 'type_alias'])
+        .some((spec) => spec.childrenForFieldName('name').some((n) => n.text === name));
+    default:
+      return false;
+  }
+}

@@ -1,10 +1,12 @@
 /**
  * Reading and parsing a recipe's target files, refusing trees it must not
  * touch: a target that does not parse, or a symlink that leaves the tree.
+ * Files reached through a linked folder inside the tree are read (Go compiles
+ * them there) and carry their real path, where a rewrite writes them.
  */
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { fail } from '../errors.js';
+import { fail, KpatchError } from '../errors.js';
 import { describeProblems, syntaxProblems } from './parse.js';
 import type { Recipe } from './recipe.js';
 import { makeGoFile, type GoFile } from './sourceFile.js';
@@ -24,6 +26,7 @@ export async function loadTargets(root: string, recipe: Recipe): Promise<LoadedT
   try {
     found = findFiles(root, recipe.isTarget, recipe.isTargetFolder);
   } catch (e) {
+    if (e instanceof KpatchError) throw e;
     fail('src_unreadable', { where: root, detail: (e as Error).message });
   }
   const realRoot = await realpath(root);
@@ -43,7 +46,9 @@ export async function loadTargets(root: string, recipe: Recipe): Promise<LoadedT
     } catch (e) {
       fail('src_unreadable', { where: f.rel, detail: (e as Error).message });
     }
-    const file = makeGoFile(f.rel, f.abs, text);
+    // Through a linked folder, the file is written where it really is (a rename
+    // through the link would work, but the change is reported by its real path).
+    const file = f.real ? { ...makeGoFile(f.rel, path.join(realRoot, f.real), text), realPath: f.real } : makeGoFile(f.rel, f.abs, text);
     const problems = syntaxProblems(file.tree);
     if (problems.length) fail('parse_error', { where: f.rel, detail: describeProblems(f.rel, problems) });
     files.push(file);

@@ -57,6 +57,12 @@ export interface Recipe {
   queries: Record<string, string>;
   /** True when a file (path relative to the root) is one the recipe reads. */
   isTarget(rel: string): boolean;
+  /**
+   * Which copy of the target code a target file belongs to, as the copy's
+   * root folder (`vendor/x/` or `vendor/y/vendor/x/`; '' for the tree's own):
+   * a tree may vendor the code more than once, and Go compiles each copy.
+   */
+  copyOf(rel: string): string;
   /** False when no file directly in this folder (relative path, '' for the root) can be a target. */
   isTargetFolder(dirRel: string): boolean;
   /** Finds and classifies sites. Pure: reads only the given files. */
@@ -81,4 +87,13 @@ export interface BuildTag {
   files(files: GoFile[]): string[];
   /** Strings only the tag's variant puts in a binary; empty when it has none of its own. */
   proofStrings(files: GoFile[]): string[];
+  /**
+   * Parts of the tree (one line each, naming the part and why) that need the
+   * fix but would not get it from the tag: a tree may hold several copies of
+   * the target code (nested vendor folders), and the tag fixes only those
+   * that have its variant. Empty when the tag fixes every part that needs it.
+   */
+  uncovered(files: GoFile[], report: ScanReport): string[];
+  /** The proof strings of each copy of the target code that needs the fix, by copy. */
+  proofStringsByCopy(files: GoFile[], report: ScanReport): { copy: string; strings: string[] }[];
 }

@@ -18,6 +18,7 @@ export interface PlannedChange extends FileChange {
 export function rewrite(files: GoFile[], report: ScanReport, recipe: Recipe, mode: string): PlannedChange[] {
   const plan = recipe.plan(files, report, mode);
   const changes: PlannedChange[] = [];
+  const byPath = new Map<string, PlannedChange>();
   for (const f of files) {
     const edits = plan.get(f.path);
     if (!edits?.length) continue;
@@ -27,7 +28,16 @@ export function rewrite(files: GoFile[], report: ScanReport, recipe: Recipe, mod
     if (problems.length) {
       fail('verify_failed', { where: f.path, detail: describeProblems(f.path, problems) });
     }
-    changes.push({ path: f.path, abs: f.abs, before: f.text, after });
+    // A file reached through a linked folder is changed at its real path (the
+    // path `git apply` accepts); two links to one folder are one change.
+    const change = { path: f.realPath ?? f.path, abs: f.abs, before: f.text, after };
+    const seen = byPath.get(change.path);
+    if (seen) {
+      if (seen.after !== after) fail('unsupported_shape', { where: change.path, detail: `the file is compiled under two paths (${f.path} and another link) and the rewrite differs between them` });
+      continue;
+    }
+    byPath.set(change.path, change);
+    changes.push(change);
   }
   return changes;
 }

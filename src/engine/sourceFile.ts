@@ -8,8 +8,14 @@ import { parseGo, type SyntaxNode, type Tree } from './parse.js';
 export interface GoFile {
   /** Path relative to the tree root, with forward slashes. */
   path: string;
-  /** Absolute path on disk. */
+  /** Absolute path on disk (the real file's, when reached through a linked folder). */
   abs: string;
+  /**
+   * Set when the file was reached through a linked folder inside the tree:
+   * its real path relative to the root. `path` is where Go compiles it;
+   * this is where it is written and what a patch names.
+   */
+  realPath?: string;
   text: string;
   /** The file's line ending; edits use the same. */
   eol: '\n' | '\r\n';

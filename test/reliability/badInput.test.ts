@@ -48,6 +48,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
 import { compareSnapshots, snapshotDir, type Snapshot } from './fsSnapshot.js';
+import { addNestedRunc, commitEdits, linkFolderOut, linkFsFolder, NESTED_RUNC, replaceCall, replaceTopRunc } from './sitesSetups.js';
 import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from './processes.js';
 import { linkSync, utimesSync } from 'node:fs'; // for the rows of section "patch and diff keep the user's files"
 
@@ -521,6 +522,124 @@ const CASES: Case[] = [
   // ---- build never touches the user's checkout; --out never replaces what is not kpatch's (issues 13, 14)
 
   // ---- call sites kpatch cannot see or rewrite; several vendored copies; links (issue 14)
+  // A use of the function that is not a plain call: kpatch cannot see where it runs, so it refuses to rewrite, never "not affected".
+  {
+    name: 'call through a local function value (patch)',
+    setup: (s) => commitEdits(s.tree, replaceCall('enable := EnableKernelMemoryAccounting\n\t\t\tif err := enable(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: `error[unsupported_shape]: call site has a shape the recipe cannot rewrite safely: ${STANDIN_MEMORY_GO}:43`,
+  },
+  {
+    name: 'function passed as an argument (diff)',
+    setup: (s) => commitEdits(s.tree, replaceCall('if err := func(f func(string) error) error { return f(path) }(EnableKernelMemoryAccounting); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    args: (s) => ['diff', '--src', s.tree],
+    exit: 1,
+    message: 'EnableKernelMemoryAccounting is used as a value (argument list), not called',
+  },
+  {
+    name: 'call through a function value: scan --fail-on affected fails, never not-affected',
+    setup: (s) => commitEdits(s.tree, replaceCall('run := []func(string) error{EnableKernelMemoryAccounting}\n\t\t\tif err := run[0](path); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    args: (s) => ['scan', '--src', s.tree, '--fail-on', 'affected'],
+    exit: 1,
+    message: 'error[scan_affected]',
+  },
+  {
+    name: 'call through a function value (build --src, guard)',
+    setup: (s) => commitEdits(s.tree, replaceCall('enable := EnableKernelMemoryAccounting\n\t\t\tif err := enable(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'error[unsupported_shape]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  // A guard written where the *cgroupData parameter's name means something else would not compile.
+  {
+    name: 'guard where d is shadowed by a range variable (patch)',
+    setup: (s) => commitEdits(s.tree, replaceCall('for _, d := range []string{path} {\n\t\t\t\tif err := EnableKernelMemoryAccounting(d); err != nil {\n\t\t\t\t\treturn err\n\t\t\t\t}\n\t\t\t}')),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: '`d` (*cgroupData) is redeclared at line 43 (`for _, d := range []string{path} {`), so `d.config.KernelMemory != 0` there would not test the parameter',
+  },
+  {
+    name: 'guard where d is shadowed by := in an inner block (diff)',
+    setup: (s) => commitEdits(s.tree, replaceCall('d := path\n\t\t\tif err := EnableKernelMemoryAccounting(d); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    args: (s) => ['diff', '--src', s.tree, '--mode', 'guard'],
+    exit: 1,
+    message: '`d` (*cgroupData) is redeclared at line 43 (`d := path`)',
+  },
+  // A patch that parses but does not compile is never written: patch compiles the package with the real Go first.
+  {
+    name: 'patched package would not compile: cgroupData has no config field (patch)',
+    setup: (s) =>
+      commitEdits(s.tree, {
+        [`${STANDIN_RUNC_FS_DIR}/fs.go`]: (t) => t.replace('config    *configs.Cgroup', 'cfg       *configs.Cgroup').replace('config: m.Cgroups', 'cfg: m.Cgroups'),
+        [STANDIN_MEMORY_GO]: (t) => t.replace(/\bd\.config\b/g, 'd.cfg'),
+      }),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'the patched package does not compile (the unpatched one does)',
+  },
+  {
+    name: 'patched package would not compile: configs has no KernelMemory field (patch --json)',
+    setup: (s) =>
+      commitEdits(s.tree, {
+        'vendor/github.com/opencontainers/runc/libcontainer/configs/cgroup.go': (t) => t.replace(/\bKernelMemory\b/g, 'KernelMemoryLimit'),
+        [STANDIN_MEMORY_GO]: (t) => t.replace(/\bKernelMemory\b/g, 'KernelMemoryLimit'),
+      }),
+    args: (s) => ['patch', '--src', s.tree, '--json'],
+    exit: 1,
+    message: 'KernelMemory undefined',
+  },
+  // Several vendored copies: -tags=nokmem only when every copy that switches kmem on has the variant.
+  {
+    name: 'build --mode nokmem: the nested copy has the variant, the top one does not',
+    setup: (s) => addNestedRunc(s.tree, 'v1.14.10'),
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--mode', 'nokmem', '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, 'artifacts')],
+    exit: 2,
+    message: 'vendor/github.com/opencontainers/runc/: kmem is switched on at vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go:43, and no file of this copy has a `nokmem` build constraint',
+  },
+  {
+    name: 'build --mode nokmem: the top copy has the variant, cadvisor\'s nested copy does not',
+    setup: (s) => {
+      replaceTopRunc(s.tree, 'v1.14.10');
+      addNestedRunc(s.tree, 'v1.12.4');
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--mode', 'nokmem', '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, 'artifacts')],
+    exit: 2,
+    message: `${NESTED_RUNC}/: kmem is switched on at ${NESTED_RUNC}/libcontainer/cgroups/fs/memory.go:43`,
+  },
+  // Folder links: whatever Go compiles, kpatch reads; links that leave the tree are refused.
+  {
+    name: 'cgroups/fs is a link to a folder outside the tree (scan)',
+    setup: (s) => linkFsFolder(s.tree, path.join(s.dir, 'outside-fs')),
+    args: (s) => ['scan', '--src', s.tree],
+    exit: 1,
+    message: `error[unsafe_path]: target file is a symbolic link: ${STANDIN_RUNC_FS_DIR}`,
+  },
+  {
+    name: 'vendor/github.com/opencontainers is a link to a folder outside the tree (patch)',
+    setup: (s) => linkFolderOut(s.tree, 'vendor/github.com/opencontainers', path.join(s.dir, 'opencontainers')),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'error[unsafe_path]: target file is a symbolic link: vendor/github.com/opencontainers\n  this folder is a link to ',
+  },
+  {
+    name: 'cgroups/fs is a link inside the tree: scan --fail-on affected sees the call',
+    setup: (s) => linkFsFolder(s.tree, path.join(s.tree, 'third_party/runc-fs')),
+    args: (s) => ['scan', '--src', s.tree, '--fail-on', 'affected'],
+    exit: 1,
+    message: 'error[scan_affected]',
+  },
+  {
+    name: 'cgroups/fs is a link inside the tree and the real file has uncommitted edits (patch)',
+    setup: (s) => {
+      linkFsFolder(s.tree, path.join(s.tree, 'third_party/runc-fs'));
+      writeFileSync(path.join(s.tree, 'third_party/runc-fs/memory.go'), pristineMemoryGo + '\n// a local edit\n');
+    },
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'third_party/runc-fs/memory.go',
+  },
 
   // ---- patch and diff keep the user's files: pristine reviewed patches, races, modes, submodules (issue 14)
   { name: 'diff --check on a checkout patched by kpatch patch, no reviewed patch committed', setup: (s) => { tagTree(s); kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR])); }, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
