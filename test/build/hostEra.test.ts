@@ -27,7 +27,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-host-era-'));
 chmodSync(tmp, 0o755);
 const HOME = path.join(tmp, 'home');
 const IMAGE = 'localhost/kpatch/kube-cross:local';
-const PODMAN_ENV = { KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc', CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf') };
+// A generous probe deadline: `podman info` takes over 5 s on a busy shared machine.
+const PODMAN_ENV = { KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc', CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'), KPATCH_ENGINE_PROBE_TIMEOUT: '60' };
 let k8s: StandinRemote;
 let runc: RuncStandinRemote;
 

@@ -22,7 +22,7 @@ export interface ChosenRunner extends Runner {
 
 /** Options of {@link chooseRunner}. */
 export interface ChooseRunnerOptions {
-  /** How long `docker info` / `podman info` may take to count as answering; default 5 s. */
+  /** How long `docker info` / `podman info` may take to count as answering; default `KPATCH_ENGINE_PROBE_TIMEOUT` seconds, else 5 s. */
   probeTimeoutMs?: number;
   signal?: AbortSignal;
   /** What will be built, for the host check when the local runner is chosen (hostTools.ts); default kubelet. */
@@ -99,7 +99,9 @@ export async function chooseRunner(
 /** Runs `<engine> info` with a deadline. */
 async function probe(engine: ContainerEngine, env: Record<string, string | undefined>, opts: ChooseRunnerOptions): Promise<Probe> {
   if (!findExecutable(engine, env)) return { installed: false, answers: false, message: '' };
-  const timeoutMs = opts.probeTimeoutMs ?? 5000;
+  // KPATCH_ENGINE_PROBE_TIMEOUT (seconds): a busy CI host can take longer than 5 s to answer.
+  const fromEnv = Number(env.KPATCH_ENGINE_PROBE_TIMEOUT);
+  const timeoutMs = opts.probeTimeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 5000);
   const r = await runCapture(engine, [...engineGlobalArgs(engine, env), 'info'], { env: childEnv(env), timeoutMs, signal: opts.signal });
   if (r.exitCode === 0) return { installed: true, answers: true, message: '' };
   const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-10).join('\n');
