@@ -35,6 +35,8 @@ const PODMAN_ENV = {
   ...process.env,
   KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc',
   CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'),
+  // `podman info` can take over 5 s on a busy shared machine.
+  KPATCH_ENGINE_PROBE_TIMEOUT: '60',
 };
 
 let n = 0;
