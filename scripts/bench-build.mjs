@@ -60,7 +60,8 @@ try {
   writeFileSync(versionFile, `KUBE_GIT_VERSION='${TAG}+kpatch.guard'\nKUBE_GIT_TREE_STATE='clean'\nKUBE_GIT_COMMIT='${git(tree, 'rev-parse', 'HEAD')}'\nKUBE_GIT_MAJOR='1'\nKUBE_GIT_MINOR='12'\n`);
   const make = time('make', ['WHAT=cmd/kubelet', 'KUBE_BUILD_PLATFORMS=linux/amd64'], {
     cwd: tree,
-    env: { ...process.env, HOME: home, GOCACHE: path.join(home, 'go-build'), KUBE_GIT_VERSION_FILE: versionFile },
+    // GO111MODULE=off as kpatch gives a tree without go.mod (the v1.12.4 harness expects GOPATH mode from Go).
+    env: { ...process.env, HOME: home, GOCACHE: path.join(home, 'go-build'), GO111MODULE: 'off', KUBE_GIT_VERSION_FILE: versionFile },
   });
 
   const overhead = cold - make;

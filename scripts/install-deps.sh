@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs kpatch's tests use: the Go toolchain (go, gofmt),
-# podman with the runc runtime (the container build path), git and make.
+# podman with the runc runtime (the container build path), git and make, and
+# what the local runner's builds run (rsync, gcc with libc6-dev, diffutils).
 # Debian/Ubuntu only; needs root or sudo. Does nothing when all are present.
 set -euo pipefail
 need=()
@@ -10,6 +11,11 @@ command -v podman >/dev/null || need+=(podman)
 [ -x /usr/sbin/runc ] || command -v runc >/dev/null || need+=(runc)
 command -v git >/dev/null || need+=(git)
 command -v make >/dev/null || need+=(make)
+# What Kubernetes' and runc's make run on the host (--runner local checks them: hostTools.ts).
+command -v rsync >/dev/null || need+=(rsync)
+command -v gcc >/dev/null || need+=(gcc)
+case "$(gcc -print-file-name=crt1.o 2>/dev/null)" in */*) ;; *) need+=(libc6-dev) ;; esac
+command -v diff >/dev/null || need+=(diffutils)
 # The reliability tests (test/reliability/): chattr +i for a read-only target file,
 # mount for read-only and full tmpfs folders.
 command -v chattr >/dev/null || need+=(e2fsprogs)

@@ -142,6 +142,11 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'install it (see the README, "Install") and make sure it is on PATH',
   },
+  host_tools_missing: {
+    title: 'the host lacks programs the build runs',
+    exit: EXIT.failure,
+    hint: 'install the packages named above, or build in the release\'s image with --runner podman or docker; nothing was fetched or patched',
+  },
   node_root_missing: {
     title: 'node root not found',
     exit: EXIT.usage,

@@ -102,11 +102,13 @@ make_git_tree() {
   git_fixed -C "$2" tag -a "$1" -m "Kubernetes $1"
 }
 
-# host_make DIR LOG [VAR=VALUE...]: make WHAT=cmd/kubelet in DIR on the host.
+# host_make DIR LOG [VAR=VALUE...]: make WHAT=cmd/kubelet in DIR on the host,
+# with GO111MODULE=off as kpatch gives it (the 1.12-1.14 harness relies on a
+# Go that defaults to GOPATH mode; see hack/lib/era.sh).
 host_make() {
   local dir=$1 log=$2
   shift 2
-  (cd "${dir}" && env "$@" make WHAT=cmd/kubelet) >"${log}" 2>&1 || {
+  (cd "${dir}" && env GO111MODULE=off "$@" make WHAT=cmd/kubelet) >"${log}" 2>&1 || {
     fail "make in ${dir} (see ${log})"
     cat "${log}"
     return 1
@@ -121,7 +123,7 @@ container_make() {
   "${PODMAN[@]}" run --rm --network none \
     -v "${dir}:/go/src/k8s.io/kubernetes" -v "${home}:/tmp/h" \
     -w /go/src/k8s.io/kubernetes -u "$(id -u):$(id -g)" \
-    -e HOME=/tmp/h -e GOCACHE=/tmp/h/gocache "$@" \
+    -e HOME=/tmp/h -e GOCACHE=/tmp/h/gocache -e GO111MODULE=off "$@" \
     "${IMAGE}" make WHAT=cmd/kubelet KUBE_BUILD_PLATFORMS="${PLATFORMS}" >"${log}" 2>&1 || {
     fail "container make in ${dir} (see ${log})"
     cat "${log}"

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fail } from '../errors.js';
@@ -91,6 +91,10 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
       env,
       mounts: [{ host: stampDir, container: '/kpatch/stamp' }],
       cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
+      // hack/lib/golang.sh of 1.14 and later exports GOCACHE="${KUBE_GOPATH}/cache", i.e. here.
+      treeGoCache: KUBE_TREE_GOCACHE,
+      // Up to 1.14 (no go.mod) the harness makes its own GOPATH but expects GOPATH mode from Go.
+      gopath: (await hasGoMod(r.tree)) ? undefined : 'harness',
       image: image?.ref,
       signal: log.signal,
       onLine(line: string) {
@@ -109,6 +113,18 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
     await log.close();
     await rm(stampDir, { recursive: true, force: true });
   }
+}
+
+/** Where Kubernetes' harness (1.14 and later) puts its Go build cache, relative to the tree. */
+export const KUBE_TREE_GOCACHE = '_output/local/go/cache';
+
+/**
+ * Whether the tree is a Go module (has go.mod at its root). A tree without
+ * one is of the GOPATH era (Kubernetes up to 1.14, runc up to rc5): Go 1.16
+ * and later build it only with GO111MODULE=off.
+ */
+export async function hasGoMod(tree: string): Promise<boolean> {
+  return (await stat(path.join(tree, 'go.mod')).catch(() => undefined))?.isFile() ?? false;
 }
 
 /**

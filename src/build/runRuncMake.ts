@@ -13,7 +13,7 @@ import { fail } from '../errors.js';
 import { findStrings } from './binaryProof.js';
 import { openBuildLog, tailDetail } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
-import { binaryGoVersion, type MakeRequest, type MakeRun } from './runKubeletMake.js';
+import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './runKubeletMake.js';
 import { readRuncGo, runcImage } from './runcImage.js';
 
 
@@ -45,6 +45,8 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
     if (warning) r.progress.note(`warning: ${warning}`);
   }
 
+  const gopath = (await hasGoMod(r.tree)) ? undefined : ('import-path' as const);
+  if (gopath) r.progress.note(`no go.mod: GOPATH mode, the tree at ${RUNC_CONTAINER_TREE.slice('/go/src/'.length)} (GO111MODULE=off)`);
   const tags = [...new Set([...(r.opts.buildtags ?? DEFAULT_RUNC_BUILDTAGS), ...(r.buildTag ? [r.buildTag] : [])])];
   const buildtags = tags.join(' ');
   r.progress.note(`BUILDTAGS=${buildtags}`);
@@ -72,6 +74,8 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
         cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
         image: image?.ref,
         containerTree: RUNC_CONTAINER_TREE,
+        // rc5 and before: runc's make builds `.`, which resolves only at the import path under GOPATH.
+        gopath,
         signal: log.signal,
         onLine(line: string) {
           log.write(line);

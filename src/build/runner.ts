@@ -19,6 +19,18 @@ export interface BuildRequest {
   mounts: { host: string; container: string }[];
   /** Persistent folder for HOME and the Go build cache, so a second build reuses compiled packages. */
   cacheDir: string;
+  /**
+   * Where the release's own harness puts GOCACHE inside the tree, whatever
+   * kpatch sets (`_output/local/go/cache` for Kubernetes 1.14 and later):
+   * the runner gives that folder a home on the persistent cache (goCache.ts).
+   */
+  treeGoCache?: string;
+  /**
+   * The tree has no go.mod (GOPATH era): build with GO111MODULE=off, and
+   * where the release's make expects it (runc), with the tree at its import
+   * path under a GOPATH (`containerTree`'s path below `/go/src/`).
+   */
+  gopath?: 'harness' | 'import-path';
   /** Container image reference (container runners only). */
   image?: string;
   /**

@@ -72,7 +72,7 @@ export const buildCommand: Command = {
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../build/runners/chooseRunner.js');
-    const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal });
+    const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal, target: target.name });
     const progress = createProgress(io);
     progress.step('fetch');
     const source = await openSource(args, io).catch((e) => {

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINER_HOME, CONTAINER_TREE, type BuildRequest } from '../../src/build/runner.js';
 import { chooseRunner } from '../../src/build/runners/chooseRunner.js';
 import { containerCommand, createContainerRunner, digestOf, engineGlobalArgs } from '../../src/build/runners/containerRunner.js';
+import { imageCacheKey } from '../../src/build/runners/goCache.js';
+import { hostNeeds } from '../../src/build/runners/hostTools.js';
 import { findExecutable } from '../../src/build/runners/findExecutable.js';
 import { createLocalRunner, goVersionWarning, hostGoVersion } from '../../src/build/runners/localRunner.js';
 import { KpatchError } from '../../src/errors.js';
@@ -33,6 +35,8 @@ const PODMAN_ENV = {
   ...process.env,
   KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc',
   CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'),
+  // `podman info` can take over 5 s on a busy shared machine.
+  KPATCH_ENGINE_PROBE_TIMEOUT: '60',
 };
 
 let n = 0;
@@ -59,7 +63,8 @@ function standin(tag = 'v1.12.4'): { tree: string; stampDir: string; versionFile
 
 function request(tree: string, cacheDir: string, extra: Partial<BuildRequest> = {}): BuildRequest & { lines: string[] } {
   const lines: string[] = [];
-  return { tree, cacheDir, makeArgs: MAKE_ARGS, env: {}, mounts: [], onLine: (l) => lines.push(l), lines, ...extra };
+  // The v1.12.4 stand-in has no go.mod: GOPATH mode, as runKubeletMake asks for such a tree.
+  return { tree, cacheDir, makeArgs: MAKE_ARGS, env: {}, mounts: [], gopath: 'harness', onLine: (l) => lines.push(l), lines, ...extra };
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -144,8 +149,10 @@ describe('local runner', () => {
     for (const platform of PLATFORMS) expect(existsSync(KUBELET(tree, platform)), platform).toBe(true);
     expect(req.lines.length).toBeGreaterThan(0);
     expect(req.lines.join('\n')).toMatch(/linux\/arm64/);
-    // HOME and GOCACHE were under the cache folder.
-    expect(readdirSync(path.join(cache, 'go-build')).length).toBeGreaterThan(10);
+    // HOME and GOCACHE were under the cache folder, in the host toolchain's own folder.
+    const keys = readdirSync(path.join(cache, 'go-build'));
+    expect(keys).toHaveLength(1);
+    expect(readdirSync(path.join(cache, 'go-build', keys[0])).length).toBeGreaterThan(10);
     const info = execFileSync('go', ['version', '-m', KUBELET(tree, 'linux/amd64')], { encoding: 'utf8' });
     expect(info).toContain('-tags=nokmem');
     const version = execFileSync(KUBELET(tree, 'linux/amd64'), ['--version'], { encoding: 'utf8' });
@@ -222,7 +229,8 @@ describe('docker runner', () => {
       '-v', '/home/u/.cache/kpatch/build/docker:/kpatch/home',
       '-v', '/home/u/.cache/kpatch/tmp/stamp-1:/kpatch/stamp:ro',
       '-w', '/go/src/k8s.io/kubernetes',
-      '-e', 'HOME=/kpatch/home', '-e', 'GOCACHE=/kpatch/home/go-build',
+      '-e', 'HOME=/kpatch/home', '-e', `GOCACHE=/kpatch/home/go-build/${imageCacheKey('k8s.gcr.io/kube-cross:v1.10.4-1')}`,
+      '-e', 'GO111MODULE=off',
       '-e', 'KUBE_GIT_VERSION_FILE=/kpatch/stamp/version.env',
       '-e', 'SOURCE_DATE_EPOCH=1543860000',
       '-e', 'GOFLAGS=-tags=nokmem',
@@ -231,6 +239,18 @@ describe('docker runner', () => {
       'make', 'WHAT=cmd/kubelet', 'KUBE_BUILD_PLATFORMS=linux/amd64 linux/arm64',
     ]);
     expect(CONTAINER_TREE).toBe('/go/src/k8s.io/kubernetes');
+    expect(imageCacheKey('k8s.gcr.io/kube-cross:v1.10.4-1')).toMatch(/^image_k8s\.gcr\.io_kube-cross_v1\.10\.4-1-[0-9a-f]{12}$/);
+  });
+
+  it('mounts the image\'s Go cache where the release\'s harness points GOCACHE, and a runc-era GOPATH', () => {
+    const req = request('/src/k8s', '/c/build/docker', { image: 'img:1', treeGoCache: '_output/local/go/cache' });
+    const argv = containerCommand('docker', [], req, 'n', 0, 0);
+    expect(argv).toContain(`/c/build/docker/go-build/${imageCacheKey('img:1')}:/go/src/k8s.io/kubernetes/_output/local/go/cache`);
+    expect(argv).toContain(`GOCACHE=/kpatch/home/go-build/${imageCacheKey('img:1')}`);
+    const runc = containerCommand('docker', [], request('/src/runc', '/c', { image: 'img:1', gopath: 'import-path', containerTree: '/go/src/github.com/opencontainers/runc' }), 'n', 0, 0);
+    expect(runc).toContain('GOPATH=/go');
+    expect(runc).toContain('GO111MODULE=off');
+    expect(containerCommand('docker', [], request('/src/k8s', '/c', { image: 'img:1', gopath: undefined }), 'n', 0, 0).join(' ')).not.toContain('GO111MODULE');
     expect(CONTAINER_HOME).toBe('/kpatch/home');
   });
 
@@ -305,7 +325,7 @@ describe('chooseRunner auto', () => {
   });
 
   it('picks local when neither docker nor podman is on PATH but go is', async () => {
-    const chosen = await chooseRunner('auto', { PATH: binWith('go', 'make') });
+    const chosen = await chooseRunner('auto', { PATH: binWith(...hostNeeds('kubelet').map((x) => x.program)) });
     expect(chosen.name).toBe('local');
     expect(chosen.reason).toBe('auto: docker is not installed; podman is not installed; go is on PATH: building on the host');
   });
@@ -325,8 +345,10 @@ describe('chooseRunner auto', () => {
     expect(e.detail).toContain(conf);
   });
 
-  it('--runner local without go: tool_missing', async () => {
-    expect((await rejection(chooseRunner('local', { PATH: binWith('make') }))).where).toBe('go');
+  it('--runner local without go: host_tools_missing naming go among the rest', async () => {
+    const e = await rejection(chooseRunner('local', { PATH: binWith('make') }));
+    expect(e.id).toBe('host_tools_missing');
+    expect(e.detail).toMatch(/^ {2}go .*golang-go/m);
   });
 });
 

@@ -40,10 +40,11 @@
  * build's log under logs/, the Go build cache under build/).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostNeeds } from '../../src/build/runners/hostTools.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
@@ -52,6 +53,8 @@ import { addNestedRunc, commitEdits, linkFolderOut, linkFsFolder, NESTED_RUNC, r
 import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from './processes.js';
 import { linkSync, utimesSync } from 'node:fs'; // for the rows of section "patch and diff keep the user's files"
 
+/** Every program the local runner checks for a kubelet build (hostTools.ts). */
+const HOST_TOOLS = hostNeeds('kubelet').map((n) => n.program);
 const IS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
 const PODMAN_IMAGE = 'localhost/kpatch/kube-cross:local';
@@ -157,12 +160,18 @@ fs.writeFileSync('_output/local/bin/linux/amd64/kubelet', Buffer.alloc(how === '
   chmodSync(path.join(dir, 'make'), 0o755);
 }
 
-/** A folder with links to only `programs` (and the fake make when 'fake-make' is listed). */
+/**
+ * A folder with links to only `programs` (and the fake make when 'fake-make' is listed).
+ * The fake make stands for a whole working build toolchain: the other programs the
+ * local runner checks for (hostTools.ts) come with it.
+ */
 function binDir(s: Sandbox, programs: string[]): string {
   const dir = path.join(s.dir, 'bin');
   mkdirSync(dir, { recursive: true });
-  for (const p of programs) {
+  const withToolchain = programs.includes('fake-make') ? ['fake-make', ...programs.filter((p) => p !== 'fake-make'), ...HOST_TOOLS.filter((p) => p !== 'make')] : programs;
+  for (const p of withToolchain) {
     if (p === 'fake-make') fakeMake(dir);
+    else if (existsSync(path.join(dir, p))) continue;
     else symlinkSync(execFileSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).trim(), path.join(dir, p));
   }
   return dir;
@@ -369,8 +378,8 @@ const CASES: Case[] = [
   // --- programs that are missing or not running --------------------------------------------
   { name: 'fetch without git', path: [], args: (s) => fetch(s), exit: 1, message: 'error[tool_missing]: required program not found: git' },
   { name: 'scan --k8s without git', path: [], args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url], exit: 1, message: 'error[tool_missing]: required program not found: git' },
-  { name: 'build --runner local without go', path: ['git', 'make'], args: (s) => build(s, '--runner', 'local'), exit: 1, message: '--runner local needs `go` on PATH' },
-  { name: 'build --runner local without make', path: ['git', 'go'], args: (s) => build(s, '--runner', 'local'), exit: 1, message: '--runner local needs `make` on PATH' },
+  { name: 'build --runner local without go', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'go')], args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'apt-get install golang-go' },
+  { name: 'build --runner local without make', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'make')], args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'apt-get install make' },
   { name: 'build --runner podman without podman', path: ['git'], args: (s) => build(s, '--runner', 'podman'), exit: 1, message: '--runner podman: `podman` is not on PATH' },
   { name: 'build --runner docker without docker', path: ['git'], args: (s) => build(s, '--runner', 'docker'), exit: 1, message: '--runner docker: `docker` is not on PATH' },
   { name: 'build --runner auto with nothing to build with', path: ['git'], args: (s) => build(s), exit: 1, message: 'nothing can build the kubelet here' },
@@ -658,6 +667,22 @@ const CASES: Case[] = [
   // ---- untrusted folders and streams: verify, pipes, signals, odd names (issue 14)
 
   // ---- the host and the registry: missing programs, GOPATH-era trees, images that cannot be pulled (issue 13)
+  { name: 'build --runner local without rsync and gcc: one error naming both, nothing fetched', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'rsync' && p !== 'gcc')], args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'apt-get install rsync gcc' },
+  { name: 'build --runner auto falling back to a host without rsync', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'rsync')], args: (s) => build(s), exit: 1, message: 'error[host_tools_missing]: the host lacks programs the build runs: --runner local' },
+  { name: 'build --runc --runner local without gcc (cgo)', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'gcc')], args: (s) => ['build', '--runc', 'v1.0.0-rc5', '--repo', s.runcUrl, '--runner', 'local', '--out', ART(s)], exit: 1, message: 'runc is built with cgo (nsenter)' },
+  {
+    name: 'build --runner local, gcc without the C library start files (libc6-dev)',
+    path: ['git', ...HOST_TOOLS.filter((p) => p !== 'gcc')],
+    setup: (s) => {
+      const gcc = path.join(s.dir, 'bin', 'gcc');
+      mkdirSync(path.dirname(gcc), { recursive: true });
+      writeFileSync(gcc, '#!/bin/sh\necho crt1.o\n');
+      chmodSync(gcc, 0o755);
+    },
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'apt-get install libc6-dev',
+  },
 ];
 
 // Set by beforeAll: the pristine memory.go of v1.12.4.

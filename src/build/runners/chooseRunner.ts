@@ -9,6 +9,7 @@ import { childEnv, runCapture } from '../childProcess.js';
 import type { Runner } from '../runner.js';
 import { createContainerRunner, engineGlobalArgs, type ContainerEngine } from './containerRunner.js';
 import { findExecutable } from './findExecutable.js';
+import { checkHostTools } from './hostTools.js';
 import { createLocalRunner } from './localRunner.js';
 
 /** The values of `--runner`. */
@@ -21,9 +22,11 @@ export interface ChosenRunner extends Runner {
 
 /** Options of {@link chooseRunner}. */
 export interface ChooseRunnerOptions {
-  /** How long `docker info` / `podman info` may take to count as answering; default 5 s. */
+  /** How long `docker info` / `podman info` may take to count as answering; default `KPATCH_ENGINE_PROBE_TIMEOUT` seconds, else 5 s. */
   probeTimeoutMs?: number;
   signal?: AbortSignal;
+  /** What will be built, for the host check when the local runner is chosen (hostTools.ts); default kubelet. */
+  target?: 'kubelet' | 'runc';
 }
 
 /** Whether an engine answers, and if not, what it said. */
@@ -37,7 +40,9 @@ interface Probe {
 /**
  * Picks the runner for `kind`. `auto`: docker when `docker info` answers,
  * else podman when `podman info` answers, else local when `go` is on PATH,
- * else `tool_missing` saying what to install. An explicit engine that is not
+ * else `tool_missing` saying what to install. When the local runner is
+ * chosen, everything the target's make runs on the host is checked first
+ * (`host_tools_missing`, one message for all that is missing). An explicit engine that is not
  * installed is `tool_missing`; one that is installed but does not answer is
  * `engine_unavailable`, with the engine's own message. `env` is the caller's
  * environment (PATH, KPATCH_PODMAN_ARGS, CONTAINERS_CONF, DOCKER_HOST, ...).
@@ -66,11 +71,7 @@ export async function chooseRunner(
   }
 
   if (kind === 'local') {
-    for (const tool of ['go', 'make']) {
-      if (!findExecutable(tool, env)) {
-        return fail('tool_missing', { where: tool, detail: `--runner local needs \`${tool}\` on PATH`, hint: 'install Go and make, or use --runner docker or podman' });
-      }
-    }
+    await checkHostTools(opts.target ?? 'kubelet', env);
     return { ...createLocalRunner({ env }), reason: '--runner local' };
   }
 
@@ -84,6 +85,8 @@ export async function chooseRunner(
     passed.push(p.installed ? `${engine} does not answer (${firstLine(p.message)})` : `${engine} is not installed`);
   }
   if (findExecutable('go', env)) {
+    // The host will build: everything its make runs must be there, said now in one message.
+    await checkHostTools(opts.target ?? 'kubelet', env);
     return { ...createLocalRunner({ env }), reason: `auto: ${[...passed, 'go is on PATH: building on the host'].join('; ')}` };
   }
   return fail('tool_missing', {
@@ -96,7 +99,9 @@ export async function chooseRunner(
 /** Runs `<engine> info` with a deadline. */
 async function probe(engine: ContainerEngine, env: Record<string, string | undefined>, opts: ChooseRunnerOptions): Promise<Probe> {
   if (!findExecutable(engine, env)) return { installed: false, answers: false, message: '' };
-  const timeoutMs = opts.probeTimeoutMs ?? 5000;
+  // KPATCH_ENGINE_PROBE_TIMEOUT (seconds): a busy CI host can take longer than 5 s to answer.
+  const fromEnv = Number(env.KPATCH_ENGINE_PROBE_TIMEOUT);
+  const timeoutMs = opts.probeTimeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 5000);
   const r = await runCapture(engine, [...engineGlobalArgs(engine, env), 'info'], { env: childEnv(env), timeoutMs, signal: opts.signal });
   if (r.exitCode === 0) return { installed: true, answers: true, message: '' };
   const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-10).join('\n');

@@ -3,7 +3,8 @@
  * take the same `run` flags. make runs inside the kube-cross image with the
  * tree mounted at a fixed path, no network (everything is vendored), as the
  * invoking user (no root-owned files left in the tree) and with HOME and the
- * Go build cache on a persistent host folder.
+ * Go build cache on a persistent host folder (one Go cache per image, also
+ * mounted where the release's harness points GOCACHE: goCache.ts).
  *
  * Environment of kpatch read here:
  * - `KPATCH_PODMAN_ARGS`: extra global podman arguments, split on
@@ -12,11 +13,11 @@
  *   passed to the engine with the rest of the environment.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { KpatchError, fail } from '../../errors.js';
 import { childEnv, runCapture, runStreaming } from '../childProcess.js';
 import { CONTAINER_HOME, CONTAINER_TREE, type BuildOutcome, type BuildRequest, type Runner } from '../runner.js';
+import { GO_BUILD_DIR, imageCacheKey, mkdirOwned, mountPointInTree } from './goCache.js';
 
 /** The engines this runner drives. */
 export type ContainerEngine = 'docker' | 'podman';
@@ -69,9 +70,14 @@ export function containerCommand(
   runArgs: string[] = [],
 ): string[] {
   if (!req.image) throw new KpatchError('internal', { detail: 'container build without an image reference' });
+  const containerTree = req.containerTree ?? CONTAINER_TREE;
+  // The image's own Go cache folder, and the tree's cache folder (where the
+  // release's harness points GOCACHE) mounted on it: goCache.ts.
+  const gocache = containerGoCache(req.image);
   const volumes: { host: string; container: string; ro: boolean }[] = [
-    { host: path.resolve(req.tree), container: req.containerTree ?? CONTAINER_TREE, ro: false },
+    { host: path.resolve(req.tree), container: containerTree, ro: false },
     { host: path.resolve(req.cacheDir), container: CONTAINER_HOME, ro: false },
+    ...(req.treeGoCache ? [{ host: hostGoCache(req), container: path.posix.join(containerTree, req.treeGoCache), ro: false }] : []),
     ...req.mounts.map((m) => ({ host: path.resolve(m.host), container: m.container, ro: true })),
   ];
   for (const v of volumes) {
@@ -81,12 +87,26 @@ export function containerCommand(
   const argv = [engine, ...globalArgs, 'run', '--rm', '--name', name, '--network', 'none', '-u', `${uid}:${gid}`];
   argv.push(...runArgs);
   for (const v of volumes) argv.push('-v', `${v.host}:${v.container}${v.ro ? ':ro' : ''}`);
-  argv.push('-w', req.containerTree ?? CONTAINER_TREE, '-e', `HOME=${CONTAINER_HOME}`, '-e', `GOCACHE=${CONTAINER_HOME}/go-build`);
+  argv.push('-w', containerTree, '-e', `HOME=${CONTAINER_HOME}`, '-e', `GOCACHE=${gocache}`);
+  // GOPATH-era trees: GOPATH mode (Go >= 1.16 defaults to modules), and for
+  // a make that builds `.` (runc) the GOPATH the tree is mounted in.
+  if (req.gopath) argv.push('-e', 'GO111MODULE=off');
+  if (req.gopath === 'import-path') argv.push('-e', `GOPATH=${containerTree.slice(0, Math.max(containerTree.indexOf('/src/'), 0)) || '/go'}`);
   // Longest host path first, so a mount inside the tree wins over the tree.
   const byLength = [...volumes].sort((a, b) => b.host.length - a.host.length);
   for (const [k, v] of Object.entries(req.env)) argv.push('-e', `${k}=${translatePath(v, byLength)}`);
   argv.push(req.image, 'make', ...req.makeArgs);
   return argv;
+}
+
+/** GOCACHE inside the container: the image's keyed folder of the mounted cache. */
+function containerGoCache(image: string): string {
+  return path.posix.join(CONTAINER_HOME, GO_BUILD_DIR, imageCacheKey(image));
+}
+
+/** The same folder on the host. */
+function hostGoCache(req: BuildRequest): string {
+  return path.join(path.resolve(req.cacheDir), GO_BUILD_DIR, imageCacheKey(req.image ?? ''));
 }
 
 function translatePath(value: string, volumes: { host: string; container: string }[]): string {
@@ -121,8 +141,10 @@ export function createContainerRunner(opts: ContainerRunnerOptions): Runner {
       if (!req.image) return fail('internal', { detail: `the ${engine} runner needs an image reference` });
       const imageDigest = await ensureImage(engine, globalArgs, req.image, env, req);
       // A missing bind-mount source would be created by the engine, owned by
-      // root; created here it belongs to the user (go makes go-build inside).
-      await mkdir(req.cacheDir, { recursive: true });
+      // root; created here it belongs to the user the build runs as.
+      await mkdirOwned(req.cacheDir, { uid, gid });
+      await mkdirOwned(hostGoCache(req), { uid, gid });
+      if (req.treeGoCache) await mountPointInTree(req.tree, req.treeGoCache, { uid, gid });
 
       const name = containerName();
       const command = containerCommand(engine, globalArgs, req, name, uid, gid, runArgs);

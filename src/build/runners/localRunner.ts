@@ -4,10 +4,12 @@
  * is close to the one the release was built with, hence the version warning.
  */
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { fail } from '../../errors.js';
 import { childEnv, runCapture, runStreaming } from '../childProcess.js';
 import { goVersionOfCrossTag } from '../kubeCross.js';
-import type { BuildOutcome, BuildRequest, Runner } from '../runner.js';
+import { CONTAINER_TREE, type BuildOutcome, type BuildRequest, type Runner } from '../runner.js';
+import { GO_BUILD_DIR, hostGoCacheKey, linkTreeCache } from './goCache.js';
 
 /** How the local runner is set up. */
 export interface LocalRunnerOptions {
@@ -22,25 +24,59 @@ export interface LocalRunnerOptions {
  * environment is the caller's, then HOME and GOCACHE under `req.cacheDir`
  * (so the Go build cache persists between builds and the user's own cache is
  * not touched), then `req.env` (which wins: e.g. GOFLAGS=-tags=nokmem).
+ *
+ * GOCACHE is the host toolchain's folder of the cache (goCache.ts), and the
+ * tree's own cache folder (`req.treeGoCache`) is linked to it for the
+ * build, so a release that overrides GOCACHE still builds warm. A tree
+ * without go.mod (`req.gopath`) builds with GO111MODULE=off, and, where its
+ * make builds `.` as its import path (runc), from a private GOPATH whose
+ * `src/<import path>` links to the tree: make runs in that link with PWD
+ * naming it, which is the path go takes for the current folder.
  */
 export function createLocalRunner(opts: LocalRunnerOptions): Runner {
   return {
     name: 'local',
     async build(req: BuildRequest): Promise<BuildOutcome> {
+      if (req.signal?.aborted) return fail('interrupted');
       const home = path.resolve(req.cacheDir);
-      const gocache = path.join(home, 'go-build');
+      const gocache = path.join(home, GO_BUILD_DIR, await hostGoCacheKey(opts.env));
       await mkdir(gocache, { recursive: true });
-      const command = ['make', ...req.makeArgs];
-      const exitCode = await runStreaming(command[0], command.slice(1), {
-        cwd: req.tree,
-        env: childEnv(opts.env, { HOME: home, GOCACHE: gocache }, req.env),
-        onLine: (line) => req.onLine(line),
-        signal: req.signal,
-        killGraceMs: opts.killGraceMs,
-      });
-      return { exitCode, command };
+      const layout: Record<string, string> = {};
+      let cwd = req.tree;
+      let gopath: string | undefined;
+      let unlink: (() => Promise<void>) | undefined;
+      try {
+        if (req.treeGoCache) unlink = await linkTreeCache(req.tree, req.treeGoCache, gocache);
+        if (req.gopath) layout.GO111MODULE = 'off';
+        if (req.gopath === 'import-path') {
+          gopath = await mkdtemp(path.join(home, 'gopath-'));
+          cwd = path.join(gopath, 'src', importPathOf(req.containerTree));
+          await mkdir(path.dirname(cwd), { recursive: true });
+          await symlink(path.resolve(req.tree), cwd);
+          Object.assign(layout, { GOPATH: gopath, PWD: cwd });
+        }
+        const command = ['make', ...req.makeArgs];
+        const exitCode = await runStreaming(command[0], command.slice(1), {
+          cwd,
+          env: childEnv(opts.env, { HOME: home, GOCACHE: gocache }, layout, req.env),
+          onLine: (line) => req.onLine(line),
+          signal: req.signal,
+          killGraceMs: opts.killGraceMs,
+        });
+        return { exitCode, command };
+      } finally {
+        await unlink?.();
+        if (gopath) await rm(gopath, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/** The import path a container tree path names (`/go/src/github.com/x/y` → `github.com/x/y`). */
+function importPathOf(containerTree: string | undefined): string {
+  const tree = containerTree ?? CONTAINER_TREE;
+  const at = tree.indexOf('/src/');
+  return at >= 0 ? tree.slice(at + '/src/'.length) : path.basename(tree);
 }
 
 /**
