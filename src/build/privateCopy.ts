@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Dirent } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readlink, rm, rmdir, stat, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 import { processAlive } from '../source/cacheLock.js';
@@ -59,7 +59,12 @@ export async function copyCheckout(src: string, cacheDir: string, opts: CopyOpti
   await sweepCopies(base);
   const holder = path.join(base, `src-${process.pid}-${randomBytes(4).toString('hex')}`);
   const root = path.join(holder, path.basename(src));
-  const remove = () => rm(holder, { recursive: true, force: true, maxRetries: 3 });
+  // A tmp/ this build made goes with the copy (when empty), so a refused build leaves the cache as it found it.
+  const madeBase = (await stat(base).catch(() => undefined)) === undefined;
+  const remove = async () => {
+    await rm(holder, { recursive: true, force: true, maxRetries: 3 });
+    if (madeBase) await rmdir(base).catch(() => {});
+  };
   try {
     await mkdir(holder, { recursive: true });
     await copyTree(src, root, new Set(opts.skip ?? []), opts.signal);
