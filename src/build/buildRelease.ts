@@ -58,8 +58,15 @@ export interface BuildOptions {
   buildtags?: string[];
   /** Whether `--mode` was given (flag or settings file), not the default: a fix the tree carries must then match it. */
   modeTyped?: boolean;
-  /** `--src`: the checkout's facts, when the command already read them (checkSrcCheckout). */
-  checkout?: CheckoutFacts;
+  /** `--src`: the checkout's facts and scan, when the command already read them (checkSrcCheckout). */
+  checkout?: SrcCheckout;
+}
+
+/** What checkSrcCheckout read from a `--src` checkout. */
+export interface SrcCheckout {
+  facts: CheckoutFacts;
+  /** The checkout's own scan: a tree that needs nothing is said so without copying it. */
+  report: ScanReport;
 }
 
 /**
@@ -68,17 +75,17 @@ export interface BuildOptions {
  * stage starts, a checkout that is not at a release tag when no
  * `--version-string` names the version.
  */
-export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, signal?: AbortSignal): Promise<CheckoutFacts> {
-  const { markers } = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
+export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, signal?: AbortSignal): Promise<SrcCheckout> {
+  const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
   if (signal?.aborted) fail('interrupted');
-  const facts = await describeCheckout(root, [...new Set(markers.map((m) => m.file))]);
+  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))]);
   if (!facts.tag && !versionString) {
     fail('usage', {
       where: `--src ${root}`,
       detail: `the checkout is not at a release tag${facts.sha ? ` (HEAD is ${facts.sha.slice(0, 12)})` : ' (not a git checkout)'}, so kpatch cannot name the version; check out the tag, or give --version-string (e.g. ${target.defaultVersion(target.name === 'runc' ? 'v1.0.0-rc5' : 'v1.12.4', 'guard')})`,
     });
   }
-  return facts;
+  return { facts, report };
 }
 
 /** The result: a manifest of what was built, or the scan that says nothing needs building. */
@@ -98,8 +105,14 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       if (io.signal?.aborted) fail('interrupted');
     };
     const fromCheckout = !source.tag;
-    const commit: CheckoutFacts = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io.signal))) : await describeCommit(source);
+    const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io.signal))) : undefined;
+    const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source));
     if (!commit.tag && !opts.versionString) fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });
+    if (checkout?.report.verdict === 'not-affected' && !opts.buildAnyway) {
+      // Nothing to build: said without copying a tree of hundreds of megabytes first.
+      await staged.discard();
+      return { built: false, report: checkout.report };
+    }
     let tree = source.root;
     if (fromCheckout) {
       progress.step('copy');

@@ -96,7 +96,8 @@ beforeAll(() => {
   remote = makeStandinRemote(tmp, { tags: ['v1.12.4', 'v1.21.2'] });
 });
 
-describe('build --src never changes the checkout', () => {
+// Real make and Go: generous limits, as the machine may be busy with other builds.
+describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
   let guardPatchSha = '';
 
   it('success, with a make that rewrites a tracked file: the kubelet is patched, the checkout byte-identical', () => {
@@ -239,11 +240,12 @@ describe('build --src never changes the checkout', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`full log: ${path.join(own, 'logs')}`);
     expect(r.stderr).toContain(`building in a private copy of ${dir}: ${path.join(own, 'tmp')}`);
-    expect(readdirSync(path.join(own, 'tmp')).filter((e) => e.startsWith('src-'))).toEqual([]);
+    const ownTmp = path.join(own, 'tmp');
+    expect(existsSync(ownTmp) ? readdirSync(ownTmp).filter((e) => e.startsWith('src-')) : [], 'no copy left').toEqual([]);
   });
 });
 
-describe('only a kubelet this make wrote counts (issue 14 §1)', () => {
+describe('only a kubelet this make wrote counts (issue 14 §1)', { timeout: 600_000 }, () => {
   it('a make that exits 0 without writing a kubelet, an old one in the checkout: artifact_missing', () => {
     const dir = checkout();
     const was = state(dir);
