@@ -14,11 +14,14 @@ export interface CommitFacts {
   sha?: string;
   /** Commit time, seconds since the epoch. */
   time?: number;
+  /** `--src`: whether the checkout has changes besides kpatch's fix (see CheckoutFacts). */
+  treeState?: 'clean' | 'dirty';
 }
 
 async function git(root: string, args: string[]): Promise<string | undefined> {
   try {
-    const { stdout } = await run('git', ['-C', root, ...args], { encoding: 'utf8' });
+    // --no-optional-locks: reading facts must not rewrite the checkout's index (git status refreshes it).
+    const { stdout } = await run('git', ['--no-optional-locks', '-C', root, ...args], { encoding: 'utf8' });
     return stdout.trim() || undefined;
   } catch {
     return undefined;
@@ -34,4 +37,73 @@ export async function describeCommit(source: SourceTree): Promise<CommitFacts> {
   const tag = source.tag ?? (sha ? await git(source.root, ['describe', '--tags', '--exact-match', '--match', 'v[0-9]*', sha]) : undefined);
   const time = sha ? Number(await git(source.root, ['log', '-1', '--format=%ct', sha])) : NaN;
   return { tag, sha, time: Number.isFinite(time) ? time : undefined };
+}
+
+/** The facts of a `--src` checkout that a build stamps: its commit's, and whether the tree has changes beyond kpatch's fix. */
+export interface CheckoutFacts extends CommitFacts {
+  /**
+   * `dirty` when git reports changes (tracked or untracked, not ignored)
+   * other than the files that carry kpatch's fix; undefined outside git.
+   */
+  treeState?: 'clean' | 'dirty';
+  /** The changed paths behind `dirty` (at most 20), to say what they are. */
+  changes?: string[];
+  /** Every path git reports changed or untracked (kpatch's fix included), relative to the checkout. */
+  changed?: string[];
+  /**
+   * Set when HEAD is not at a tag but is that tag plus commits that change
+   * only files carrying kpatch's fix (a branch with a committed reviewed
+   * patch): the tag the build is named after.
+   */
+  fixCommittedOn?: string;
+}
+
+/**
+ * Describes a `--src` checkout from its own git (never from a copy of it).
+ * `fixFiles` are the files that carry a kpatch marker in the checkout: their
+ * changes are kpatch's fix, not a dirty tree, and a branch whose only commits
+ * since a tag touch them is that tag with the fix committed.
+ */
+export async function describeCheckout(root: string, fixFiles: string[]): Promise<CheckoutFacts> {
+  const facts: CheckoutFacts = await describeCommit({ root, release: async () => {} });
+  if (!facts.sha) return facts;
+  const prefix = (await git(root, ['rev-parse', '--show-prefix'])) ?? '';
+  const fix = new Set(fixFiles.map((f) => prefix + f));
+  if (!facts.tag && fix.size) {
+    const near = await git(root, ['describe', '--tags', '--abbrev=0', '--match', 'v[0-9]*', facts.sha]);
+    const changed = near ? await gitRaw(root, ['diff', '--name-only', '-z', near, facts.sha, '--']) : undefined;
+    const paths = changed?.split('\0').filter(Boolean) ?? [];
+    if (near && paths.length && paths.every((p) => fix.has(p))) {
+      facts.tag = near;
+      facts.fixCommittedOn = near;
+    }
+  }
+  const status = await gitRaw(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']);
+  if (status === undefined) return facts;
+  const changes: string[] = [];
+  const changed: string[] = [];
+  const entries = status.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.length < 4) continue;
+    // A rename's entry is followed by its source path.
+    if (e[0] === 'R' || e[0] === 'C') i++;
+    const p = e.slice(3);
+    const rel = p.startsWith(prefix) ? p.slice(prefix.length) : p;
+    changed.push(rel);
+    if (!fix.has(p)) changes.push(rel);
+  }
+  facts.changed = changed;
+  facts.treeState = changes.length ? 'dirty' : 'clean';
+  if (changes.length) facts.changes = changes.slice(0, 20);
+  return facts;
+}
+
+async function gitRaw(root: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', ['--no-optional-locks', '-C', root, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    return stdout;
+  } catch {
+    return undefined;
+  }
 }

@@ -22,7 +22,13 @@ export interface Manifest {
   kpatchVersion: string;
   /** What was built: `kubelet` or `runc` (absent in manifests written before runc builds existed: kubelet). */
   target?: 'kubelet' | 'runc';
-  source: { repo?: string; tag?: string; commit?: string; path?: string };
+  /**
+   * Where the source came from. `--src` builds: `path` (the checkout, built
+   * from a private copy), `treeState` (`dirty` when the checkout had changes
+   * besides kpatch's fix), and `fixCommittedOn` (the tag, when HEAD is that
+   * tag plus a committed kpatch fix).
+   */
+  source: { repo?: string; tag?: string; commit?: string; path?: string; treeState?: 'clean' | 'dirty'; fixCommittedOn?: string };
   recipe: string;
   /** What the build did: `guard`, `remove` (source patches), `nokmem` (build tag), `none` (built as it is). */
   mode: string;

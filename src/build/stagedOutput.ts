@@ -3,10 +3,12 @@
  * temporary folder beside `--out` (same file system, so the final rename is
  * atomic) and is renamed into place only when the build succeeded. A failed
  * or interrupted build leaves no `--out`; an existing one is replaced only
- * with `--force`.
+ * with `--force`, and only when kpatch wrote it (its manifest.json says so).
+ * `--out` is never the checkout, the cache or the current folder, nor a
+ * folder around one of them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 
@@ -30,11 +32,90 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Refuses an existing `out` without `force`; call before any work starts. */
-export async function checkOutput(out: string, force: boolean): Promise<void> {
-  if (!force && (await exists(out))) {
-    fail('out_exists', { where: out });
+/** Folders `--out` must never be, nor contain: replacing it would delete them. */
+export interface ProtectedFolders {
+  /** `--src`, the user's checkout. */
+  src?: string;
+  /** kpatch's cache. */
+  cacheDir: string;
+  /** The current folder (and so its ancestors). */
+  cwd: string;
+}
+
+/**
+ * Refuses an existing `out` without `force`, and with `force` any folder
+ * kpatch did not write (recognised by its manifest.json); with `protect`,
+ * refuses (a usage error, with or without `--force`) an `out` that is or
+ * contains the checkout, the cache, or the current folder. Call before any
+ * work starts.
+ */
+export async function checkOutput(out: string, force: boolean, protect?: ProtectedFolders): Promise<void> {
+  if (protect) await refuseProtected(out, protect);
+  if (!(await exists(out))) return;
+  if (!force) fail('out_exists', { where: out });
+  await checkOurs(out);
+}
+
+/** `p` with every existing part's links resolved, so a link cannot disguise a protected folder. */
+async function realish(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  const tail: string[] = [];
+  let head = abs;
+  for (;;) {
+    const real = await realpath(head).catch(() => undefined);
+    if (real !== undefined) return path.join(real, ...tail.reverse());
+    const up = path.dirname(head);
+    if (up === head) return abs;
+    tail.push(path.basename(head));
+    head = up;
   }
+}
+
+/** True when `inner` is `outer` or lies inside it. */
+function within(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+async function refuseProtected(out: string, protect: ProtectedFolders): Promise<void> {
+  const o = await realish(out);
+  const named: [string, string | undefined][] = [
+    ['the source tree (--src)', protect.src],
+    ["kpatch's cache folder", protect.cacheDir],
+    ['the current folder', protect.cwd],
+  ];
+  for (const [what, p] of named) {
+    if (p === undefined) continue;
+    const r = await realish(p);
+    if (within(r, o)) {
+      fail('usage', {
+        where: `--out ${out}`,
+        detail: `${r === o ? 'is' : 'contains'} ${what} (${p}): the artifact folder is replaced as a whole, so it can never be that folder or one around it (with or without --force)`,
+        hint: 'name a new folder for the artifacts, e.g. --out ./_kpatch/<tag>',
+      });
+    }
+  }
+}
+
+/** Whether `dir` is an artifact folder kpatch wrote: a folder whose manifest.json is a kpatch build manifest. */
+export async function writtenByKpatch(dir: string): Promise<boolean> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) return false;
+  try {
+    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    return typeof m.kpatchVersion === 'string' && typeof m.schemaVersion === 'number' && Array.isArray(m.artifacts);
+  } catch {
+    return false;
+  }
+}
+
+async function checkOurs(out: string): Promise<void> {
+  if (await writtenByKpatch(out)) return;
+  fail('out_exists', {
+    where: out,
+    detail: 'it is not an artifact folder kpatch wrote (no kpatch manifest.json in it), so --force does not replace it',
+    hint: 'choose another --out, or move that folder away yourself; it was left as it is',
+  });
 }
 
 /** Creates the temporary folder beside `out`. */
@@ -55,6 +136,8 @@ export async function stageOutput(out: string, force: boolean): Promise<StagedOu
       let old: string | undefined;
       if (await exists(out)) {
         if (!force) fail('out_exists', { where: out });
+        // Checked again at the last moment: --force only ever replaces a folder kpatch wrote.
+        await checkOurs(out);
         old = path.join(parent, `.${path.basename(out)}.kpatch-old-${randomBytes(4).toString('hex')}`);
         await rename(out, old);
       }

@@ -13,6 +13,8 @@ export interface VersionFacts {
   commit: string;
   /** e.g. `v1.12.4+kpatch.guard`. */
   version: string;
+  /** `dirty` when a `--src` checkout has changes besides kpatch's fix (default `clean`). */
+  treeState?: 'clean' | 'dirty';
 }
 
 /** Default version string: the tag plus semver build metadata naming the mode. */
@@ -33,7 +35,7 @@ export function kubeVersionFile(f: VersionFacts): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     `KUBE_GIT_COMMIT=${q(f.commit)}`,
-    `KUBE_GIT_TREE_STATE=${q('clean')}`,
+    `KUBE_GIT_TREE_STATE=${q(f.treeState ?? 'clean')}`,
     `KUBE_GIT_VERSION=${q(f.version)}`,
     `KUBE_GIT_MAJOR=${q(m?.[1] ?? '')}`,
     `KUBE_GIT_MINOR=${q(m?.[2] ?? '')}`,

@@ -36,7 +36,8 @@ export const buildCommand: Command = {
       .option('patch', { type: 'string', requiresArg: true, describe: 'apply this reviewed patch (from kpatch diff --write) with git apply instead of generating one; its sha256 goes in the manifest' })
       .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
   check(args) {
-    checkSourceArgs(args);
+    // build keeps its private copy of --src, its logs and build caches in the cache: --cache-dir applies.
+    checkSourceArgs(args, { cacheWithSrc: true });
     if (typeof args.out === 'string' && args.out.trim() === '') {
       // `--out "$OUT" --force` with OUT unset would otherwise replace the current folder.
       fail('usage', { where: '--out ""', detail: 'the path is empty (an unset variable?); name the artifact folder' });
@@ -61,20 +62,24 @@ export const buildCommand: Command = {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../build/stagedOutput.js');
     const { createProgress } = await import('../build/progress.js');
-    const { buildRelease } = await import('../build/buildRelease.js');
+    const { buildRelease, checkSrcCheckout } = await import('../build/buildRelease.js');
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
     const target = chooseTarget(args, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
-    // Refuse an existing --out or a missing --patch before fetching anything: nothing is done twice by mistake.
-    await checkOutput(out, Boolean(args.force));
+    const src = args.src !== undefined ? path.resolve(io.cwd, String(args.src)) : undefined;
+    // Refuse an --out that would swallow the checkout, the cache or the current folder, an existing
+    // --out (or one kpatch did not write, even with --force), or a missing --patch before fetching anything.
+    await checkOutput(out, Boolean(args.force), { src, cacheDir, cwd: io.cwd });
     const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
     if (patchFile && !(await stat(patchFile).catch(() => undefined))?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: 'no such file' });
+    // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
+    const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io.signal) : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../build/runners/chooseRunner.js');
     const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal, target: target.name });
     const progress = createProgress(io);
-    progress.step('fetch');
+    if (src === undefined) progress.step('fetch');
     const source = await openSource(args, io).catch((e) => {
       progress.end(false);
       throw e;
@@ -97,6 +102,8 @@ export const buildCommand: Command = {
           patchFile,
           target,
           buildtags: typeof args.buildtags === 'string' ? parseBuildtags(args.buildtags) : undefined,
+          modeTyped: modeTyped(args),
+          checkout,
         },
         io,
         progress,
@@ -117,6 +124,12 @@ export const buildCommand: Command = {
     }
   },
 };
+
+/** Whether --mode was given on the command line or in the settings file, rather than left at its default. */
+function modeTyped(args: Record<string, unknown>): boolean {
+  const origin = (args.$settings as { settings?: Record<string, { origin?: string }> } | undefined)?.settings?.mode?.origin;
+  return origin !== undefined ? origin !== 'default' : false;
+}
 
 function platforms(args: Record<string, unknown>): string[] {
   return String(args.platform ?? 'linux/amd64')

@@ -44,8 +44,12 @@ export function withSourceOptions(y: Argv): Argv {
     });
 }
 
-/** Checks the source flags' combination; throws a usage error. */
-export function checkSourceArgs(args: Args): void {
+/**
+ * Checks the source flags' combination; throws a usage error. `cacheWithSrc`:
+ * the command uses the cache with `--src` too (build keeps its private copy,
+ * logs and build caches there), so `--cache-dir` is taken with `--src`.
+ */
+export function checkSourceArgs(args: Args, opts: { cacheWithSrc?: boolean } = {}): void {
   const given = (['src', 'k8s', 'runc'] as const).filter((f) => args[f] !== undefined);
   if (!given.length) {
     fail('usage', { detail: 'say which tree to work on: --src DIR or --k8s TAG (--runc TAG for a runc release)' });
@@ -56,6 +60,12 @@ export function checkSourceArgs(args: Args): void {
   if (typeof args.src === 'string' && args.src.trim() === '') {
     // `--src "$DIR"` with DIR unset: taking it for the current folder could patch the wrong tree.
     fail('usage', { where: '--src ""', detail: 'the path is empty (an unset variable?); name the tree, e.g. --src .' });
+  }
+  if (opts.cacheWithSrc && args.src !== undefined && args['cache-dir'] !== undefined) {
+    if (typeof args['cache-dir'] !== 'string' || args['cache-dir'].trim() === '') fail('usage', { where: '--cache-dir', detail: 'give one folder, once' });
+    // The other cache flags still only apply to a release from the cache.
+    checkCacheArgs({ ...args, 'cache-dir': undefined }, false);
+    return;
   }
   checkCacheArgs(args, false);
 }

@@ -40,7 +40,7 @@
  * build's log under logs/, the Go build cache under build/).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,10 +161,28 @@ fs.writeFileSync('_output/local/bin/linux/amd64/kubelet', Buffer.alloc(how === '
 }
 
 /**
- * A folder with links to only `programs` (and the fake make when 'fake-make' is listed).
- * The fake make stands for a whole working build toolchain: the other programs the
- * local runner checks for (hostTools.ts) come with it.
+ * A `make` wrapper for the rows on build --src, first on PATH: what `how`
+ * says (rewrite a tracked file as Kubernetes' generators do, fail, sleep,
+ * write no kubelet, or put an old one in place with its mtime), in the
+ * tree make runs in; 'rewrite-sleep' says when it started.
  */
+function srcMake(s: Sandbox, how: 'rewrite-fail' | 'rewrite-sleep' | 'none' | 'old'): void {
+  const dir = path.join(s.dir, 'srcmake');
+  mkdirSync(dir, { recursive: true });
+  const old = path.join(s.dir, 'old-kubelet');
+  writeFileSync(old, 'old kubelet\n');
+  const steps = {
+    'rewrite-fail': `printf '\\n// regenerated\\n' >> pkg/version/base.go; echo 'pkg/kubelet/kubelet.go:42:2: undefined: brokenThing' >&2; exit 2`,
+    'rewrite-sleep': `printf '\\n// regenerated\\n' >> pkg/version/base.go; : > '${path.join(s.dir, 'make-started')}'; exec sleep 120`,
+    none: `echo 'nothing to be done'; exit 0`,
+    old: `mkdir -p _output/local/bin/linux/amd64 && touch -d 2020-01-01 '${old}' && cp -p '${old}' _output/local/bin/linux/amd64/kubelet; exit 0`,
+  }[how];
+  writeFileSync(path.join(dir, 'make'), `#!/bin/sh\n${steps}\n`);
+  chmodSync(path.join(dir, 'make'), 0o755);
+  s.env.PATH = `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+}
+
+/** A folder with links to only `programs` (and the fake make when 'fake-make' is listed). */
 function binDir(s: Sandbox, programs: string[]): string {
   const dir = path.join(s.dir, 'bin');
   mkdirSync(dir, { recursive: true });
@@ -529,6 +547,138 @@ const CASES: Case[] = [
   },
 
   // ---- build never touches the user's checkout; --out never replaces what is not kpatch's (issues 13, 14)
+  // build --src works in a private copy: make's failures, rewrites and Ctrl-C never reach the checkout.
+  {
+    name: 'build --src whose make rewrites a tracked file, then fails',
+    setup: (s) => srcMake(s, 'rewrite-fail'),
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'error[build_failed]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'build --src with untracked files and an old _output/, whose make fails',
+    setup: (s) => {
+      writeFileSync(path.join(s.tree, 'NOTES.md'), 'untracked notes\n');
+      mkdirSync(path.join(s.tree, '_output/local/bin/linux/amd64'), { recursive: true });
+      writeFileSync(path.join(s.tree, '_output/local/bin/linux/amd64/kubelet'), 'old kubelet\n');
+      srcMake(s, 'rewrite-fail');
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'undefined: brokenThing',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'build --src on a checkout patched by kpatch patch, whose make fails',
+    setup: (s) => {
+      kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR]));
+      srcMake(s, 'rewrite-fail');
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'error[build_failed]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'Ctrl-C while make builds the private copy of --src',
+    cache: 'fresh',
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    interrupt: (s, run) => interruptWhenRunning(run, s.env[MARK_VAR], /\/compile |go build/, 1000, 'the Go compiler to run'),
+    exit: 130,
+    message: 'error[interrupted]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'SIGTERM while make runs on the private copy of --src',
+    setup: (s) => srcMake(s, 'rewrite-sleep'),
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    interrupt: async (s, run) => {
+      await waitFor(() => existsSync(path.join(s.dir, 'make-started')), 60_000, 'make to start');
+      run.child.kill('SIGTERM');
+    },
+    exit: 130,
+    message: 'error[interrupted]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  // Only a kubelet this make wrote counts.
+  {
+    name: 'build --src: make exits 0 without writing a kubelet, an old one in the checkout',
+    setup: (s) => {
+      mkdirSync(path.join(s.tree, '_output/local/bin/linux/amd64'), { recursive: true });
+      writeFileSync(path.join(s.tree, '_output/local/bin/linux/amd64/kubelet'), 'old unpatched kubelet\n');
+      srcMake(s, 'none');
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'error[artifact_missing]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'build --k8s: make exits 0 without writing a kubelet',
+    setup: (s) => srcMake(s, 'none'),
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'error[artifact_missing]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  {
+    name: 'build --src: make puts an old kubelet in place, its mtime kept',
+    setup: (s) => srcMake(s, 'old'),
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'older than this make',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
+  // A checkout the version cannot be named from: refused before any stage.
+  { name: 'build --src on a checkout not at a tag', args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--out', ART(s)], exit: 2, message: 'the checkout is not at a release tag (HEAD is' },
+  {
+    name: 'build --src on a checkout one commit past its tag',
+    setup: (s) => {
+      git(s.tree, ['tag', 'v1.12.4']);
+      writeFileSync(path.join(s.tree, 'pkg/version/base.go'), readFileSync(path.join(s.tree, 'pkg/version/base.go'), 'utf8') + '\n// local\n');
+      git(s.tree, ['commit', '-qam', 'local change']);
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--out', ART(s)],
+    exit: 2,
+    message: 'not at a release tag',
+  },
+  { name: 'build --src on a folder that is not a git checkout', setup: (s) => rmSync(path.join(s.tree, '.git'), { recursive: true }), args: (s) => ['build', '--src', s.tree, '--out', ART(s)], exit: 2, message: '(not a git checkout)' },
+  // --out never is, nor contains, the checkout, the cache or the current folder; --force replaces only kpatch's own folders.
+  { name: '--out equal to --src, with --force', args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', s.tree, '--force'], exit: 2, message: 'is the source tree (--src)' },
+  { name: '--out that contains --src, with --force', cwd: 'dir', args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, '..'), '--force'], exit: 2, message: 'contains the source tree (--src)' },
+  {
+    name: '--out that is a link to --src, with --force',
+    setup: (s) => symlinkSync(s.tree, path.join(s.out, 'link')),
+    args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.out, 'link'), '--force'],
+    exit: 2,
+    message: 'is the source tree (--src)',
+  },
+  { name: '--out equal to the cache folder, with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', s.cache, '--force'], exit: 2, message: "is kpatch's cache folder" },
+  { name: '--out that contains the cache folder, with --force', cwd: 'dir', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', path.dirname(s.cache), '--force'], exit: 2, message: "contains kpatch's cache folder" },
+  { name: '--out that is the current folder, with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '.', '--force'], exit: 2, message: 'is the current folder' },
+  { name: '--out that is the parent of the current folder, with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '..', '--force'], exit: 2, message: 'contains the current folder' },
+  {
+    name: '--force onto a folder kpatch did not write',
+    setup: (s) => {
+      mkdirSync(ART(s));
+      writeFileSync(path.join(ART(s), 'notes.txt'), 'mine\n');
+    },
+    args: (s) => build(s, '--runner', 'local', '--force'),
+    exit: 1,
+    message: 'it is not an artifact folder kpatch wrote',
+  },
+  {
+    name: '--force onto a folder whose manifest.json is not a kpatch manifest',
+    setup: (s) => {
+      mkdirSync(ART(s));
+      writeFileSync(path.join(ART(s), 'manifest.json'), '{"name": "my web app", "version": "1.0.0"}\n');
+    },
+    args: (s) => build(s, '--runner', 'local', '--force'),
+    exit: 1,
+    message: 'no kpatch manifest.json in it',
+  },
+  { name: '--force onto a file', setup: (s) => writeFileSync(ART(s), 'a file\n'), args: (s) => build(s, '--runner', 'local', '--force'), exit: 1, message: 'error[out_exists]' },
 
   // ---- call sites kpatch cannot see or rewrite; several vendored copies; links (issue 14)
   // A use of the function that is not a plain call: kpatch cannot see where it runs, so it refuses to rewrite, never "not affected".
