@@ -26,6 +26,7 @@ import type { Progress } from './progress.js';
 import { outputWriteError, stageOutput } from './stagedOutput.js';
 import { describeCommit, type CommitFacts } from './commitFacts.js';
 import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
+import { prepareBuildImage } from './buildImage.js';
 
 /** What the user asked for. */
 export interface BuildOptions {
@@ -79,6 +80,9 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       await staged.discard();
       return { built: false, report };
     }
+    // The image before the patch: one that cannot be had, or lacks make or go, stops the build with nothing changed.
+    const image = await prepareBuildImage({ target: target.name, tree: source.root, tag: commit.tag, runner: opts.runner, image: opts.image, registry: opts.registry, progress, io });
+    checkAbort();
     // A reviewed patch replaces the generated one: applied with git, checked, before any make.
     const reviewed = opts.patchFile && report.verdict === 'affected' ? await useReviewedPatch(source.root, opts.patchFile, { checkDirty: !source.tag && !opts.allowDirty }, io) : undefined;
     const chosen = reviewed
@@ -101,7 +105,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     const version = opts.versionString ?? target.defaultVersion(commit.tag!, chosen.versionMode);
     const logPath = path.join(staged.dir, 'build.log');
     const runMake = await target.loadMake();
-    const made = await runMake({ tree: source.root, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name });
+    const made = await runMake({ tree: source.root, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name, image });
     dispose = made.dispose;
     checkAbort();
 
