@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs kpatch's tests use: the Go toolchain (go, gofmt),
-# podman with the runc runtime (the container build path), git and make.
+# podman with the runc runtime (the container build path), git, make and
+# Debian's docker-registry (a loopback registry for the image tests).
 # Debian/Ubuntu only; needs root or sudo. Does nothing when all are present.
 set -euo pipefail
 need=()
@@ -14,6 +15,8 @@ command -v make >/dev/null || need+=(make)
 # mount for read-only and full tmpfs folders.
 command -v chattr >/dev/null || need+=(e2fsprogs)
 command -v mount >/dev/null || need+=(mount)
+# A real image registry on 127.0.0.1 for the image fallback tests (test/helpers/loopbackRegistry.ts).
+command -v docker-registry >/dev/null || need+=(docker-registry)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContainerRunner, engineGlobalArgs } from '../../src/build/runners/containerRunner.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
+import { schemaErrors } from '../helpers/jsonSchema.js';
 import { freePort, importShellOnlyImage, PODMAN_ENV, podman, registrySkipReason, startRegistry, type LoopbackRegistry } from '../helpers/loopbackRegistry.js';
 import { makeStandinRemote, type StandinRemote } from '../helpers/standin-repo.js';
 
@@ -143,6 +144,8 @@ describe.skipIf(skip)('kpatch build --runner podman with a mirror that lacks the
       ],
     });
     expect(m.command).toContain(ref('e2e'));
+    expect(schemaErrors('build.schema.json', m)).toEqual([]);
+    expect(schemaErrors('build.schema.json', { ...m, image: { ...m.image, attempts: [{ ref: 'x', result: 'skipped' }] } })).not.toEqual([]);
     expect(existsSync(path.join(out, 'linux-amd64/kubelet'))).toBe(true);
   });
 
