@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system programs kpatch's tests use: the Go toolchain (go, gofmt),
-# podman with the runc runtime (the container build path), git and make, and
-# what the local runner's builds run (rsync, gcc with libc6-dev, diffutils).
+# podman with the runc runtime (the container build path), git and make,
+# what the local runner's builds run (rsync, gcc with libc6-dev, diffutils),
+# and Debian's docker-registry (a loopback registry for the image tests).
 # Debian/Ubuntu only; needs root or sudo. Does nothing when all are present.
 set -euo pipefail
 need=()
@@ -20,6 +21,8 @@ command -v diff >/dev/null || need+=(diffutils)
 # mount for read-only and full tmpfs folders.
 command -v chattr >/dev/null || need+=(e2fsprogs)
 command -v mount >/dev/null || need+=(mount)
+# A real image registry on 127.0.0.1 for the image fallback tests (test/helpers/loopbackRegistry.ts).
+command -v docker-registry >/dev/null || need+=(docker-registry)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -200,7 +200,12 @@ export const ERRORS = {
   image_unavailable: {
     title: 'build image not available',
     exit: EXIT.failure,
-    hint: 'pull or load the image first, point --registry at a mirror that has it, or name another image with --image',
+    hint: 'copy the image to a mirror you can reach and pass --registry HOST/PATH (several, comma-separated, are tried in order) or --image REF, or load it (`podman load` / `docker load`) under one of the names tried; nothing was patched or built',
+  },
+  image_unusable: {
+    title: 'build image lacks make or Go',
+    exit: EXIT.failure,
+    hint: 'name an image with make and go on its PATH (the release\'s kube-cross, or a golang image for runc), or leave out --image; nothing was patched or built',
   },
   container_failed: {
     title: 'build container did not start',

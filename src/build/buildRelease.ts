@@ -32,6 +32,7 @@ import { describeCheckout, describeCommit, type CheckoutFacts, type CommitFacts 
 import { copyCheckout, type PrivateCopy } from './privateCopy.js';
 import { carriedFix } from './carriedFix.js';
 import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
+import { prepareBuildImage } from './buildImage.js';
 
 /** What the user asked for. */
 export interface BuildOptions {
@@ -140,6 +141,9 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       return { built: false, report };
     }
     const checkDirty = fromCheckout && !opts.allowDirty;
+    // The image before the patch: one that cannot be had, or lacks make or go, stops the build with nothing changed.
+    const image = await prepareBuildImage({ target: target.name, tree, tag: commit.tag, runner: opts.runner, image: opts.image, registry: opts.registry, progress, io });
+    checkAbort();
     // A reviewed patch replaces the generated one: applied with git, checked, before any make.
     if (checkDirty && opts.patchFile && report.verdict === 'affected') refuseDirty(commit, await patchPaths(opts.patchFile), 'the reviewed patch', target);
     const reviewed = opts.patchFile && report.verdict === 'affected' ? await useReviewedPatch(tree, opts.patchFile, { checkDirty: false }, io) : undefined;
@@ -170,7 +174,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     // Only a binary this make wrote counts: a --src copy has no _output/ and a --k8s tree is new,
     // and a kubelet older than this moment is refused below all the same.
     const makeStarted = Date.now();
-    const made = await runMake({ tree, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name });
+    const made = await runMake({ tree, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name, image });
     dispose = made.dispose;
     checkAbort();
 

@@ -3,6 +3,7 @@
  * artifact; what CI publishes and a reviewer or `kpatch verify` reads.
  */
 import type { ScanReport, Site } from '../engine/recipe.js';
+import type { ImageAttempt } from './runner.js';
 
 /** Version of the manifest document. */
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -55,7 +56,7 @@ export interface Manifest {
   goflags?: string;
   /** runc: the BUILDTAGS its make ran with (`seccomp`, `seccomp nokmem`). */
   buildtags?: string;
-  image?: { ref: string; source: string; digest?: string };
+  image?: ImageRecord;
   goVersion?: string;
   platforms: string[];
   versionString: string;
@@ -65,6 +66,20 @@ export interface Manifest {
   finishedAt: string;
   /** Proof that the fix reached the binaries (see Verification). */
   verification?: Verification;
+}
+
+/** The build image of a container build: which reference was used, why, and what else was tried. */
+export interface ImageRecord {
+  /** The reference the build ran in. */
+  ref: string;
+  /** How the candidates were chosen, in words. */
+  source: string;
+  /** The digest the engine reported for `ref` (its RepoDigests), when it has one. */
+  digest?: string;
+  /** Every reference kpatch would have used, in order (absent in manifests before candidates existed). */
+  candidates?: string[];
+  /** The candidates tried, in order, and what happened: `present` (local already), `pulled`, `failed`. */
+  attempts?: ImageAttempt[];
 }
 
 /**

@@ -15,6 +15,7 @@ import type { BuildOptions } from './buildRelease.js';
 import type { CommitFacts } from './commitFacts.js';
 import type { Progress } from './progress.js';
 import { openBuildLog, tailDetail } from './buildLog.js';
+import type { ImageRecord } from './manifest.js';
 import { kubeVersionFile } from './versionStamp.js';
 
 
@@ -24,7 +25,7 @@ export interface MakeRun {
   command: string[];
   /** GOFLAGS the build ran with, when kpatch set it (a build tag). */
   goflags?: string;
-  image?: { ref: string; source: string; digest?: string };
+  image?: ImageRecord;
   /** The Go version a built binary was compiled with. */
   goVersion(binary: string): Promise<string | undefined>;
   /** runc: the BUILDTAGS make ran with. */
@@ -48,21 +49,20 @@ export interface MakeRequest {
   progress: Progress;
   /** A Go build tag the build must compile with (`nokmem`): added to GOFLAGS, the user's own GOFLAGS kept. */
   buildTag?: string;
+  /** Container runners: the image, made local before anything was patched (buildImage.ts). */
+  image?: ImageRecord;
 }
 
-/** Chooses the runner and image, runs make, and throws `build_failed` with the log's tail on failure. */
+/** Runs make through the chosen runner (in the image settled before patching), and throws `build_failed` with the log's tail on failure. */
 export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
-  const { readCrossTag, kubeCrossImage } = await import('./kubeCross.js');
   const runner = r.opts.runner;
   r.progress.note(`runner: ${runner.name} (${runner.reason})`);
 
-  let image: MakeRun['image'];
+  const image = r.image && { ...r.image };
   if (runner.name !== 'local') {
-    const crossTag = r.opts.image ? undefined : await readCrossTag(r.tree);
-    const chosen = kubeCrossImage({ k8sTag: r.commit.tag, crossTag, registry: r.opts.registry, image: r.opts.image });
-    image = { ref: chosen.ref, source: chosen.source };
-    r.progress.note(`image: ${image.ref} (${image.source})`);
+    if (!image) fail('internal', { detail: `the ${runner.name} runner was given no image` });
   } else {
+    const { readCrossTag } = await import('./kubeCross.js');
     const { hostGoVersion, goVersionWarning } = await import('./runners/localRunner.js');
     const crossTag = await readCrossTag(r.tree).catch(() => undefined);
     const warning = goVersionWarning(await hostGoVersion(r.io.env), crossTag);

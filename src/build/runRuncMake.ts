@@ -14,7 +14,7 @@ import { findStrings } from './binaryProof.js';
 import { openBuildLog, tailDetail } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
 import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './runKubeletMake.js';
-import { readRuncGo, runcImage } from './runcImage.js';
+import { readRuncGo } from './runcImage.js';
 
 
 /**
@@ -33,11 +33,10 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
   r.progress.note(`runner: ${runner.name} (${runner.reason})`);
   const fromTree = await readRuncGo(r.tree);
 
-  let image: MakeRun['image'];
+  const image = r.image && { ...r.image };
   let mounts: BuildRequest['mounts'] = [];
   if (runner.name !== 'local') {
-    image = runcImage({ fromTree, registry: r.opts.registry, image: r.opts.image });
-    r.progress.note(`image: ${image.ref} (${image.source})`);
+    if (!image) fail('internal', { detail: `the ${runner.name} runner was given no image` });
     mounts = await gitMounts(r.tree);
   } else if (fromTree) {
     const { hostGoVersion, goMismatchWarning } = await import('./runners/localRunner.js');

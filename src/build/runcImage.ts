@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import { checkImageRef, checkRegistry } from './kubeCross.js';
+import { checkImageRef, checkRegistries } from './kubeCross.js';
 
 /** Where a runc tree names its Go. */
 export const RUNC_DOCKERFILE = 'Dockerfile';
@@ -72,20 +72,29 @@ export function runcGoOfDockerfile(text: string): RuncGo | undefined {
 export interface RuncImageChoice {
   /** From {@link readRuncGo}; not needed with `image`. */
   fromTree?: RuncGo;
-  /** `--registry HOST/PATH`: replaces `docker.io/library`. */
+  /** `--registry HOST/PATH[,HOST/PATH...]`: replaces `docker.io/library`; several are tried in order. */
   registry?: string;
   /** `--image REF`: used as given. */
   image?: string;
 }
 
 /**
- * The image reference: `--image` as given; else `<registry>/golang:<tag>`
- * with the tree's tag and `docker.io/library` or `--registry`. Fully
- * qualified, so podman needs no short-name resolution. Throws
- * `runc_image_unknown` when the tree names no golang image.
+ * The image references to try: `--image` as given; else
+ * `<registry>/golang:<tag>` with the tree's tag, for each `--registry` value
+ * in order, or `docker.io/library` alone. Fully qualified, so podman needs no
+ * short-name resolution. Throws `runc_image_unknown` when the tree names no
+ * golang image.
+ *
+ * No fallback here, unlike kube-cross: Docker Hub's official images have
+ * never moved (`golang` has lived at docker.io/library since runc rc1) and
+ * there is no second official home to fall back to; a mirror is the user's
+ * to name with `--registry`.
  */
-export function runcImage(choice: RuncImageChoice): { ref: string; source: string } {
-  if (choice.image !== undefined) return { ref: checkImageRef(choice.image), source: '--image' };
+export function runcImage(choice: RuncImageChoice): { ref: string; candidates: string[]; source: string } {
+  if (choice.image !== undefined) {
+    const ref = checkImageRef(choice.image);
+    return { ref, candidates: [ref], source: '--image' };
+  }
   const t = choice.fromTree;
   if (!t) {
     return fail('runc_image_unknown', {
@@ -94,8 +103,10 @@ export function runcImage(choice: RuncImageChoice): { ref: string; source: strin
     });
   }
   if (choice.registry !== undefined) {
-    const registry = checkRegistry(choice.registry);
-    return { ref: `${registry}/golang:${t.tag}`, source: `--registry ${registry} with the tree's ${RUNC_DOCKERFILE} (${t.line})` };
+    const registries = checkRegistries(choice.registry);
+    const candidates = registries.map((r) => `${r}/golang:${t.tag}`);
+    return { ref: candidates[0], candidates, source: `--registry ${registries.join(',')} with the tree's ${RUNC_DOCKERFILE} (${t.line})` };
   }
-  return { ref: `${DOCKER_LIBRARY}/golang:${t.tag}`, source: `the tree's ${RUNC_DOCKERFILE} (${t.line})` };
+  const ref = `${DOCKER_LIBRARY}/golang:${t.tag}`;
+  return { ref, candidates: [ref], source: `the tree's ${RUNC_DOCKERFILE} (${t.line})` };
 }

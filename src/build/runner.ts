@@ -59,6 +59,38 @@ export interface Runner {
   name: 'docker' | 'podman' | 'local';
   /** Runs make; resolves when it exits. Throws a KpatchError when the runner cannot start at all. */
   build(req: BuildRequest): Promise<BuildOutcome>;
+  /**
+   * Container runners: makes one of `candidates` local before anything is
+   * patched (one already local wins, else the first that pulls), and checks
+   * it has make and go when asked. The local runner has none.
+   */
+  prepareImage?(candidates: string[], opts: PrepareImageOptions): Promise<PreparedImage>;
+}
+
+/** How {@link Runner.prepareImage} runs. */
+export interface PrepareImageOptions {
+  /** Check the image has make and go on its PATH (an image the user named with `--image`). */
+  checkTools: boolean;
+  /** Receives the engine's pull output. */
+  onLine: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** What happened to one candidate image reference. */
+export interface ImageAttempt {
+  ref: string;
+  /** `present`: already local, used without pulling; `pulled`; `failed`: the pull failed (`message` says why). */
+  result: 'present' | 'pulled' | 'failed';
+  message?: string;
+}
+
+/** The image a container build uses. */
+export interface PreparedImage {
+  ref: string;
+  /** The digest the engine reports (RepoDigests); none for an image docker built locally. */
+  digest?: string;
+  /** The candidates tried, in order, the last one being `ref`. */
+  attempts: ImageAttempt[];
 }
 
 /** Where the tree is mounted inside build containers (a fixed path keeps builds reproducible). */

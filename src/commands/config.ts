@@ -18,7 +18,7 @@ export const CONFIG_SCHEMA_VERSION = 1;
 
 /** What an unset setting means, for people. */
 const UNSET: Record<string, string> = {
-  registry: "(the release era's kube-cross registry)",
+  registry: "(registry.k8s.io, then the release era's own kube-cross registry)",
   image: "(the tree's kube-cross image)",
 };
 

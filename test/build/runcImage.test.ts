@@ -44,7 +44,10 @@ describe('runcImage', () => {
   });
   it('--registry replaces docker.io/library; --image wins as given', () => {
     expect(runcImage({ fromTree, registry: 'mirror.corp:5000/hub/' }).ref).toBe('mirror.corp:5000/hub/golang:1.15.15-buster');
-    expect(runcImage({ image: 'localhost/runc-build:rc92' })).toEqual({ ref: 'localhost/runc-build:rc92', source: '--image' });
+    expect(runcImage({ image: 'localhost/runc-build:rc92' })).toEqual({ ref: 'localhost/runc-build:rc92', candidates: ['localhost/runc-build:rc92'], source: '--image' });
+    // Docker Hub's official images never moved: no fallback beyond it, and --registry values in the user's order only.
+    expect(runcImage({ fromTree }).candidates).toEqual(['docker.io/library/golang:1.15.15-buster']);
+    expect(runcImage({ fromTree, registry: 'a.corp/hub, b.corp/hub' }).candidates).toEqual(['a.corp/hub/golang:1.15.15-buster', 'b.corp/hub/golang:1.15.15-buster']);
   });
   it('refuses a bad registry or image, and a tree that names no Go', () => {
     expect(catching(() => runcImage({ fromTree, registry: 'Mirror Corp' })).id).toBe('usage');

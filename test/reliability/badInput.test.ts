@@ -46,6 +46,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostNeeds } from '../../src/build/runners/hostTools.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { freePort, importShellOnlyImage } from '../helpers/loopbackRegistry.js';
 import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
 import { compareSnapshots, snapshotDir, type Snapshot } from './fsSnapshot.js';
@@ -265,6 +266,9 @@ function containersUnder(dir: string): string[] {
       }
     });
 }
+const podmanInstalled = () => (spawnSync('sh', ['-c', 'command -v podman']).status === 0 ? undefined : 'podman is not installed');
+/** A loopback HOST:PORT nothing listens on, for a registry that refuses (set by the row's setup). */
+let deadRegistry = '';
 let podmanReady: string | undefined | null = null;
 function podmanImage(): string | undefined {
   if (podmanReady !== null) return podmanReady;
@@ -832,6 +836,30 @@ const CASES: Case[] = [
     args: (s) => build(s, '--runner', 'local'),
     exit: 1,
     message: 'apt-get install libc6-dev',
+  },
+  {
+    name: 'build --runner podman, no --registry candidate can be pulled',
+    skip: podmanInstalled,
+    setup: async (s) => {
+      Object.assign(s.env, PODMAN_ENV);
+      deadRegistry = `127.0.0.1:${await freePort()}`;
+    },
+    args: (s) => build(s, '--runner', 'podman', '--registry', `${deadRegistry}/k8s,${deadRegistry}/mirror`),
+    exit: 1,
+    message: 'error[image_unavailable]: build image not available: none of 2 candidates',
+  },
+  {
+    name: 'build --src --runner podman --image without make and go: refused before the checkout is patched',
+    skip: podmanInstalled,
+    setup: (s) => {
+      Object.assign(s.env, PODMAN_ENV);
+      const image = `localhost/kpatch-test/shell-only:badinput-${process.pid}`;
+      importShellOnlyImage(image);
+      cleanups.push(() => spawnSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', image], { env: { ...process.env, ...PODMAN_ENV } }));
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'podman', '--image', `localhost/kpatch-test/shell-only:badinput-${process.pid}`, '--version-string', 'v1.12.4+kpatch.guard', '--out', ART(s)],
+    exit: 1,
+    message: "error[image_unusable]: build image lacks make or Go: localhost/kpatch-test/shell-only:badinput-",
   },
 ];
 

@@ -18,6 +18,9 @@ import { KpatchError, fail } from '../../errors.js';
 import { childEnv, runCapture, runStreaming } from '../childProcess.js';
 import { CONTAINER_HOME, CONTAINER_TREE, type BuildOutcome, type BuildRequest, type Runner } from '../runner.js';
 import { GO_BUILD_DIR, imageCacheKey, mkdirOwned, mountPointInTree } from './goCache.js';
+import { ensureImage, prepareImage } from './containerImage.js';
+
+export { digestOf } from './containerImage.js';
 
 /** The engines this runner drives. */
 export type ContainerEngine = 'docker' | 'podman';
@@ -137,9 +140,10 @@ export function createContainerRunner(opts: ContainerRunnerOptions): Runner {
 
   return {
     name: engine,
+    prepareImage: (candidates, o) => prepareImage({ engine, globalArgs, env }, candidates, o),
     async build(req: BuildRequest): Promise<BuildOutcome> {
       if (!req.image) return fail('internal', { detail: `the ${engine} runner needs an image reference` });
-      const imageDigest = await ensureImage(engine, globalArgs, req.image, env, req);
+      const imageDigest = await ensureImage({ engine, globalArgs, env }, req.image, req.onLine, req.signal);
       // A missing bind-mount source would be created by the engine, owned by
       // root; created here it belongs to the user the build runs as.
       await mkdirOwned(req.cacheDir, { uid, gid });
@@ -185,61 +189,6 @@ export function createContainerRunner(opts: ContainerRunnerOptions): Runner {
       return { exitCode, command, imageDigest };
     },
   };
-}
-
-/**
- * Makes sure `image` is local (pulling it, output through `req.onLine`, when
- * not) and returns its digest when the engine has one: a locally built image
- * has none in docker.
- */
-async function ensureImage(
-  engine: ContainerEngine,
-  globalArgs: string[],
-  image: string,
-  env: Record<string, string>,
-  req: BuildRequest,
-): Promise<string | undefined> {
-  const inspect = (): Promise<{ exitCode?: number; stdout: string; stderr: string; timedOut: boolean }> =>
-    runCapture(engine, [...globalArgs, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image], {
-      env,
-      timeoutMs: 60_000,
-      signal: req.signal,
-    });
-  let r = await inspect();
-  if (r.exitCode !== 0) {
-    // Not local (or the engine is down: then pull fails too, with the engine's own words).
-    req.onLine(`${engine}: ${image} is not present locally; pulling it`);
-    const pullLog: string[] = [];
-    const code = await runStreaming(engine, [...globalArgs, 'pull', image], {
-      env,
-      signal: req.signal,
-      onLine: (line) => {
-        pullLog.push(line);
-        req.onLine(line);
-      },
-    });
-    if (code !== 0) {
-      return fail('image_unavailable', { where: image, detail: lastLines(pullLog.join('\n')) || lastLines(r.stderr) });
-    }
-    r = await inspect();
-    if (r.exitCode !== 0) return fail('image_unavailable', { where: image, detail: lastLines(r.stderr) });
-  }
-  return digestOf(image, r.stdout);
-}
-
-/** The digest (`sha256:...`) for `image` from `image inspect`'s RepoDigests JSON, preferring the same repository. */
-export function digestOf(image: string, repoDigestsJson: string): string | undefined {
-  let list: unknown;
-  try {
-    list = JSON.parse(repoDigestsJson.trim() || 'null');
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(list)) return undefined;
-  const digests = list.filter((d): d is string => typeof d === 'string' && d.includes('@'));
-  const repo = image.replace(/@.*$/, '').replace(/:[^/:]+$/, '');
-  const same = digests.find((d) => d.slice(0, d.indexOf('@')) === repo) ?? digests[0];
-  return same?.slice(same.indexOf('@') + 1);
 }
 
 function lastLines(text: string, n = 10): string {
