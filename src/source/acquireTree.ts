@@ -5,11 +5,10 @@
  *
  * This is what `kpatch fetch` and every `--k8s TAG` / `--runc TAG` option run.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
-import { cacheLayout, DEFAULT_REPO, DEFAULT_RUNC_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
+import { cacheLayout, makeDirs, DEFAULT_REPO, DEFAULT_RUNC_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
 import { acquireLock } from './cacheLock.js';
 import { dropIfEmpty, ensureCacheRepo, fetchTag, listRemoteTags, lookupCachedTag, recoverAfterCrash, type CachedTag } from './cacheRepo.js';
 import { closestReleaseTags, tagParser, type ReleaseTag, type TagKind } from './releaseTag.js';
@@ -70,7 +69,7 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
   const keep = opts.keep ?? false;
 
   try {
-    await mkdir(path.dirname(layout.repoDir), { recursive: true });
+    await makeDirs(path.dirname(layout.repoDir));
   } catch (e) {
     fail('cache_error', { where: layout.cacheDir, detail: (e as Error).message });
   }
