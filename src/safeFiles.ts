@@ -209,3 +209,25 @@ export async function makeDirs(dir: string): Promise<string | undefined> {
   }
   return missing[0];
 }
+
+/** The largest reviewed patch kpatch reads (a real one is a few KB). */
+export const MAX_PATCH_BYTES = 16 << 20;
+
+/**
+ * A text file the user named (`build --patch FILE`, the `diff --check` file):
+ * links are followed (it is the user's own path), but only a regular file is
+ * read, so a FIFO or a link to /dev/zero is a usage error naming `flag`,
+ * never a hang. Undefined when the file does not exist (the caller decides
+ * whether that is an error).
+ */
+export async function readUserText(file: string, flag: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    return (await readRegular(file, { signal, maxBytes: MAX_PATCH_BYTES })).toString('utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return undefined;
+    if (e instanceof UnsafeFile) fail('usage', { where: `${flag} ${file}`, detail: e.reason, hint: `give ${flag} a regular file` });
+    if (err.code) fail('usage', { where: `${flag} ${file}`, detail: err.message });
+    throw e;
+  }
+}
