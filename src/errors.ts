@@ -112,7 +112,7 @@ export const ERRORS = {
   repo_unreachable: {
     title: 'cannot reach the repository',
     exit: EXIT.failure,
-    hint: 'check the URL, your network or mirror, and credentials; cached tags still work offline',
+    hint: 'check the URL, your network and credentials; offline, work on a checkout with --src DIR, or point --repo at a local mirror (a path or file:// URL); tags already in the cache need no network',
   },
   repo_missing: {
     title: 'repository not found',

@@ -68,7 +68,8 @@ export const buildCommand: Command = {
     // Refuse an existing --out or a missing --patch before fetching anything: nothing is done twice by mistake.
     await checkOutput(out, Boolean(args.force));
     const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
-    if (patchFile && !(await stat(patchFile).catch(() => undefined))?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: 'no such file' });
+    const patchStat = patchFile ? await stat(patchFile).catch(() => undefined) : undefined;
+    if (patchFile && !patchStat?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file' });
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../build/runners/chooseRunner.js');

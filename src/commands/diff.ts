@@ -37,7 +37,8 @@ export const diffCommand: Command = {
       const doc = { schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } };
       if (args.write !== undefined || args.check !== undefined) {
         const { reviewPatch } = await import('./diffReview.js');
-        return await reviewPatch({ source, report, changes, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), doc }, io);
+        const sourceFlag = (['src', 'k8s', 'runc'] as const).filter((f) => args[f] !== undefined).map((f) => `--${f} ${String(args[f])}`)[0];
+        return await reviewPatch({ source, report, changes, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), doc, sourceFlag }, io);
       }
       // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
       const { renderDiff } = await import('../engine/diff.js');

@@ -31,6 +31,8 @@ export interface ReviewRequest {
   json: boolean;
   /** The fields every `diff --json` document has. */
   doc: Record<string, unknown>;
+  /** The source flag as the user gave it (`--src DIR`, `--k8s TAG`, `--runc TAG`), for hints. */
+  sourceFlag?: string;
 }
 
 /** Writes or checks the reviewed patch; returns the exit code (or throws patch_drift). */
@@ -81,5 +83,7 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
     missing: `no reviewed patch is committed for ${commit.tag}, and the tree needs one`,
     stale: `a patch is committed, but ${commit.tag} needs none now (${nothingToDo(r.report)})`,
   }[drift.status];
-  fail('patch_drift', { where: file, detail: what });
+  // The hint repeats the user's own source flag (--src DIR, --k8s TAG or --runc TAG), not a generic one.
+  const again = `kpatch diff ${r.sourceFlag ?? (r.source.tag ? `--k8s ${r.source.tag}` : `--src ${r.source.root}`)} --mode ${r.mode} --write ${r.check}`;
+  fail('patch_drift', { where: file, detail: what, hint: `read the difference above; if it is right, rewrite the file with \`${again}\`, review and commit it` });
 }

@@ -267,7 +267,7 @@ export function gitError(e: GitFailure, url?: string, net?: NetworkOptions): Err
       return errorOf('repo_unreachable', {
         where,
         detail: `no data from the remote for ${net?.timeoutSeconds ?? '?'} s; git was stopped`,
-        hint: 'check the network or mirror; on a slow link raise --timeout SECONDS',
+        hint: 'check the network or mirror; on a slow link raise --timeout SECONDS; offline, work on a checkout with --src DIR, or point --repo at a local mirror (a path or file:// URL)',
       });
     case 'exit':
       break;

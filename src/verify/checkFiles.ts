@@ -10,7 +10,7 @@
  * device or a socket is a finding of its own and is never opened for a
  * read that could block or leave the folder (see safeFiles.ts).
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SUMS_FILE } from '../build/checksums.js';
 import type { Manifest } from '../build/manifest.js';
@@ -40,11 +40,21 @@ export async function listFolder(dir: string, signal?: AbortSignal): Promise<Fol
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(r);
       else if (e.isFile()) out.regular.add(r);
-      else out.odd.set(r, describeKind(await lstat(path.join(dir, r))));
+      else out.odd.set(r, await describeOdd(dir, r));
     }
   };
   await walk('');
   return out;
+}
+
+/** What a non-regular entry is; for a link, where it points and whether that leaves the folder. */
+async function describeOdd(dir: string, rel: string): Promise<string> {
+  const abs = path.join(dir, rel);
+  const st = await lstat(abs);
+  if (!st.isSymbolicLink()) return describeKind(st);
+  const to = path.resolve(path.dirname(abs), await readlink(abs));
+  const inside = to.startsWith(path.resolve(dir) + path.sep);
+  return `a symbolic link to ${inside ? path.relative(dir, to) : to}${inside ? '' : ', outside the folder'}`;
 }
 
 /** Reads a small record file of the folder (SHA256SUMS, manifest.json); a finding and undefined when it cannot be. */
