@@ -84,6 +84,11 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'kpatch only edits regular files inside the tree; replace the link with the file it points to',
   },
+  unsafe_name: {
+    title: 'file name that a patch cannot carry',
+    exit: EXIT.failure,
+    hint: 'rename the file (Go needs no such name) and run again; nothing was written',
+  },
   write_failed: {
     title: 'could not write a patched file',
     exit: EXIT.failure,
