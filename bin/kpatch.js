@@ -1,25 +1,30 @@
 #!/usr/bin/env node
 // The only place that touches the real process: everything else goes through run().
 import { run } from '../dist/src/cli.js';
+import { SIGNAL_EXIT } from '../dist/src/errors.js';
+import { guardStream } from '../dist/src/io.js';
 
-// The first Ctrl-C asks the running command to stop and clean up (kill make or
-// the container, remove temporary trees and output) and exit 130; a second one
-// exits at once.
+// The first SIGINT (Ctrl-C), SIGTERM (kill, systemd, a CI timeout) or SIGHUP
+// (the terminal or SSH session closed) asks the running command to stop and
+// clean up (kill make or the container, wait for git, remove temporary trees
+// and output) and exit 130, 143 or 129; a second signal exits at once.
 const controller = new AbortController();
 let interrupts = 0;
-const onSignal = () => {
+const onSignal = (signal) => {
   interrupts += 1;
-  if (interrupts > 1) process.exit(130);
-  controller.abort();
+  if (interrupts > 1) process.exit(SIGNAL_EXIT[signal] ?? 130);
+  controller.abort(signal);
 };
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+for (const signal of Object.keys(SIGNAL_EXIT)) process.on(signal, onSignal);
 
+// A closed pipe or a full disk on stdout/stderr must not crash kpatch halfway
+// through its clean-up (see guardStream); a lost stdout makes the run fail.
 const code = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: guardStream(process.stdout),
+  stderr: guardStream(process.stderr),
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
 });
-process.exit(controller.signal.aborted && code !== 0 ? 130 : code);
+const signal = controller.signal.aborted ? controller.signal.reason : undefined;
+process.exit(signal && code !== 0 ? (SIGNAL_EXIT[signal] ?? 130) : code);

@@ -3,7 +3,7 @@
  * error into one message on stderr and an exit code. Never calls process.exit.
  */
 import yargs, { type Argv } from 'yargs';
-import { EXIT, KpatchError, isKpatchError } from './errors.js';
+import { EXIT, KpatchError, SIGNAL_EXIT, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
 import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
@@ -43,7 +43,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted. See the README for each error id.');
+    .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. See the README for each error id.');
   // Only the command being run is loaded; help and mistakes load them all.
   const first = argv.find((a) => !a.startsWith('-'));
   const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
@@ -70,10 +70,24 @@ export async function run(argv: string[], io: Io): Promise<number> {
     // The settings file fills what was not typed; after check, which judges only the typed flags.
     const { applySettings } = await import('./config/applySettings.js');
     await applySettings(chosen.cmd, chosen.args, argv, io);
-    return await chosen.cmd.handler(chosen.args, io);
+    const code = await chosen.cmd.handler(chosen.args, io);
+    return await checkOutput(code, io);
   } catch (e) {
     return report(e, io);
   }
+}
+
+/**
+ * A command that "succeeded" while its output was lost (stdout on a full
+ * disk) must not exit 0: whoever reads the file would take a truncated
+ * document for a whole one. A closed pipe is not a failure (see guardStream).
+ */
+async function checkOutput(code: number, io: Io): Promise<number> {
+  // A stream reports a failed write on a later tick.
+  await new Promise((r) => setImmediate(r));
+  const lost = io.stdout.failure?.();
+  if (!lost || code !== EXIT.ok) return code;
+  return report(new KpatchError('output_failed', { where: 'standard output', detail: `${lost.code ?? ''} ${lost.message}`.trim() }), io);
 }
 
 /**
@@ -89,13 +103,17 @@ function checkRepeatedFlags(args: Args, lists: string[]): void {
 }
 
 function report(e: unknown, io: Io): number {
-  const k = isKpatchError(e)
+  let k = isKpatchError(e)
     ? e
     : io.signal?.aborted
       ? new KpatchError('interrupted')
       : new KpatchError('internal', { detail: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  // Say which signal stopped the run, and exit with its own code (130, 143, 129).
+  const signal = io.signal?.aborted && typeof io.signal.reason === 'string' ? io.signal.reason : undefined;
+  if (k.id === 'interrupted' && signal && signal !== 'SIGINT' && !k.where) k = new KpatchError('interrupted', { where: `by ${signal}`, detail: k.detail });
+  const exitCode = k.id === 'interrupted' && signal ? (SIGNAL_EXIT[signal] ?? k.exitCode) : k.exitCode;
   // Only the `kpatch: error[id]` tag is coloured, and only on a terminal without NO_COLOR.
   const paint = painter(io.stderr, io.env);
   io.stderr.write(k.render().replace(/^kpatch: error\[[^\]]+\]/, (tag) => paint('error', tag)));
-  return k.exitCode;
+  return exitCode;
 }

@@ -16,9 +16,16 @@ export const EXIT = {
   failure: 1,
   /** Usage error: bad flag, bad value, bad combination; nothing was started. */
   usage: 2,
-  /** Interrupted by the user (SIGINT). */
+  /** Interrupted by the user (SIGINT, Ctrl-C): 128 + 2, as a shell reports it. */
   interrupted: 130,
+  /** Stopped by SIGTERM (kill, systemd, a CI job's timeout), after the same clean-up as Ctrl-C: 128 + 15. */
+  terminated: 143,
+  /** Stopped by SIGHUP (the terminal or SSH session closed), after the same clean-up: 128 + 1. */
+  hangup: 129,
 } as const;
+
+/** The exit code for each signal kpatch stops on; every one gets the same clean-up. */
+export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated, SIGHUP: EXIT.hangup };
 
 /** One catalogue entry. */
 export interface ErrorSpec {
@@ -77,6 +84,11 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'kpatch only edits regular files inside the tree; replace the link with the file it points to',
   },
+  unsafe_name: {
+    title: 'file name that a patch cannot carry',
+    exit: EXIT.failure,
+    hint: 'rename the file (Go needs no such name) and run again; nothing was written',
+  },
   write_failed: {
     title: 'could not write a patched file',
     exit: EXIT.failure,
@@ -120,7 +132,7 @@ export const ERRORS = {
   repo_unreachable: {
     title: 'cannot reach the repository',
     exit: EXIT.failure,
-    hint: 'check the URL, your network or mirror, and credentials; cached tags still work offline',
+    hint: 'check the URL, your network and credentials; offline, work on a checkout with --src DIR, or point --repo at a local mirror (a path or file:// URL); tags already in the cache need no network',
   },
   repo_missing: {
     title: 'repository not found',
@@ -261,6 +273,11 @@ export const ERRORS = {
     title: 'the reviewed patch differs from the one kpatch generates now',
     exit: EXIT.failure,
     hint: 'read the difference above; if it is right, rewrite the file with `kpatch diff --k8s TAG --mode M --write DIR`, review and commit it',
+  },
+  output_failed: {
+    title: 'cannot write the output',
+    exit: EXIT.failure,
+    hint: 'standard output could not be written (full disk, a closed file): what was printed is incomplete; free space or redirect it elsewhere and run again',
   },
   interrupted: {
     title: 'interrupted',

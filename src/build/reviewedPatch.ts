@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
+import { readUserText } from '../safeFiles.js';
 import type { ScanReport } from '../engine/recipe.js';
 import type { FileChange } from '../engine/diff.js';
 import type { Io } from '../io.js';
@@ -56,12 +57,7 @@ export interface AppliedPatch {
  * git's own) changes nothing and fails with git's message.
  */
 export async function applyReviewedPatch(root: string, file: string, io: Io): Promise<AppliedPatch> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    fail('usage', { where: `--patch ${file}`, detail: (e as Error).message });
-  }
+  const text = (await readUserText(file, '--patch', io.signal)) ?? fail('usage', { where: `--patch ${file}`, detail: 'no such file' });
   const paths = [...new Set([...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]))].sort();
   if (!paths.length) fail('patch_does_not_apply', { where: file, detail: 'the file holds no git-style diff (no `diff --git a/... b/...` line)' });
   const before = new Map<string, string>();
@@ -99,7 +95,7 @@ export interface ReviewedBuild {
  */
 export async function useReviewedPatch(root: string, file: string, opts: { checkDirty: boolean }, io: Io): Promise<ReviewedBuild> {
   if (opts.checkDirty) {
-    const text = await readFile(file, 'utf8').catch(() => '');
+    const text = (await readUserText(file, '--patch', io.signal)) ?? '';
     const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
     const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
     await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed');

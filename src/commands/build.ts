@@ -71,7 +71,8 @@ export const buildCommand: Command = {
     // --out (or one kpatch did not write, even with --force), or a missing --patch before fetching anything.
     await checkOutput(out, Boolean(args.force), { src, cacheDir, cwd: io.cwd });
     const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
-    if (patchFile && !(await stat(patchFile).catch(() => undefined))?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: 'no such file' });
+    const patchStat = patchFile ? await stat(patchFile).catch(() => undefined) : undefined;
+    if (patchFile && !patchStat?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file' });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
     const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io.signal) : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,

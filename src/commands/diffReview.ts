@@ -7,7 +7,7 @@
  * (build/pristineRewrite.ts): a checkout's local edits never enter the patch,
  * and a checkout patched already is not taken for a release that needs none.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describeCommit } from '../build/commitFacts.js';
 import { patchDrift } from '../build/patchDrift.js';
@@ -18,6 +18,7 @@ import { paintDiff, painter } from '../colour.js';
 import type { ScanReport } from '../engine/recipe.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
+import { readUserText, writeFileAtomic } from '../safeFiles.js';
 import { nothingToDo } from './prepareRewrite.js';
 import type { SourceTree } from './sourceOptions.js';
 
@@ -68,16 +69,13 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
       out(`kpatch: ${commit.tag} as tagged is ${nothingToDo(report)}; ${removed ? `removed the stale ${file}` : `no patch written for ${commit.tag}`}\n`, { written: null, removed: removed ? file : null });
       return EXIT.ok;
     }
-    await mkdir(path.dirname(file), { recursive: true });
-    // Write then rename: a reader (or an interrupted run) never sees half a patch.
-    const tmp = `${file}.tmp-${process.pid}`;
-    await writeFile(tmp, fresh);
-    await rename(tmp, file);
+    // Write then rename: a reader (or an interrupted run) never sees half a patch; a failure is out_unwritable.
+    await writeFileAtomic(file, fresh, '--write');
     out(`${file}\n`, { written: { path: file, sha256: sha256Text(fresh) }, removed: null });
     return EXIT.ok;
   }
 
-  const committed = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : fail('usage', { where: file, detail: e.message })));
+  const committed = await readUserText(file, '--check', io.signal);
   const label = `generated now from ${commit.tag}${commit.sha ? ` (${commit.sha.slice(0, 12)})` : ''} by this kpatch`;
   const rel = path.relative(io.cwd, file);
   const drift = patchDrift(rel && !rel.startsWith('..') ? rel : file, committed, fresh, label);

@@ -9,6 +9,7 @@ import { rewrite, type PlannedChange } from '../engine/rewrite.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { fail } from '../errors.js';
 import { writeFilesAtomically } from '../engine/writeFiles.js';
+import { refuseUnpatchableNames } from '../safeFiles.js';
 
 /**
  * Declares `--mode` with the recipe's editing modes. `build` also offers the
@@ -96,6 +97,7 @@ export async function writeRewrite(
   changes: PlannedChange[],
   opts: { checkDirty: boolean; what: string; signal?: AbortSignal },
 ): Promise<void> {
+  refuseUnpatchableNames(changes.map((c) => c.path)); // before any write: the patch kpatch files must be able to name them
   const linked = changes.filter((c) => symlinks.has(c.path)).map((c) => c.path);
   if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
   if (opts.checkDirty) {

@@ -40,7 +40,11 @@ export const verifyCommand: Command = {
     }
     if (failures.length) {
       const files = [...new Set(failures.map((f) => f.file))];
-      fail('artifacts_mismatch', { where: dir, detail: `${failures.length} of ${found.list.length} checks failed, about: ${files.join(', ')}` });
+      const { quoteName } = await import('../verify/verifyResult.js');
+      fail('artifacts_mismatch', {
+        where: dir,
+        detail: `${failures.length} of ${found.list.length} checks failed, about: ${files.map(quoteName).join(', ')}\nfirst: ${renderFinding(failures[0])}`,
+      });
     }
     if (!args.json) io.stdout.write(`kpatch: ${dir}: all ${found.list.length} checks hold\n`);
     return EXIT.ok;

@@ -52,16 +52,31 @@ export interface MemoryIds {
   gapCaveat?: string;
 }
 
-/** Parses `/proc/cgroups` and returns its `memory` row, if any. */
-export function parseMemoryRow(text: string): MemoryRow | undefined {
+/** A `memory` row whose numbers no kernel writes: why it was refused. */
+export interface RowProblem {
+  problem: string;
+}
+
+/**
+ * Parses `/proc/cgroups` and returns its `memory` row, if any. A row with
+ * numbers no kernel writes (not a whole number, negative, more memory
+ * cgroups than the 65535 IDs there are) is refused with the reason: a
+ * doctored or truncated copy under --root must not be read as a count.
+ */
+export function parseMemoryRow(text: string): MemoryRow | RowProblem | undefined {
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
     const [name, hierarchy, num, enabled] = line.trim().split(/\s+/);
     if (name !== 'memory') continue;
-    const h = Number(hierarchy);
-    const n = Number(num);
-    if (!Number.isInteger(h) || !Number.isInteger(n)) return undefined;
-    return { hierarchy: h, numCgroups: n, enabled: enabled === '1' };
+    const bad = (what: string, value: string | undefined, range: string): RowProblem => ({
+      problem: `/proc/cgroups: the memory row's ${what} is ${JSON.stringify(value ?? '')}, not ${range}; the file is not the kernel's (a damaged copy under --root?)`,
+    });
+    const count = /^\d+$/.test(num ?? '') ? Number(num) : NaN;
+    const h = /^\d+$/.test(hierarchy ?? '') ? Number(hierarchy) : NaN;
+    if (!Number.isSafeInteger(h)) return bad('hierarchy', hierarchy, 'a whole number of 0 or more');
+    if (!Number.isSafeInteger(count) || count > MEMCG_ID_LIMIT) return bad('num_cgroups', num, `a count from 0 to ${MEMCG_ID_LIMIT} (the memory cgroup IDs a kernel has)`);
+    if (enabled !== '0' && enabled !== '1') return bad('enabled', enabled, '0 or 1');
+    return { hierarchy: h, numCgroups: count, enabled: enabled === '1' };
   }
   return undefined;
 }
@@ -80,8 +95,10 @@ export async function readMemoryIds(
   const r = await fs.read('/proc/cgroups');
   if (!r.ok) ids.rowError = `cannot read /proc/cgroups: ${r.code}`;
   else {
-    ids.row = parseMemoryRow(r.text);
-    if (!ids.row) ids.rowError = '/proc/cgroups has no memory row';
+    const row = parseMemoryRow(r.text);
+    if (row && 'problem' in row) ids.rowError = row.problem;
+    else if (!row) ids.rowError = '/proc/cgroups has no memory row';
+    else ids.row = row;
   }
   if (!memoryV1) return ids;
   const present = countDirs(fs, memoryV1.mountPoint, limits);

@@ -5,6 +5,7 @@
  * reviewer sees which function a hunk touches.
  */
 import { structuredPatch } from 'diff';
+import { refuseUnpatchableNames } from '../safeFiles.js';
 
 /** One changed file: its path relative to the tree root and both contents. */
 export interface FileChange {
@@ -26,6 +27,7 @@ export function renderDiff(changes: FileChange[]): string {
 }
 
 function renderFile(c: FileChange): string {
+  refuseUnpatchableNames([c.path]);
   const p = structuredPatch(`a/${c.path}`, `b/${c.path}`, c.before, c.after, '', '', { context: CONTEXT });
   const beforeLines = c.before.split('\n');
   let out = `diff --git a/${c.path} b/${c.path}\n--- a/${c.path}\n+++ b/${c.path}\n`;

@@ -5,11 +5,10 @@
  *
  * This is what `kpatch fetch` and every `--k8s TAG` / `--runc TAG` option run.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
-import { cacheLayout, DEFAULT_REPO, DEFAULT_RUNC_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
+import { cacheLayout, makeDirs, DEFAULT_REPO, DEFAULT_RUNC_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
 import { acquireLock } from './cacheLock.js';
 import { dropIfEmpty, ensureCacheRepo, fetchTag, listRemoteTags, lookupCachedTag, recoverAfterCrash, type CachedTag } from './cacheRepo.js';
 import { closestReleaseTags, tagParser, type ReleaseTag, type TagKind } from './releaseTag.js';
@@ -35,6 +34,8 @@ export interface AcquireOptions {
   timeoutSeconds?: number;
   /** Whose tag grammar `tag` follows (default Kubernetes'; `runc` for `--runc TAG`). */
   tagKind?: TagKind;
+  /** Where `repo` came from when the user did not type it (`"repo" in FILE`): errors about it name that, not --repo. */
+  repoFrom?: string;
 }
 
 /** A release's source tree from the cache. Structurally a `SourceTree` (commands/sourceOptions.ts). */
@@ -62,7 +63,12 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
   // Everything the user typed is checked before any process or file exists.
   const kind = opts.tagKind ?? 'kubernetes';
   const tag = validateTag(opts.tag, kind).name;
-  const url = normaliseRepoUrl(opts.repo ?? (kind === 'runc' ? DEFAULT_RUNC_REPO : DEFAULT_REPO), io);
+  let url: string;
+  try {
+    url = normaliseRepoUrl(opts.repo ?? (kind === 'runc' ? DEFAULT_RUNC_REPO : DEFAULT_REPO), io);
+  } catch (e) {
+    throw fromSettings(e, opts.repoFrom);
+  }
   const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   if (!(timeoutSeconds > 0)) fail('usage', { where: '--timeout', detail: 'must be a positive number of seconds' });
   const layout = cacheLayout(resolveCacheDir(opts.cacheDir, io), url);
@@ -70,7 +76,7 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
   const keep = opts.keep ?? false;
 
   try {
-    await mkdir(path.dirname(layout.repoDir), { recursive: true });
+    await makeDirs(path.dirname(layout.repoDir));
   } catch (e) {
     fail('cache_error', { where: layout.cacheDir, detail: (e as Error).message });
   }
@@ -109,7 +115,7 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
   } catch (e) {
     if (created) await dropIfEmpty(layout).catch(() => {});
     if (io.signal?.aborted && !(e instanceof KpatchError && e.id === 'interrupted')) fail('interrupted');
-    throw asCacheError(e, layout.cacheDir);
+    throw fromSettings(asCacheError(e, layout.cacheDir), opts.repoFrom);
   } finally {
     await lock.release();
   }
@@ -145,6 +151,22 @@ function progressLine(io: Io): { update: (stage: string, percent: number) => voi
       if (last) io.stderr.write('\n');
     },
   };
+}
+
+/**
+ * A repository that came from the settings file and is wrong (not a URL,
+ * nothing there, unreachable) is the settings file's error: the message
+ * names the file and the key, and the hint says how to fix or override it,
+ * instead of blaming a --repo the user never typed.
+ */
+function fromSettings(e: unknown, repoFrom: string | undefined): unknown {
+  if (!repoFrom || !(e instanceof KpatchError)) return e;
+  const fix = `fix ${repoFrom}, or pass --repo URL to override it for this run`;
+  if (e.id === 'usage') return new KpatchError('config_invalid', { where: repoFrom, detail: `${e.detail ?? 'not a repository URL'}: ${(e.where ?? '').replace(/^--repo /, '')}`, hint: fix });
+  if (e.id === 'repo_missing' || e.id === 'repo_unreachable') {
+    return new KpatchError(e.id, { where: `${e.where ?? ''} (${repoFrom})`.trim(), detail: e.detail, hint: e.id === 'repo_missing' ? fix : `${fix}; ${e.hint}` });
+  }
+  return e;
 }
 
 /** File-system failures in the cache (permissions, full disk, read-only mount) become `cache_error`. */

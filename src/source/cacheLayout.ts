@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fail } from '../errors.js';
+export { makeDirs } from '../safeFiles.js';
 import type { Io } from '../io.js';
 
 /** The upstream repository, used when --repo is not given. */
@@ -133,3 +134,4 @@ export function cacheLayout(cacheDir: string, url: string): CacheLayout {
 export function hostTag(): string {
   return createHash('sha256').update(os.hostname()).digest('hex').slice(0, 6);
 }
+

@@ -13,10 +13,11 @@
  * it is linked back into place.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fail } from '../errors.js';
+import { makeDirs } from './cacheLayout.js';
 
 /** A held lock. */
 export interface HeldLock {
@@ -93,7 +94,7 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   };
 }
 
-async function tryCreate(lockPath: string, content: string): Promise<boolean> {
+async function tryCreate(lockPath: string, content: string, retried = false): Promise<boolean> {
   let fh;
   try {
     fh = await open(lockPath, 'wx');
@@ -101,8 +102,10 @@ async function tryCreate(lockPath: string, content: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     // The folder was removed under us (someone cleared the cache): make it again.
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    await mkdir(path.dirname(lockPath), { recursive: true });
-    return tryCreate(lockPath, content);
+    // Once: a folder that cannot be made (or vanishes again at once) is an error, not a loop.
+    if (retried) throw e;
+    await makeDirs(path.dirname(lockPath));
+    return tryCreate(lockPath, content, true);
   }
   try {
     await fh.writeFile(content);

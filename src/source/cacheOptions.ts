@@ -90,6 +90,7 @@ export function acquireOptionsFromArgs(args: Args): AcquireOptions {
     tag: String(release?.tag),
     tagKind: release?.kind,
     repo: release?.kind === 'runc' && !repoTyped(args) ? undefined : (args.repo as string | undefined),
+    repoFrom: repoTyped(args) ? undefined : repoSetting(args),
     cacheDir: args['cache-dir'] as string | undefined,
     keep: Boolean(args.keep),
     timeoutSeconds: args.timeout as number | undefined,
@@ -105,4 +106,12 @@ function repoTyped(args: Args): boolean {
   const settings = args.$settings as { settings?: { repo?: { origin?: string } } } | undefined;
   const origin = settings?.settings?.repo?.origin;
   return origin === undefined || origin === 'flag';
+}
+
+/** `"repo" in /path/kpatch.config.json` when the repository came from the settings file, for messages. */
+function repoSetting(args: Args): string | undefined {
+  const resolved = args.$settings as { file?: string | null; settings?: { repo?: { origin?: string } } } | undefined;
+  const origin = resolved?.settings?.repo?.origin;
+  if (!origin || origin === 'default') return undefined;
+  return `"repo" in ${resolved?.file ?? origin}`;
 }

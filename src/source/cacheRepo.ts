@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fail, KpatchError, type ErrorContext, type ErrorId } from '../errors.js';
 import type { Io } from '../io.js';
 import type { CacheLayout } from './cacheLayout.js';
-import { redactUrl } from './cacheLayout.js';
+import { makeDirs, redactUrl } from './cacheLayout.js';
 import { GitFailure, runGit } from './runGit.js';
 
 /** What the cache knows about a tag. */
@@ -45,7 +45,7 @@ export async function cacheRepoExists(layout: CacheLayout): Promise<boolean> {
  */
 export async function ensureCacheRepo(layout: CacheLayout, url: string, io: Io): Promise<boolean> {
   if (await cacheRepoExists(layout)) return false;
-  await mkdir(path.dirname(layout.repoDir), { recursive: true });
+  await makeDirs(path.dirname(layout.repoDir));
   const tmp = `${layout.repoDir}.init-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await mkdir(tmp);
@@ -267,7 +267,7 @@ export function gitError(e: GitFailure, url?: string, net?: NetworkOptions): Err
       return errorOf('repo_unreachable', {
         where,
         detail: `no data from the remote for ${net?.timeoutSeconds ?? '?'} s; git was stopped`,
-        hint: 'check the network or mirror; on a slow link raise --timeout SECONDS',
+        hint: 'check the network or mirror; on a slow link raise --timeout SECONDS; offline, work on a checkout with --src DIR, or point --repo at a local mirror (a path or file:// URL)',
       });
     case 'exit':
       break;

@@ -8,10 +8,10 @@
  * the user, with --keep) still uses.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Io } from '../io.js';
-import { type CacheLayout, hostTag } from './cacheLayout.js';
+import { type CacheLayout, hostTag, makeDirs } from './cacheLayout.js';
 import { processAlive } from './cacheLock.js';
 import { GitFailure, runGit } from './runGit.js';
 import { gitError } from './cacheRepo.js';
@@ -31,9 +31,17 @@ export function newTreePath(layout: CacheLayout, tag: string, keep: boolean): st
  * stamping needs). On failure or Ctrl-C nothing is left behind.
  */
 export async function addWorktree(layout: CacheLayout, treePath: string, commit: string, io: Io): Promise<void> {
-  await mkdir(path.dirname(treePath), { recursive: true });
+  await makeDirs(path.dirname(treePath));
   try {
-    await runGit(['worktree', 'add', '--detach', '--quiet', '--', treePath, commit], { cwd: layout.repoDir, io });
+    // Registered first, checked out second, each git a direct child of kpatch.
+    // A plain `worktree add` runs the checkout as a grandchild (`git reset
+    // --hard`) that a signal to its parent does not stop: killed by SIGTERM
+    // or SIGHUP, the parent removed its half-made tree while the grandchild
+    // went on writing files into it, a tree no later run knew about. Here the
+    // signal reaches the git that writes, and kpatch removes the tree only
+    // once that git has exited.
+    await runGit(['worktree', 'add', '--no-checkout', '--detach', '--quiet', '--', treePath, commit], { cwd: layout.repoDir, io });
+    await runGit(['reset', '--hard', '--quiet', commit], { cwd: treePath, io });
   } catch (e) {
     // git removes its half-made tree on SIGINT, but not on every failure.
     await removeWorktree(layout, treePath);

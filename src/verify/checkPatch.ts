@@ -6,15 +6,16 @@
  * must hash to what the manifest says was compiled. This is what ties the
  * binaries' source to a public tag plus a reviewable change.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { sha256File } from '../build/checksums.js';
 import type { Manifest } from '../build/manifest.js';
 import { KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
 import { acquireTree } from '../source/acquireTree.js';
 import { GitFailure, runGit } from '../source/runGit.js';
-import { staysInside } from './checkFiles.js';
+import { hashRegular, readRegular, UnsafeFile } from '../safeFiles.js';
+import { MAX_RECORD_BYTES, staysInside } from './checkFiles.js';
 import type { Findings } from './verifyResult.js';
 
 /** Where to fetch the pristine tag from. */
@@ -26,7 +27,7 @@ export interface PristineSource {
 }
 
 /** Checks the manifest's patch against its release; adds findings. */
-export async function checkPatch(dir: string, m: Manifest, src: PristineSource, io: Io, found: Findings): Promise<void> {
+export async function checkPatch(dir: string, m: Manifest, src: PristineSource, io: Io, found: Findings, hashed: Set<string>): Promise<void> {
   if (!m.patch) {
     if (m.patchedFiles?.length) found.fail('manifest.json', `lists ${m.patchedFiles.length} patched file(s) but no patch`);
     else if (m.mode === 'guard' || m.mode === 'remove') found.fail('manifest.json', `mode ${m.mode} is a source patch, but no patch is recorded`);
@@ -34,9 +35,17 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
   }
   const patchFile = m.patch.path;
   if (!staysInside(patchFile)) return; // checkFiles reported it
-  const abs = path.resolve(dir, patchFile);
-  if (!(await stat(abs).catch(() => undefined))?.isFile()) {
-    found.skip(patchFile, 'not checked against the release: the file is missing');
+  if (!hashed.has(patchFile)) {
+    found.skip(patchFile, 'not checked against the release: the file is missing or not a regular file');
+    return;
+  }
+  // Read once, safely; git is given a private copy, never a path into the untrusted folder.
+  const text = await readRegular(path.resolve(dir, patchFile), { inside: dir, signal: io.signal, maxBytes: MAX_RECORD_BYTES }).catch((e) => {
+    if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code) return undefined;
+    throw e;
+  });
+  if (text === undefined) {
+    found.fail(patchFile, 'changed into something verify does not read while it was being checked');
     return;
   }
   const tag = m.source?.tag;
@@ -45,6 +54,9 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
     found.fail(patchFile, `cannot be checked against a pristine tree: the manifest names no ${tag ? 'repository (pass --repo URL)' : 'release tag'}`);
     return;
   }
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'kpatch-verify-'));
+  const abs = path.join(scratch, path.basename(patchFile));
+  await writeFile(abs, text);
   let tree;
   try {
     // A runc build's tag follows runc's grammar (v1.0.0-rc5); older manifests have no target: kubelet.
@@ -52,6 +64,7 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
   } catch (e) {
     if (e instanceof KpatchError && e.id === 'interrupted') throw e;
     found.fail(patchFile, `cannot fetch ${tag} from ${repo} to check it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    await rm(scratch, { recursive: true, force: true });
     return;
   }
   try {
@@ -68,7 +81,7 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
     }
     await runGit(['apply', abs], { cwd: tree.root, io });
     found.ok(patchFile, `applies to ${tag} (${tree.commit.slice(0, 12)}) from ${repo}`);
-    const touched = patchedPaths(await readFile(abs, 'utf8'));
+    const touched = patchedPaths(text.toString('utf8'));
     const recorded = new Set((m.patchedFiles ?? []).map((f) => f.path));
     for (const p of touched.filter((t) => !recorded.has(t))) found.fail('manifest.json', `patchedFiles lacks ${p}, which the patch changes`);
     for (const f of m.patchedFiles ?? []) {
@@ -80,12 +93,21 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
         found.fail('manifest.json', `patchedFiles lists ${f.path}, which the patch does not change`);
         continue;
       }
-      const actual = await sha256File(path.join(tree.root, f.path));
+      // A patch can create links: the patched file is read like any untrusted one.
+      const actual = await hashRegular(path.join(tree.root, f.path), { inside: tree.root, signal: io.signal }).then(
+        (h) => h.sha256,
+        (e) => {
+          if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code) return `unreadable (${e instanceof UnsafeFile ? e.reason : (e as Error).message})`;
+          throw e;
+        },
+      );
       if (actual === f.sha256) found.ok(f.path, `patched ${tag} gives the sha256 the manifest records as compiled`);
+      else if (!/^[0-9a-f]{64}$/.test(actual)) found.fail(f.path, `patched ${tag}: the file is ${actual}`);
       else found.fail(f.path, `patched ${tag} gives sha256 ${actual.slice(0, 16)}…, but manifest.json records ${f.sha256.slice(0, 16)}… as compiled`);
     }
   } finally {
     await tree.release();
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

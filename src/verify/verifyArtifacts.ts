@@ -7,14 +7,15 @@
  * plus the reviewed patch; it cannot prove who made it (sign SHA256SUMS for
  * that).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { proveBinary } from '../build/binaryProof.js';
 import type { Manifest } from '../build/manifest.js';
 import { MANIFEST_SCHEMA_VERSION } from '../build/manifest.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
-import { checkFiles, staysInside } from './checkFiles.js';
+import { checkFiles, listFolder, readRecord, staysInside, type FolderListing } from './checkFiles.js';
+import { manifestProblems } from './manifestSchema.js';
 import { checkPatch, type PristineSource } from './checkPatch.js';
 import { Findings } from './verifyResult.js';
 
@@ -23,34 +24,40 @@ export async function verifyArtifacts(dir: string, src: PristineSource, io: Io):
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) fail('artifact_dir_missing', { where: dir, detail: st ? 'it is a file' : 'no such folder' });
   const found = new Findings();
-  const manifest = await readManifest(dir, found);
-  await checkFiles(dir, manifest, found);
+  const listing = await listFolder(dir, io.signal);
+  const manifest = await readManifest(dir, listing, found, io.signal);
+  const hashed = await checkFiles(dir, listing, manifest, found, io.signal);
   if (!manifest) return found;
-  await checkPatch(dir, manifest, src, io, found);
-  await checkProofs(dir, manifest, io, found);
+  await checkPatch(dir, manifest, src, io, found, hashed);
+  await checkProofs(dir, manifest, io, found, hashed);
   return found;
 }
 
-async function readManifest(dir: string, found: Findings): Promise<Manifest | undefined> {
-  let text: string;
+/**
+ * The manifest, if it is one: valid JSON that matches the published schema.
+ * Anything else is a finding naming the field, and the checks that would
+ * read the manifest's fields do not run.
+ */
+async function readManifest(dir: string, listing: FolderListing, found: Findings, signal?: AbortSignal): Promise<Manifest | undefined> {
+  const text = await readRecord(dir, 'manifest.json', listing, found, signal);
+  if (text === undefined) return undefined;
+  let m: unknown;
   try {
-    text = await readFile(path.join(dir, 'manifest.json'), 'utf8');
-  } catch {
-    found.fail('manifest.json', 'missing: every artifact folder kpatch writes has one');
-    return undefined;
-  }
-  let m: Manifest;
-  try {
-    m = JSON.parse(text) as Manifest;
+    m = JSON.parse(text);
   } catch (e) {
     found.fail('manifest.json', `not valid JSON: ${(e as Error).message}`);
     return undefined;
   }
-  if (typeof m !== 'object' || m === null || m.schemaVersion !== MANIFEST_SCHEMA_VERSION || !Array.isArray(m.artifacts)) {
+  if (typeof m !== 'object' || m === null || (m as Manifest).schemaVersion !== MANIFEST_SCHEMA_VERSION) {
     found.fail('manifest.json', `not a kpatch manifest of schemaVersion ${MANIFEST_SCHEMA_VERSION}`);
     return undefined;
   }
-  return m;
+  const problems = manifestProblems(m);
+  if (problems.length) {
+    found.fail('manifest.json', `does not match the manifest schema (schemas/build.schema.json), so none of its records is used: ${problems.join('; ')}`);
+    return undefined;
+  }
+  return m as Manifest;
 }
 
 /**
@@ -59,15 +66,15 @@ async function readManifest(dir: string, found: Findings): Promise<Manifest | un
  * a `skip`, not a failure: the hashes above already tie the file to the one
  * that was checked at build time.
  */
-async function checkProofs(dir: string, m: Manifest, io: Io, found: Findings): Promise<void> {
+async function checkProofs(dir: string, m: Manifest, io: Io, found: Findings, hashed: Set<string>): Promise<void> {
   const v = m.verification;
   if (v?.method !== 'binary' || !v.buildTag) return;
   // Every artifact, not only those the verification lists: a kubelet must not escape the proof by being left out.
   for (const art of m.artifacts) {
     const a = v.artifacts?.find((x) => x.path === art.path) ?? { path: art.path, buildTags: null, proofStringsFound: null };
-    if (!staysInside(a.path)) continue;
+    // Only regular files inside the folder, already read once (the rest was reported by checkFiles).
+    if (!staysInside(a.path) || !hashed.has(a.path)) continue;
     const abs = path.join(dir, a.path);
-    if (!(await stat(abs).catch(() => undefined))?.isFile()) continue; // reported by checkFiles
     const o = await proveBinary(abs, a.path, { tag: v.buildTag, proofStrings: v.proofStrings ?? [] }, io.env);
     for (const p of o.problems) found.fail(a.path, p);
     if (o.problems.length) continue;

@@ -36,5 +36,21 @@ export class Findings {
 
 /** A finding as the one line the user reads: `FAIL linux-amd64/kubelet: sha256 is ...`. */
 export function renderFinding(f: Finding): string {
-  return `${f.status === 'fail' ? 'FAIL' : f.status}${' '.repeat(5 - f.status.length)}${f.file}: ${f.message}`;
+  return `${f.status === 'fail' ? 'FAIL' : f.status}${' '.repeat(5 - f.status.length)}${quoteName(f.file)}: ${quoteControls(f.message)}`;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A file name as one safe token: names with control characters (a newline
+ * could forge an `ok` line in a CI log, a tab hides in it) are printed as a
+ * JSON string, as git quotes them; plain names are left as they are.
+ */
+export function quoteName(name: string): string {
+  return CONTROL.test(name) ? JSON.stringify(name) : name;
+}
+
+/** A message on one line: control characters escaped (\n, \t, \u001b). */
+function quoteControls(text: string): string {
+  return CONTROL.test(text) ? JSON.stringify(text).slice(1, -1) : text;
 }

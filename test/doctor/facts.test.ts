@@ -80,6 +80,21 @@ describe('/proc/cgroups and the kernel', () => {
     expect(parseMemoryRow('cpu 1 1 1\n')).toBeUndefined();
   });
 
+  it('refuses a memory row with numbers no kernel writes, naming the column (issue 14)', () => {
+    for (const [row, column] of [
+      ['memory\t4\t-5\t1', 'num_cgroups is "-5"'],
+      ['memory\t4\t70000\t1', 'num_cgroups is "70000", not a count from 0 to 65535'],
+      ['memory\t4\t12abc\t1', 'num_cgroups is "12abc"'],
+      ['memory\t4\t1e3\t1', 'num_cgroups is "1e3"'],
+      ['memory\t-1\t40\t1', 'hierarchy is "-1"'],
+      ['memory\t4\t40\tyes', 'enabled is "yes"'],
+      ['memory\t4', 'num_cgroups is ""'],
+    ]) {
+      const parsed = parseMemoryRow(`#subsys_name\thierarchy\tnum_cgroups\tenabled\n${row}\n`);
+      expect(parsed && 'problem' in parsed ? parsed.problem : parsed, row).toContain(column);
+    }
+  });
+
   it('flags the 3.10 el7 kernels only', () => {
     expect(isEl7Kernel('3.10.0-957.21.3.el7.x86_64')).toBe(true);
     expect(isEl7Kernel('3.10.0-1160.119.1.el7.x86_64')).toBe(true);

@@ -40,14 +40,19 @@ export interface StartOptions {
   /** Run as this user and group (only when the test runs as root). */
   uid?: number;
   gid?: number;
+  /** kpatch's stdout: a pipe read by the test (default), a pipe whose reader has gone ('closed'), or an open file descriptor (e.g. /dev/full). */
+  stdout?: 'pipe' | 'closed' | number;
 }
 
 /** Starts `kpatch ...args` as its own process. */
 export function startKpatch(args: string[], opts: StartOptions): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = typeof opts.stdout === 'number' ? opts.stdout : 'pipe';
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, uid: opts.uid, gid: opts.gid, stdio: ['ignore', out, 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
+  // Closing our end makes every write of kpatch's fail with EPIPE, as after `| head -1`.
+  if (opts.stdout === 'closed') child.stdout!.destroy();
+  else child.stdout?.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   const done = new Promise<Finished>((resolve, reject) => {
     child.once('error', reject);

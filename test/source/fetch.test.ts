@@ -85,7 +85,7 @@ describe('kpatch fetch', () => {
     const calls = shimCalls(shim.log);
     expect(calls.length).toBeGreaterThan(0); // the shim really was the git that ran
     // The subcommand of each call: the first word that is not an option.
-    expect(calls.map((c) => c.split(' ').find((w) => !w.startsWith('-')))).toEqual(['for-each-ref', 'worktree']);
+    expect(calls.map((c) => c.split(' ').find((w) => !w.startsWith('-')))).toEqual(['for-each-ref', 'worktree', 'reset']); // reset: the checkout, a git of its own (worktrees.ts)
     // And an uncached tag now fails as unreachable, which proves the remote is really gone.
     const third = await fetchJson(root, ['--k8s', 'v1.13.0', '--repo', own.url, '--cache-dir', cache]);
     expect(third.code).toBe(1);

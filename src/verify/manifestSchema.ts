@@ -1,0 +1,59 @@
+/**
+ * The manifest of a downloaded artifact folder is untrusted input: before
+ * verify looks at any field, the whole document is checked against the
+ * published schema (`schemas/build.schema.json`, the manifest branch), so a
+ * field of the wrong type (`artifacts: [null]`, a number where a path
+ * belongs) is a finding that names the field, never a crash.
+ *
+ * ajv is a run-time dependency for this: the schema is the contract the
+ * README publishes, and a second, hand-written copy of it would drift.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+
+const SCHEMA_BASE = 'https://kpatch.invalid/schemas/';
+
+let validate: ValidateFunction | undefined;
+
+/** The schemas folder: beside src/ (tests) or dist/src/ (the installed bin). */
+function readSchema(name: string): unknown {
+  for (const rel of ['../../schemas/', '../../../schemas/']) {
+    try {
+      return JSON.parse(readFileSync(new URL(rel + name, import.meta.url), 'utf8'));
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new Error(`schemas/${name} not found beside kpatch`);
+}
+
+function validator(): ValidateFunction {
+  if (validate) return validate;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  ajv.addSchema(readSchema('common.schema.json') as object);
+  ajv.addSchema(readSchema('build.schema.json') as object);
+  validate = ajv.getSchema(`${SCHEMA_BASE}build.schema.json#/$defs/manifest`);
+  if (!validate) throw new Error('build.schema.json has no $defs/manifest');
+  return validate;
+}
+
+/**
+ * The ways `doc` breaks the manifest schema, one line each naming the field
+ * (`/artifacts/0: must be object`); empty when it is a valid manifest.
+ */
+export function manifestProblems(doc: unknown, max = 8): string[] {
+  const v = validator();
+  if (v(doc)) return [];
+  const lines = (v.errors ?? []).map(describe);
+  const unique = [...new Set(lines)];
+  return unique.length > max ? [...unique.slice(0, max), `and ${unique.length - max} more`] : unique;
+}
+
+function describe(e: ErrorObject): string {
+  const field = e.instancePath || '(the document)';
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'required') return `${field}: lacks the field ${JSON.stringify(p.missingProperty)}`;
+  if (e.keyword === 'additionalProperties') return `${field}: has an unknown field ${JSON.stringify(p.additionalProperty)}`;
+  if (e.keyword === 'enum') return `${field}: ${e.message ?? 'not allowed'} (${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')})`;
+  return `${field}: ${e.message ?? e.keyword}`;
+}
