@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs kpatch's tests use: the Go toolchain (go, gofmt),
-# podman with the runc runtime (the container build path), git and make.
+# podman with the runc runtime (the container build path), git and make, and what the
+# real-release tests need (rsync, gcc, libc6-dev, debootstrap, strace).
 # Debian/Ubuntu only; needs root or sudo. Does nothing when all are present.
 set -euo pipefail
 need=()
@@ -14,6 +15,16 @@ command -v make >/dev/null || need+=(make)
 # mount for read-only and full tmpfs folders.
 command -v chattr >/dev/null || need+=(e2fsprogs)
 command -v mount >/dev/null || need+=(mount)
+# The real-release tests (test/real/): Kubernetes' own make needs rsync and gcc with libc
+# headers (kubelet uses cgo); debootstrap makes the Debian kube-cross stand-in
+# (scripts/ci/podman-image-debian.sh); strace watches the cgroup probe; the archive
+# keyring checks what scripts/real-release.sh fetches with apt.
+command -v rsync >/dev/null || need+=(rsync)
+command -v gcc >/dev/null || need+=(gcc)
+[ -e /usr/include/stdio.h ] || need+=(libc6-dev)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v strace >/dev/null || need+=(strace)
+[ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
