@@ -27,6 +27,7 @@ const gopath = path.join(tree, '_output/local/go');
 const inGopath = path.join(gopath, 'src/k8s.io/kubernetes');
 const PROBE_PKG = './_output/kpatch-probe';
 const CGROUP_ROOT = '/sys/fs/cgroup';
+const PROBE_GOCACHE = path.join(process.env.KPATCH_REAL_CACHE ?? '/var/tmp/kpatch-real', 'go-build-probe');
 /** Every cgroup name a probe run was given; removed from every hierarchy after each test. */
 const names: string[] = [];
 
@@ -53,8 +54,12 @@ function buildProbe(label: string): string {
   const bin = path.join(tmp, `probe-${label}`);
   execFileSync('go', ['build', '-trimpath', '-o', bin, PROBE_PKG], {
     cwd: inGopath,
-    // One GOCACHE for the three states: the tree's path is the same, so only the fs package and what imports it are rebuilt.
-    env: { ...process.env, GO111MODULE: 'off', GOPATH: gopath, GOCACHE: path.join(tmp, 'gocache'), GOFLAGS: '' },
+    // One GOCACHE for the three states, kept beside the real releases: with -trimpath its keys do not
+    // depend on where the tree is, so only the fs package and what imports it are rebuilt, and a
+    // second run reuses the first (pkg/kubelet/cm pulls in half of the kubelet).
+    // PWD: go takes the working folder from it when it names the same folder, and only through
+    // the symlink is the tree inside GOPATH (a shell's `cd` sets it; a spawned child inherits ours).
+    env: { ...process.env, PWD: inGopath, GO111MODULE: 'off', GOPATH: gopath, GOCACHE: PROBE_GOCACHE, GOFLAGS: '' },
     stdio: 'pipe',
   });
   return bin;
