@@ -2,7 +2,8 @@
 # Installs the system programs kpatch's tests use: the Go toolchain (go, gofmt),
 # podman with the runc runtime (the container build path), git and make,
 # what the local runner's builds run (rsync, gcc with libc6-dev, diffutils),
-# and Debian's docker-registry (a loopback registry for the image tests).
+# Debian's docker-registry (a loopback registry for the image tests), and what
+# the real-release tests need (debootstrap, strace, the archive keyring).
 # Debian/Ubuntu only; needs root or sudo. Does nothing when all are present.
 set -euo pipefail
 need=()
@@ -23,6 +24,12 @@ command -v chattr >/dev/null || need+=(e2fsprogs)
 command -v mount >/dev/null || need+=(mount)
 # A real image registry on 127.0.0.1 for the image fallback tests (test/helpers/loopbackRegistry.ts).
 command -v docker-registry >/dev/null || need+=(docker-registry)
+# The real-release tests (test/real/): debootstrap makes the Debian kube-cross stand-in
+# (scripts/ci/podman-image-debian.sh); strace watches the cgroup probe; the archive
+# keyring checks what scripts/real-release.sh fetches with apt.
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v strace >/dev/null || need+=(strace)
+[ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

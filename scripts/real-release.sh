@@ -13,6 +13,12 @@
 #                kmem call); prints the runc tree's path.
 #   env          prints KPATCH_REAL_K8S_URL=, KPATCH_REAL_RUNC_RC93=, KPATCH_REAL_RUNC_115=
 #                (all three fetched).
+#   runc-rc93-gopath
+#                a GOPATH (prints its path) holding bullseye's Go packages runc rc93's
+#                libcontainer/cgroups/fs needs (the -dev package's Go dependencies, as
+#                Debian compiled it), for compiling a patched rc93 fs package.
+#   archive-uri  prints the Debian archive URI of the machine's own sources entry (what
+#                every fetch here uses; scripts/ci/podman-image-debian.sh uses it too).
 #
 # The cache (default ${KPATCH_REAL_CACHE:-/var/tmp/kpatch-real}) keeps the results, so a
 # run downloads each package once; a second call only prints. apt's state (sources,
@@ -33,7 +39,7 @@ while [[ $# -gt 0 ]]; do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      sed -n '2,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     -*)
@@ -215,6 +221,37 @@ runc_tree() {
   echo "${dir}/tree/${RUNC_SUBDIR}"
 }
 
+# The Go dependencies of libcontainer/cgroups/fs in runc rc93, as bullseye packages them
+# (golang-github-opencontainers-runc-dev's Depends that the fs package reaches, and
+# golang.org/x/sys, which those bring in).
+RUNC_RC93_FS_DEPS=(golang-github-pkg-errors-dev golang-golang-x-sys-dev golang-github-sirupsen-logrus-dev
+  golang-github-moby-sys-dev golang-github-docker-go-units-dev golang-github-opencontainers-specs-dev
+  golang-github-cyphar-filepath-securejoin-dev golang-github-coreos-go-systemd-dev golang-dbus-dev
+  golang-github-cilium-ebpf-dev golang-github-willf-bitset-dev)
+
+# runc_rc93_gopath: the Go packages above, unpacked into one GOPATH (usr/share/gocode).
+runc_rc93_gopath() {
+  local dir="${CACHE}/runc-rc93-gopath"
+  if [[ -f ${dir}/kpatch-complete ]]; then
+    echo "${dir}/tree/usr/share/gocode"
+    return 0
+  fi
+  apt_update
+  mapfile -t opts < <(apt_opts)
+  rm -rf "${dir}"
+  mkdir -p "${dir}/deb" "${dir}/tree"
+  local pkgs=() p
+  for p in "${RUNC_RC93_FS_DEPS[@]}"; do pkgs+=("${p}/bullseye"); done
+  log "apt-get download ${RUNC_RC93_FS_DEPS[*]} (bullseye)"
+  # apt-get download checks every file against the signed Packages index (Hash Sum mismatch otherwise).
+  (cd "${dir}/deb" && apt-get "${opts[@]}" -qq download "${pkgs[@]}" >&2)
+  local f
+  for f in "${dir}/deb"/*.deb; do dpkg-deb -x "${f}" "${dir}/tree"; done
+  [[ -d ${dir}/tree/usr/share/gocode/src/golang.org/x/sys/unix ]] || die "the bullseye Go packages hold no golang.org/x/sys/unix"
+  touch "${dir}/kpatch-complete"
+  echo "${dir}/tree/usr/share/gocode"
+}
+
 case "${WHAT}" in
   kubernetes) kubernetes ;;
   runc-rc93) runc_tree "${RUNC_RC93_VERSION}" runc-rc93 ;;
@@ -225,5 +262,7 @@ case "${WHAT}" in
     r115="$(runc_tree "${RUNC_115_VERSION}" runc-1.1.5)"
     printf 'KPATCH_REAL_K8S_URL=%s\nKPATCH_REAL_RUNC_RC93=%s\nKPATCH_REAL_RUNC_115=%s\n' "${k8s}" "${rc93}" "${r115}"
     ;;
-  *) die "unknown WHAT '${WHAT}' (kubernetes, runc-rc93, runc-1.1.5, env)" ;;
+  runc-rc93-gopath) runc_rc93_gopath ;;
+  archive-uri) archive_uri ;;
+  *) die "unknown WHAT '${WHAT}' (kubernetes, runc-rc93, runc-1.1.5, runc-rc93-gopath, env, archive-uri)" ;;
 esac
