@@ -43,6 +43,9 @@ export function debianImage(): string {
 export const PODMAN_ENV = {
   KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc',
   CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'),
+  // `podman info` can take several seconds on a busy 2-core machine; the default 5 s would
+  // report a working engine as unavailable (KPATCH_ENGINE_PROBE_TIMEOUT, see the README).
+  KPATCH_ENGINE_PROBE_TIMEOUT: '60',
 };
 
 /** The vendored runc of Kubernetes v1.20.2, relative to the tree. */
