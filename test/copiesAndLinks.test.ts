@@ -186,7 +186,7 @@ describe('several vendored copies of runc, only one with the nokmem variant', ()
   it('a -tags=nokmem build of the same tree (what kpatch chose before) carries the proof string yet still switches kmem on', { timeout: 300_000 }, () => {
     const copy = path.join(tmp, 'two-copies-plain');
     cpSync(src, copy, { recursive: true });
-    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: copy, env: { ...process.env, GOFLAGS: '-tags=nokmem', HOME: env.HOME }, stdio: 'pipe' });
+    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: copy, env: { ...process.env, GOFLAGS: '-tags=nokmem', HOME: env.HOME, GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ }, stdio: 'pipe' });
     const kubelet = path.join(copy, '_output/local/bin/linux/amd64/kubelet');
     // What the old proof looked for is there (from the top copy), and kmem is still switched on (by the nested one).
     expect(readFileSync(kubelet).includes(Buffer.from(PROOF))).toBe(true);

@@ -24,7 +24,7 @@ describe('early checks', () => {
       env: { PATH: bin, KPATCH_CACHE_DIR: cache, CI: '1' },
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error[tool_missing]');
+    expect(r.stderr).toContain('error[host_tools_missing]');
     expect(existsSync(cache), 'nothing was fetched').toBe(false);
     expect(existsSync(path.join(tmp, 'out'))).toBe(false);
   });

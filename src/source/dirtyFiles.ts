@@ -43,7 +43,9 @@ export async function dirtyFiles(root: string, paths: string[]): Promise<string[
   }
   const dirty = new Set<string>();
   for (const [top, files] of byTop) {
-    const out = await simpleGit({ baseDir: top }).raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...files.map((f) => `:(top,literal)${f.inTop}`)]);
+    // --no-optional-locks: a plain `git status` refreshes the index it reads (a write into the user's
+    // .git, e.g. a submodule's .git/modules/.../index, whenever a file's stat data changed).
+    const out = await simpleGit({ baseDir: top }).raw(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...files.map((f) => `:(top,literal)${f.inTop}`)]);
     const reported = new Set<string>();
     // -z: `XY path`, and for renames a second NUL-separated field (the old path) follows.
     const entries = out.split('\0');

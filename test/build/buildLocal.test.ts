@@ -63,7 +63,7 @@ describe('kpatch build --runner local', () => {
   it('the unpatched kubelet of the same tag does switch kmem on (the test can fail)', () => {
     const tree = path.join(tmp, 'pristine');
     materializeStandin('v1.12.4', tree);
-    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: tree, env: { ...process.env, HOME: env.HOME }, stdio: 'pipe' });
+    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: tree, env: { ...process.env, HOME: env.HOME, GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ }, stdio: 'pipe' });
     expect(kmemSwitchedOn(path.join(tree, '_output/local/bin/linux/amd64/kubelet'))).toBe(true);
   });
 

@@ -79,7 +79,7 @@ describe('--mode nokmem', () => {
   it('a plain make of v1.14.10 (what guard patches) has no proof string and does switch kmem on: the proof means something', () => {
     const tree = path.join(tmp, 'plain-v1.14.10');
     materializeStandin('v1.14.10', tree);
-    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: tree, env: { ...process.env, HOME: env.HOME, GOFLAGS: '' }, stdio: 'pipe' });
+    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: tree, env: { ...process.env, HOME: env.HOME, GOFLAGS: '', GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ }, stdio: 'pipe' });
     const kubelet = path.join(tree, '_output/local/bin/linux/amd64/kubelet');
     expect(hasProof(kubelet)).toBe(false);
     expect(kmemSwitchedOn(kubelet)).toBe(true);

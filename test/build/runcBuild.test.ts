@@ -86,9 +86,12 @@ describe('kpatch build --runc v1.0.0-rc5 (unguarded, no nokmem): guard, local ru
   });
 
   it('the unpatched runc of the same tag does switch kmem on (the test can fail)', () => {
-    const tree = path.join(tmp, 'pristine-rc5');
+    // rc5 is a GOPATH-era tree: built by hand the way its era needs, at runc's import path in a GOPATH
+    // with GO111MODULE=off (PWD names the path inside GOPATH, as a shell's cd would).
+    const gopath = path.join(tmp, 'pristine-gopath');
+    const tree = path.join(gopath, 'src/github.com/opencontainers/runc');
     materializeRuncStandin('v1.0.0-rc5', tree);
-    execFileSync('make', [], { cwd: tree, env: { ...process.env, HOME: env.HOME, GOFLAGS: '' }, stdio: 'pipe' });
+    execFileSync('make', [], { cwd: tree, env: { ...process.env, HOME: env.HOME, GOFLAGS: '', GOPATH: gopath, GO111MODULE: 'off', PWD: tree }, stdio: 'pipe' });
     expect(kmemSwitchedOn(path.join(tree, 'runc'))).toBe(true);
     expect(version(path.join(tree, 'runc'))).toMatch(/^runc version 1\.0\.0-rc5$/m);
   });

@@ -148,8 +148,9 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
     expectUnchanged(dir, was);
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} while make runs: exit 130, the checkout byte-identical, no copy left`, async () => {
+  // Exit codes as documented in errors.ts (SIGNAL_EXIT): 128 + the signal's number.
+  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} while make runs: exit ${exit}, the checkout byte-identical, no copy left`, async () => {
       const dir = checkout();
       const was = state(dir);
       const mark = path.join(tmp, `mark-${signal}`);
@@ -164,7 +165,7 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
       for (let i = 0; i < 600 && !existsSync(mark); i++) await new Promise((r) => setTimeout(r, 100));
       expect(existsSync(mark), `make started; stderr:\n${stderr}`).toBe(true);
       child.kill(signal);
-      expect(await done, stderr).toBe(130);
+      expect(await done, stderr).toBe(exit);
       expect(stderr).toContain('error[interrupted]');
       expectUnchanged(dir, was);
       expect(copiesLeft()).toEqual([]);
