@@ -794,7 +794,7 @@ const CASES: Case[] = [
   {
     name: 'build --mode nokmem: the nested copy has the variant, the top one does not',
     // build --src makes its private copy under the cache's tmp/ before the mode is chosen (and removes it).
-    cacheMayChange: ['tmp'],
+    cacheMayChange: ['.', 'tmp'],
     setup: (s) => addNestedRunc(s.tree, 'v1.14.10'),
     args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--mode', 'nokmem', '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, 'artifacts')],
     exit: 2,
@@ -803,7 +803,7 @@ const CASES: Case[] = [
   {
     name: 'build --mode nokmem: the top copy has the variant, cadvisor\'s nested copy does not',
     // build --src makes its private copy under the cache's tmp/ before the mode is chosen (and removes it).
-    cacheMayChange: ['tmp'],
+    cacheMayChange: ['.', 'tmp'],
     setup: (s) => {
       replaceTopRunc(s.tree, 'v1.14.10');
       addNestedRunc(s.tree, 'v1.12.4');
