@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `fast` (everything on stand-ins, minutes) and `real` (test/real/:
 // the real Kubernetes v1.20.2 release and real runc trees, real kubelet builds of
 // 5-6 minutes each). `npm test` runs fast first, then real with one worker
-// (`--maxWorkers=1`), so a real build never competes with the fast suite or with
+// (`--no-file-parallelism`; `--maxWorkers=1` does not serialise files of a project), so a real build never competes with the fast suite or with
 // another real build for the two cores. `npm run test:fast` runs the fast suite alone.
 export default defineConfig({
   test: {
