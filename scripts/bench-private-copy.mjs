@@ -2,7 +2,7 @@
 // Benchmark: how `kpatch build --src` makes its private copy of a checkout
 // (issue 13 §1). Two candidates, on the same checkout, in one process,
 // alternating, each followed by the removal of what it made:
-//   (copy)     kpatch's copyCheckout (dist/src/build/privateCopy.js): a file
+//   (copy)     kpatch's copyCheckout (dist/src/pipeline/privateCopy.js): a file
 //              copy that skips the root's .git and _output/;
 //   (worktree) `git stash create` (the uncommitted changes as a commit, or
 //              HEAD when there are none) + `git worktree add --detach` of it
@@ -32,7 +32,7 @@ if (!arg('src')) {
   process.exit(2);
 }
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const { copyCheckout } = await import(path.join(HERE, '../dist/src/build/privateCopy.js'));
+const { copyCheckout } = await import(path.join(HERE, '../dist/src/pipeline/privateCopy.js'));
 const git = (cwd, ...a) => execFileSync('git', a, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
 
 const cache = mkdtempSync(path.join(os.tmpdir(), 'kpatch-bench-copy-'));

@@ -6,11 +6,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from '../cli.js';
-import type { RunnerKind } from '../build/runners/chooseRunner.js';
+import type { RunnerKind } from '../pipeline/runners/chooseRunner.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
-import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../build/buildTarget.js';
-import { filesByFolder } from '../build/chooseMode.js';
+import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../pipeline/buildTarget.js';
+import { filesByFolder } from '../pipeline/chooseMode.js';
 import { nothingToDo, withModeOption } from './prepareRewrite.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
@@ -60,9 +60,9 @@ export const buildCommand: Command = {
   },
   async handler(args, io) {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
-    const { checkOutput } = await import('../build/stagedOutput.js');
-    const { createProgress } = await import('../build/progress.js');
-    const { buildRelease, checkSrcCheckout } = await import('../build/buildRelease.js');
+    const { checkOutput } = await import('../pipeline/stagedOutput.js');
+    const { createProgress } = await import('../process/progress.js');
+    const { buildRelease, checkSrcCheckout } = await import('../pipeline/buildRelease.js');
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
     const target = chooseTarget(args, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
@@ -77,7 +77,7 @@ export const buildCommand: Command = {
     const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io.signal) : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
-    const { chooseRunner } = await import('../build/runners/chooseRunner.js');
+    const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');
     const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal, target: target.name });
     const progress = createProgress(io);
     if (src === undefined) progress.step('fetch');
@@ -197,7 +197,7 @@ function report(io: Io, head: string, lines: string[]): void {
   io.stderr.write(head + '\n' + lines.map((l) => l + '\n').join(''));
 }
 
-function summary(io: Io, out: string, m: import('../build/manifest.js').Manifest): void {
+function summary(io: Io, out: string, m: import('../manifest/manifest.js').Manifest): void {
   const w = (s: string) => io.stdout.write(s + '\n');
   w(`kpatch: built ${m.target === 'runc' ? 'runc ' : ''}${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`);
   if (m.modeReason) w(`  mode:     ${m.mode}${m.modeRequested && m.modeRequested !== m.mode ? ` (chosen by --mode ${m.modeRequested})` : ''}: ${m.modeReason}`);

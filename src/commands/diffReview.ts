@@ -9,11 +9,11 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { describeCommit } from '../build/commitFacts.js';
-import { patchDrift } from '../build/patchDrift.js';
-import { pristineRewrite } from '../build/pristineRewrite.js';
-import { renderPatch, reviewedPatchPath } from '../build/reviewedPatch.js';
-import { sha256Text } from '../build/checksums.js';
+import { describeCommit } from '../source/commitFacts.js';
+import { patchDrift } from '../patchfile/patchDrift.js';
+import { pristineRewrite } from '../pipeline/pristineRewrite.js';
+import { renderPatch, reviewedPatchPath } from '../patchfile/reviewedPatch.js';
+import { sha256Text } from '../manifest/checksums.js';
 import { paintDiff, painter } from '../colour.js';
 import type { ScanReport } from '../engine/recipe.js';
 import { EXIT, fail } from '../errors.js';

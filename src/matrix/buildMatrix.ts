@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import { validateTag } from '../source/acquireTree.js';
-import { reviewedPatchPath } from '../build/reviewedPatch.js';
+import { reviewedPatchPath } from '../patchfile/reviewedPatch.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 
 /** One job. */

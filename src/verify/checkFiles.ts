@@ -12,8 +12,8 @@
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { SUMS_FILE } from '../build/checksums.js';
-import type { Manifest } from '../build/manifest.js';
+import { SUMS_FILE } from '../manifest/checksums.js';
+import type { Manifest } from '../manifest/manifest.js';
 import { fail } from '../errors.js';
 import { describeKind, hashRegular, readRegular, UnsafeFile } from '../safeFiles.js';
 import type { Findings } from './verifyResult.js';

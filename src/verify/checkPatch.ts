@@ -9,7 +9,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Manifest } from '../build/manifest.js';
+import type { Manifest } from '../manifest/manifest.js';
 import { KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
 import { acquireTree } from '../source/acquireTree.js';

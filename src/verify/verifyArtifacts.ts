@@ -9,9 +9,9 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { proveBinary } from '../build/binaryProof.js';
-import type { Manifest } from '../build/manifest.js';
-import { MANIFEST_SCHEMA_VERSION } from '../build/manifest.js';
+import { proveBinary } from '../manifest/binaryProof.js';
+import type { Manifest } from '../manifest/manifest.js';
+import { MANIFEST_SCHEMA_VERSION } from '../manifest/manifest.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { checkFiles, listFolder, readRecord, staysInside, type FolderListing } from './checkFiles.js';

@@ -44,7 +44,7 @@ import { chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, op
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostNeeds } from '../../src/build/runners/hostTools.js';
+import { hostNeeds } from '../../src/pipeline/runners/hostTools.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { freePort, importShellOnlyImage } from '../helpers/loopbackRegistry.js';
 import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';

@@ -12,10 +12,10 @@ import { promisify } from 'node:util';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 import type { BuildOptions } from './buildRelease.js';
-import type { CommitFacts } from './commitFacts.js';
-import type { Progress } from './progress.js';
+import type { CommitFacts } from '../source/commitFacts.js';
+import type { Progress } from '../process/progress.js';
 import { openBuildLog, tailDetail } from './buildLog.js';
-import type { ImageRecord } from './manifest.js';
+import type { ImageRecord } from '../manifest/manifest.js';
 import { kubeVersionFile } from './versionStamp.js';
 
 

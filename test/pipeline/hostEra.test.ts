@@ -15,9 +15,9 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseRunner } from '../../src/build/runners/chooseRunner.js';
-import { findExecutable } from '../../src/build/runners/findExecutable.js';
-import { hostNeeds } from '../../src/build/runners/hostTools.js';
+import { chooseRunner } from '../../src/pipeline/runners/chooseRunner.js';
+import { findExecutable } from '../../src/pipeline/runners/findExecutable.js';
+import { hostNeeds } from '../../src/pipeline/runners/hostTools.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { makeRuncStandinRemote, type RuncStandinRemote } from '../helpers/runc-standin-repo.js';

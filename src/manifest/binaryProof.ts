@@ -7,8 +7,8 @@
  * up here instead of on a node. Used by `build` and by `verify`.
  */
 import { open } from 'node:fs/promises';
-import { childEnv, runCapture } from './childProcess.js';
-import { tagsFromBuildInfo } from './goFlags.js';
+import { childEnv, runCapture } from '../process/childProcess.js';
+import { tagsFromBuildInfo } from '../pipeline/goFlags.js';
 import type { ArtifactProof } from './manifest.js';
 
 /** What a binary must show. */

@@ -14,8 +14,8 @@ import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { GitFailure, runGit } from '../source/runGit.js';
 import { KPATCH_VERSION } from '../version.js';
-import { sha256Text } from './checksums.js';
-import type { CommitFacts } from './commitFacts.js';
+import { sha256Text } from '../manifest/checksums.js';
+import type { CommitFacts } from '../source/commitFacts.js';
 import { formatPatch } from './formatPatch.js';
 
 /** `0001-<recipe>-<mode>.patch`: the name the patch has everywhere. */

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { KpatchError, fail } from '../../errors.js';
-import { childEnv, runCapture, runStreaming } from '../childProcess.js';
+import { childEnv, runCapture, runStreaming } from '../../process/childProcess.js';
 import { CONTAINER_HOME, CONTAINER_TREE, type BuildOutcome, type BuildRequest, type Runner } from '../runner.js';
 import { GO_BUILD_DIR, imageCacheKey, mkdirOwned, mountPointInTree } from './goCache.js';
 import { ensureImage, prepareImage } from './containerImage.js';

@@ -12,7 +12,7 @@
  * brings it.
  */
 import { fail } from '../../errors.js';
-import { childEnv, runCapture } from '../childProcess.js';
+import { childEnv, runCapture } from '../../process/childProcess.js';
 import { findExecutable } from './findExecutable.js';
 
 /** One program the build runs, the Debian package that provides it, and who runs it. */

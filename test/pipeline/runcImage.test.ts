@@ -4,7 +4,7 @@
  * `--image`; and runc's tag grammar (`-rcN` without a dot, kept as spelled).
  */
 import { describe, expect, it } from 'vitest';
-import { runcGoOfDockerfile, runcImage } from '../../src/build/runcImage.js';
+import { runcGoOfDockerfile, runcImage } from '../../src/pipeline/runcImage.js';
 import { KpatchError } from '../../src/errors.js';
 import { closestReleaseTags, parseReleaseTag, parseRuncTag, validateTag } from '../../src/source/releaseTag.js';
 

@@ -12,8 +12,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goflagsWithTag, tagsFromBuildInfo } from '../../src/build/goFlags.js';
-import { binaryVerification } from '../../src/build/verification.js';
+import { goflagsWithTag, tagsFromBuildInfo } from '../../src/pipeline/goFlags.js';
+import { binaryVerification } from '../../src/manifest/verification.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { makeStandinRemote, materializeStandin, type StandinRemote } from '../helpers/standin-repo.js';

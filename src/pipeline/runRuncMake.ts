@@ -10,7 +10,7 @@
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import { findStrings } from './binaryProof.js';
+import { findStrings } from '../manifest/binaryProof.js';
 import { openBuildLog, tailDetail } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
 import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './runKubeletMake.js';

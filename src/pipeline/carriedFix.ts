@@ -15,7 +15,7 @@ import { makeGoFile, type GoFile } from '../engine/sourceFile.js';
 import type { FileChange } from '../engine/diff.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import type { ChosenMode } from './chooseMode.js';
-import type { CheckoutFacts } from './commitFacts.js';
+import type { CheckoutFacts } from '../source/commitFacts.js';
 
 const run = promisify(execFile);
 

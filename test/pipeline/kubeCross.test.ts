@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CROSS_VERSION_FILE, goVersionOfCrossTag, KUBE_CROSS_REGISTRIES, kubeCrossImage, readCrossTag } from '../../src/build/kubeCross.js';
+import { CROSS_VERSION_FILE, goVersionOfCrossTag, KUBE_CROSS_REGISTRIES, kubeCrossImage, readCrossTag } from '../../src/pipeline/kubeCross.js';
 import { KpatchError } from '../../src/errors.js';
 import { materializeStandin } from '../helpers/standin-repo.js';
 

@@ -9,7 +9,7 @@
  * `--registry` values in their order, or `--image` alone.
  */
 import { fail } from '../../errors.js';
-import { runCapture, runStreaming } from '../childProcess.js';
+import { runCapture, runStreaming } from '../../process/childProcess.js';
 import type { ImageAttempt, PreparedImage, PrepareImageOptions } from '../runner.js';
 
 /** How the engine is run: `docker`/`podman`, its global arguments and the child environment. */

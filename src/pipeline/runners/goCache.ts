@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chown, lstat, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { childEnv, runCapture } from '../childProcess.js';
+import { childEnv, runCapture } from '../../process/childProcess.js';
 
 /** Where the keyed Go build caches of a runner live, under its cache folder (`<cache>/build/<runner>`). */
 export const GO_BUILD_DIR = 'go-build';

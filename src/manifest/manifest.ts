@@ -3,7 +3,7 @@
  * artifact; what CI publishes and a reviewer or `kpatch verify` reads.
  */
 import type { ScanReport, Site } from '../engine/recipe.js';
-import type { ImageAttempt } from './runner.js';
+import type { ImageAttempt } from '../pipeline/runner.js';
 
 /** Version of the manifest document. */
 export const MANIFEST_SCHEMA_VERSION = 1;

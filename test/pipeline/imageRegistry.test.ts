@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContainerRunner, engineGlobalArgs } from '../../src/build/runners/containerRunner.js';
+import { createContainerRunner, engineGlobalArgs } from '../../src/pipeline/runners/containerRunner.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { schemaErrors } from '../helpers/jsonSchema.js';

@@ -5,7 +5,7 @@
  * installed", since the user fixes them differently.
  */
 import { fail } from '../../errors.js';
-import { childEnv, runCapture } from '../childProcess.js';
+import { childEnv, runCapture } from '../../process/childProcess.js';
 import type { Runner } from '../runner.js';
 import { createContainerRunner, engineGlobalArgs, type ContainerEngine } from './containerRunner.js';
 import { findExecutable } from './findExecutable.js';

@@ -6,8 +6,8 @@
  */
 import type { Io } from '../io.js';
 import type { TargetName } from './buildTarget.js';
-import type { ImageRecord } from './manifest.js';
-import type { Progress } from './progress.js';
+import type { ImageRecord } from '../manifest/manifest.js';
+import type { Progress } from '../process/progress.js';
 import type { Runner } from './runner.js';
 
 /** What picks and fetches the image. */

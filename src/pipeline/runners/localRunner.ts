@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { fail } from '../../errors.js';
-import { childEnv, runCapture, runStreaming } from '../childProcess.js';
+import { childEnv, runCapture, runStreaming } from '../../process/childProcess.js';
 import { goVersionOfCrossTag } from '../kubeCross.js';
 import { CONTAINER_TREE, type BuildOutcome, type BuildRequest, type Runner } from '../runner.js';
 import { GO_BUILD_DIR, hostGoCacheKey, linkTreeCache } from './goCache.js';
