@@ -13,7 +13,7 @@ import { readKmemState } from '../../src/doctor/readKmemState.js';
 import { scanBinary } from '../../src/doctor/scanBinary.js';
 import { NodeFs } from '../../src/doctor/nodeFs.js';
 import { DEFAULT_WALK_LIMITS } from '../../src/doctor/countDirs.js';
-import { GO_BUILD_ID, KMEM_FN, NOKMEM_TEXT, SLABINFO, makeBinary } from './fakeNode.js';
+import { GO_BUILD_ID, KMEM_FN, NOKMEM_TEXT, SLABINFO, makeBinary } from '../helpers/fakeNode.js';
 
 const temps: string[] = [];
 function temp(): string {

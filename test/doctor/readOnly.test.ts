@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli.js';
 import { captureIo } from '../../src/io.js';
-import { GO_BUILD_ID, KMEM_FN, makeBinary, makeFakeNode, removeFakeNode } from './fakeNode.js';
+import { GO_BUILD_ID, KMEM_FN, makeBinary, makeFakeNode, removeFakeNode } from '../helpers/fakeNode.js';
 
 const roots: string[] = [];
 afterEach(() => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { run } from '../../src/cli.js';
 import { captureIo } from '../../src/io.js';
-import { GO_BUILD_ID, KMEM_FN, NOKMEM_TEXT, makeBinary, makeFakeNode, removeFakeNode, setAge } from './fakeNode.js';
+import { GO_BUILD_ID, KMEM_FN, NOKMEM_TEXT, makeBinary, makeFakeNode, removeFakeNode, setAge } from '../helpers/fakeNode.js';
 
 const roots: string[] = [];
 afterEach(() => {

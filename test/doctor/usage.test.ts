@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/cli.js';
 import { captureIo } from '../../src/io.js';
-import { makeFakeNode, removeFakeNode } from './fakeNode.js';
+import { makeFakeNode, removeFakeNode } from '../helpers/fakeNode.js';
 
 const temps: string[] = [];
 afterEach(() => {

@@ -11,7 +11,7 @@ import { countDirs } from '../../src/doctor/countDirs.js';
 import { NodeFs } from '../../src/doctor/nodeFs.js';
 import { runDoctor } from '../../src/doctor/runDoctor.js';
 import { renderText } from '../../src/doctor/renderText.js';
-import { makeFakeNode, removeFakeNode } from './fakeNode.js';
+import { makeFakeNode, removeFakeNode } from '../helpers/fakeNode.js';
 
 const LIVE = 53_000; // above the 80% warning level (52428) of 65535
 

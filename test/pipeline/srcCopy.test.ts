@@ -16,7 +16,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, kpatch } from '../helpers/cli.js';
 import { makeStandinRemote, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
-import { compareSnapshots, snapshotDir } from '../reliability/fsSnapshot.js';
+import { compareSnapshots, snapshotDir } from '../helpers/fsSnapshot.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-src-copy-'));
 const cacheDir = path.join(tmp, 'cache');

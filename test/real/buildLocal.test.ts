@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kpatch } from '../helpers/cli.js';
-import { checkRealBuild } from './buildChecks.js';
-import { realReleases } from './realRelease.js';
+import { checkRealBuild } from '../helpers/buildChecks.js';
+import { realReleases } from '../helpers/realRelease.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-real-local-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

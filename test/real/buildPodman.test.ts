@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kpatch } from '../helpers/cli.js';
-import { checkRealBuild, kubeletOf, sha256 } from './buildChecks.js';
-import { debianImage, PODMAN_ENV, realReleases } from './realRelease.js';
+import { checkRealBuild, kubeletOf, sha256 } from '../helpers/buildChecks.js';
+import { debianImage, PODMAN_ENV, realReleases } from '../helpers/realRelease.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-real-podman-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

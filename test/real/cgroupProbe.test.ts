@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
-import { MEMORY_GO, probeSkipReason, realReleases } from './realRelease.js';
+import { MEMORY_GO, probeSkipReason, realReleases } from '../helpers/realRelease.js';
 
 const skip = probeSkipReason();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-real-probe-'));

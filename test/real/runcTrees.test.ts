@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
-import { NOKMEM_PROOF, realReleases } from './realRelease.js';
+import { NOKMEM_PROOF, realReleases } from '../helpers/realRelease.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-real-runc-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

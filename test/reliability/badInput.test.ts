@@ -49,11 +49,11 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { freePort, importShellOnlyImage } from '../helpers/loopbackRegistry.js';
 import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
-import { compareSnapshots, snapshotDir, type Snapshot } from './fsSnapshot.js';
-import { addNestedRunc, commitEdits, linkFolderOut, linkFsFolder, NESTED_RUNC, replaceCall, replaceTopRunc } from './sitesSetups.js';
-import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from './processes.js';
+import { compareSnapshots, snapshotDir, type Snapshot } from '../helpers/fsSnapshot.js';
+import { addNestedRunc, commitEdits, linkFolderOut, linkFsFolder, NESTED_RUNC, replaceCall, replaceTopRunc } from '../helpers/sitesSetups.js';
+import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from '../helpers/processes.js';
 import { linkSync, utimesSync } from 'node:fs'; // for the rows of section "patch and diff keep the user's files"
-import { artifactFolder, artifactsOf, KUBELET, manyFilesRemote } from './untrusted.js';
+import { artifactFolder, artifactsOf, KUBELET, manyFilesRemote } from '../helpers/untrusted.js';
 
 /** Every program the local runner checks for a kubelet build (hostTools.ts). */
 const HOST_TOOLS = hostNeeds('kubelet').map((n) => n.program);

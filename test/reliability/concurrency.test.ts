@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStandinRemote, standinFiles, type StandinRemote } from '../helpers/standin-repo.js';
-import { MARK_VAR, markedProcesses, startKpatch, type Finished } from './processes.js';
+import { MARK_VAR, markedProcesses, startKpatch, type Finished } from '../helpers/processes.js';
 
 const ROOT = mkdtempSync(path.join(os.tmpdir(), 'kpatch-concurrency-'));
 const CACHE = path.join(ROOT, 'cache');

@@ -36,8 +36,8 @@ import { DEFAULT_RECIPE } from '../../src/recipes.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { go, goLayout } from '../helpers/goTree.js';
 import { caseOptions, parseTxtar } from '../helpers/txtar.js';
-import { applyChecked, PERTURBATIONS, Rng, seedOf } from './perturb.js';
-import { checkRewrite } from './rewriteOracle.js';
+import { applyChecked, PERTURBATIONS, Rng, seedOf } from '../helpers/perturb.js';
+import { checkRewrite } from '../helpers/rewriteOracle.js';
 
 const SEED = process.env.KPATCH_SEED ? Number(process.env.KPATCH_SEED) : randomInt(2 ** 31);
 const TOTAL = Number(process.env.KPATCH_PERTURB_VARIANTS ?? 2000);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
-import { gitShim, listTree, shimCalls, startKpatch, testIo, tmpDir } from './helpers.js';
+import { gitShim, listTree, shimCalls, startKpatch, testIo, tmpDir } from '../helpers/tagCache.js';
 
 const BAD_TAGS = [
   'v1.12.4 ', // trailing space

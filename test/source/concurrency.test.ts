@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTree } from '../../src/source/acquireTree.js';
 import { cacheLayout } from '../../src/source/cacheLayout.js';
 import { acquireLock } from '../../src/source/cacheLock.js';
-import { baseEnv, git, makeRemote, slowRemoteEnv, startKpatch, testIo, tmpDir, type TestRemote } from './helpers.js';
+import { baseEnv, git, makeRemote, slowRemoteEnv, startKpatch, testIo, tmpDir, type TestRemote } from '../helpers/tagCache.js';
 
 describe('two kpatch processes on one cache', () => {
   let root: string;

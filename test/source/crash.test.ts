@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import { cacheLayout } from '../../src/source/cacheLayout.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { baseEnv, git, makeRemote, slowRemoteEnv, startKpatch, testIo, tmpDir, waitFor, type TestRemote } from './helpers.js';
+import { baseEnv, git, makeRemote, slowRemoteEnv, startKpatch, testIo, tmpDir, waitFor, type TestRemote } from '../helpers/tagCache.js';
 
 /** Bytes of the partial packs git is writing into the cache repository right now. */
 function partialPackBytes(repoDir: string): number {

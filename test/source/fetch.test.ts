@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
-import { addRelease, git, gitShim, makeRemote, shimCalls, slowRemoteEnv, testIo, tmpDir, type TestRemote } from './helpers.js';
+import { addRelease, git, gitShim, makeRemote, shimCalls, slowRemoteEnv, testIo, tmpDir, type TestRemote } from '../helpers/tagCache.js';
 
 interface FetchJson {
   tag: string;

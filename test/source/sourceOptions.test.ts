@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import { openSource } from '../../src/commands/sourceOptions.js';
 import { cacheLayout } from '../../src/source/cacheLayout.js';
-import { git, makeRemote, testIo, tmpDir, type TestRemote } from './helpers.js';
+import { git, makeRemote, testIo, tmpDir, type TestRemote } from '../helpers/tagCache.js';
 
 describe('--k8s for scan, diff and patch', () => {
   let root: string;

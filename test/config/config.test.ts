@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kpatch } from './helpers/cli.js';
-import { expectValidJson, schemaErrors } from './helpers/jsonSchema.js';
-import { makeStandinRemote, type StandinRemote } from './helpers/standin-repo.js';
+import { kpatch } from '../helpers/cli.js';
+import { expectValidJson, schemaErrors } from '../helpers/jsonSchema.js';
+import { makeStandinRemote, type StandinRemote } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-config-'));
 const env = { HOME: path.join(tmp, 'home'), KPATCH_CACHE_DIR: undefined, XDG_CACHE_HOME: undefined };

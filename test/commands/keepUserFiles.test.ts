@@ -16,9 +16,9 @@ import { appendFileSync, chmodSync, chownSync, linkSync, mkdtempSync, readFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFilesAtomically } from '../src/engine/writeFiles.js';
-import { kpatch } from './helpers/cli.js';
-import { materializeStandin, STANDIN_MEMORY_GO } from './helpers/standin-repo.js';
+import { writeFilesAtomically } from '../../src/engine/writeFiles.js';
+import { kpatch } from '../helpers/cli.js';
+import { materializeStandin, STANDIN_MEMORY_GO } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-keep-'));
 const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR } from '../helpers/standin-repo.js';
+import { materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR } from './standin-repo.js';
 
 /** Where cadvisor's own vendored runc sits in the rows' trees. */
 export const NESTED_RUNC = 'vendor/github.com/google/cadvisor/vendor/github.com/opencontainers/runc';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { kpatch } from '../helpers/cli.js';
+import { kpatch } from './cli.js';
 import { MEMORY_GO, manifestOf, NOKMEM_PROOF, SYSTEMD_V1_GO } from './realRelease.js';
 
 /** Path of the linux/amd64 kubelet in a build folder. */

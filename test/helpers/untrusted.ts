@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { schemaErrors } from '../helpers/jsonSchema.js';
+import { schemaErrors } from './jsonSchema.js';
 
 /** Where a row's artifact folder goes: outside the snapshotted tree, cache and --out (verify only reads it). */
 export const artifactsOf = (dir: string) => path.join(dir, 'artifacts');

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kpatch } from './helpers/cli.js';
-import { makeStandinRemote } from './helpers/standin-repo.js';
+import { kpatch } from '../helpers/cli.js';
+import { makeStandinRemote } from '../helpers/standin-repo.js';
 
 describe('early checks', () => {
   it('build with a runner that is not installed fails before fetching anything', () => {

@@ -19,10 +19,10 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, re
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { binaryVerification } from '../src/manifest/verification.js';
-import { KpatchError } from '../src/errors.js';
-import { kpatch } from './helpers/cli.js';
-import { materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR } from './helpers/standin-repo.js';
+import { binaryVerification } from '../../src/manifest/verification.js';
+import { KpatchError } from '../../src/errors.js';
+import { kpatch } from '../helpers/cli.js';
+import { materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-copies-links-'));
 const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: path.join(tmp, 'home'), GOFLAGS: undefined };

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { BIN } from '../helpers/cli.js';
+import { BIN } from './cli.js';
 
 /** Name of the marker variable. */
 export const MARK_VAR = 'KPATCH_RELIABILITY_MARK';

@@ -14,9 +14,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kpatch } from './helpers/cli.js';
-import { expectValidJson } from './helpers/jsonSchema.js';
-import { makeStandinRemote, STANDIN_MEMORY_GO, type StandinRemote } from './helpers/standin-repo.js';
+import { kpatch } from '../helpers/cli.js';
+import { expectValidJson } from '../helpers/jsonSchema.js';
+import { makeStandinRemote, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-reviewed-'));
 const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: path.join(tmp, 'home') };

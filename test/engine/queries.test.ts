@@ -4,9 +4,9 @@
  * here and not in a user's run. Each query must also find what it is for.
  */
 import { describe, expect, it } from 'vitest';
-import { compileQuery, findMatches } from '../src/engine/query.js';
-import { parseGo } from '../src/engine/parse.js';
-import { RECIPES } from '../src/recipes.js';
+import { compileQuery, findMatches } from '../../src/engine/query.js';
+import { parseGo } from '../../src/engine/parse.js';
+import { RECIPES } from '../../src/recipes.js';
 
 const SAMPLE = `package fs
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { captureIo } from '../../src/io.js';
-import { BIN, REPO_ROOT } from '../helpers/cli.js';
+import { BIN, REPO_ROOT } from './cli.js';
 
 const made: string[] = [];
 afterAll(() => {

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kpatch, REPO_ROOT } from './helpers/cli.js';
-import { expectValidJson, SCHEMA_DIR } from './helpers/jsonSchema.js';
-import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, type StandinRemote } from './helpers/standin-repo.js';
+import { kpatch, REPO_ROOT } from '../helpers/cli.js';
+import { expectValidJson, SCHEMA_DIR } from '../helpers/jsonSchema.js';
+import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-json-'));
 const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp };

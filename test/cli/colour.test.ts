@@ -9,8 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, kpatch } from './helpers/cli.js';
-import { materializeStandin } from './helpers/standin-repo.js';
+import { BIN, kpatch } from '../helpers/cli.js';
+import { materializeStandin } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-colour-'));
 const tree = path.join(tmp, 'tree');

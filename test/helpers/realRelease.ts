@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/cli.js';
+import { REPO_ROOT } from './cli.js';
 
 /** Where the real releases are. */
 export interface RealReleases {
