@@ -15,6 +15,7 @@
  * endings are applied by the caller, last.
  */
 import { parseGo, syntaxProblems, type SyntaxNode } from '../../src/engine/parse.js';
+import { descendants, isTargetCall } from './goSyntax.js';
 
 /** A seeded random source (mulberry32): the same seed gives the same variants on every machine. */
 export class Rng {
@@ -67,18 +68,6 @@ const COMMENTS = [
   '/*\n * a multi-line\n * block comment\n */',
   '// if d.config.KernelMemory != 0 { (in a comment, not code) }',
 ];
-
-/** A call of EnableKernelMemoryAccounting, plain or package-qualified (spaces around the dot allowed). */
-function isTargetCall(n: SyntaxNode): boolean {
-  const f = n.childForFieldName('function');
-  return n.type === 'call_expression' && (f?.type === 'selector_expression' ? f.childForFieldName('field')?.text : f?.text) === 'EnableKernelMemoryAccounting';
-}
-
-function descendants(n: SyntaxNode, out: SyntaxNode[] = []): SyntaxNode[] {
-  out.push(n);
-  for (const c of n.children) descendants(c, out);
-  return out;
-}
 
 function lineStartOf(text: string, index: number): number {
   return text.lastIndexOf('\n', index - 1) + 1;

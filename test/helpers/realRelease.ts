@@ -5,7 +5,7 @@
  * stand-in image of scripts/ci/podman-image-debian.sh.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './cli.js';
 
@@ -69,7 +69,5 @@ export function probeSkipReason(): string | undefined {
   return undefined;
 }
 
-/** The manifest of a build folder. */
-export function manifestOf(out: string): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-}
+/** The manifest of a build folder (one reader for every suite). */
+export { manifestOf } from './buildOutput.js';

@@ -9,6 +9,7 @@
  * file keeps its line endings.
  */
 import { parseGo, type SyntaxNode } from '../../src/engine/parse.js';
+import { descendants, isTargetCall } from './goSyntax.js';
 
 const MARKER = { guard: '// kpatch:kmem-accounting guard: ', remove: '// kpatch:kmem-accounting removed: ' } as const;
 const IDENT = '[\\p{L}_][\\p{L}\\p{N}_]*';
@@ -21,18 +22,6 @@ interface Region {
   kind: 'call' | 'imports';
   /** For calls: the enclosing function's guardable parameter and its guard field. */
   param?: { name: string; field: 'config' | 'Resources' };
-}
-
-/** A call of EnableKernelMemoryAccounting, plain or package-qualified (spaces around the dot allowed). */
-function isTargetCall(n: SyntaxNode): boolean {
-  const f = n.childForFieldName('function');
-  return n.type === 'call_expression' && (f?.type === 'selector_expression' ? f.childForFieldName('field')?.text : f?.text) === 'EnableKernelMemoryAccounting';
-}
-
-function descendants(n: SyntaxNode, out: SyntaxNode[] = []): SyntaxNode[] {
-  out.push(n);
-  for (const c of n.children) descendants(c, out);
-  return out;
 }
 
 /** The regions a rewrite may touch: one per unguarded call line, plus the imports in remove mode. */

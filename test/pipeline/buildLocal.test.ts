@@ -13,6 +13,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kpatch } from '../helpers/cli.js';
 import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
+import { kmemSwitchedOn as kmemSwitchedOnUnder } from '../helpers/buildOutput.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-build-local-'));
 const cacheDir = path.join(tmp, 'cache');
@@ -20,13 +21,7 @@ const env = { CI: '1', KPATCH_CACHE_DIR: cacheDir, HOME: path.join(tmp, 'home') 
 let remote: StandinRemote;
 
 /** Runs the stand-in kubelet against a temporary cgroup root; says whether kmem was switched on. */
-function kmemSwitchedOn(kubelet: string, kernelMemory?: number): boolean {
-  const root = mkdtempSync(path.join(tmp, 'cgroot-'));
-  const args = ['--cgroup-root', root, ...(kernelMemory ? ['--kernel-memory', String(kernelMemory)] : [])];
-  const created = execFileSync(kubelet, args, { encoding: 'utf8' }).trim();
-  expect(existsSync(created), `pod cgroup ${created} was created`).toBe(true);
-  return existsSync(path.join(created, 'memory.kmem.limit_in_bytes'));
-}
+const kmemSwitchedOn = (kubelet: string, kernelMemory?: number) => kmemSwitchedOnUnder(kubelet, tmp, kernelMemory);
 
 beforeAll(() => {
   mkdirSync(env.HOME, { recursive: true });

@@ -23,6 +23,7 @@ import { binaryVerification } from '../../src/manifest/verification.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch } from '../helpers/cli.js';
 import { materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR } from '../helpers/standin-repo.js';
+import { kmemSwitchedOn as kmemSwitchedOnUnder, manifestOf } from '../helpers/buildOutput.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-copies-links-'));
 const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: path.join(tmp, 'home'), GOFLAGS: undefined };
@@ -46,14 +47,7 @@ function commitTagged(dir: string, tag: string): string {
 }
 
 /** Runs the stand-in kubelet against a temporary cgroup root; says whether kmem was switched on. */
-function kmemSwitchedOn(kubelet: string): boolean {
-  const root = mkdtempSync(path.join(tmp, 'cgroot-'));
-  const created = execFileSync(kubelet, ['--cgroup-root', root], { encoding: 'utf8' }).trim();
-  expect(existsSync(created), `pod cgroup ${created} was created`).toBe(true);
-  return existsSync(path.join(created, 'memory.kmem.limit_in_bytes'));
-}
-
-const manifestOf = (out: string) => JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+const kmemSwitchedOn = (kubelet: string) => kmemSwitchedOnUnder(kubelet, tmp);
 
 /**
  * v1.14.10 (runc with the nokmem pair) plus cadvisor vendoring an older runc

@@ -17,6 +17,7 @@ import { binaryVerification } from '../../src/manifest/verification.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { makeStandinRemote, materializeStandin, type StandinRemote } from '../helpers/standin-repo.js';
+import { kmemSwitchedOn as kmemSwitchedOnUnder, manifestOf } from '../helpers/buildOutput.js';
 
 const PROOF = 'kernel memory accounting disabled in this runc build';
 const KUBELET = 'linux-amd64/kubelet';
@@ -31,14 +32,7 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the stand-in kubelet against a temporary cgroup root; says whether kmem was switched on. */
-function kmemSwitchedOn(kubelet: string): boolean {
-  const root = mkdtempSync(path.join(tmp, 'cgroot-'));
-  const created = execFileSync(kubelet, ['--cgroup-root', root], { encoding: 'utf8' }).trim();
-  expect(existsSync(created), `pod cgroup ${created} was created`).toBe(true);
-  return existsSync(path.join(created, 'memory.kmem.limit_in_bytes'));
-}
-
-const manifestOf = (out: string) => JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+const kmemSwitchedOn = (kubelet: string) => kmemSwitchedOnUnder(kubelet, tmp);
 const hasProof = (file: string) => readFileSync(file).includes(Buffer.from(PROOF));
 const build = (args: string[], extraEnv: Record<string, string> = {}) => kpatch(['build', '--runner', 'local', ...args], { env: { ...env, ...extraEnv } });
 
