@@ -9,17 +9,17 @@
  * reviewing a deliberate change of output.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kpatch, REPO_ROOT } from './helpers/cli.js';
+import { kpatch } from './helpers/cli.js';
 import { go, gofmtList, goLayout } from './helpers/goTree.js';
-import { caseOptions, formatTxtar, parseTxtar, type Txtar } from './helpers/txtar.js';
+import { caseNames, CASES_DIR, loadGoldenCase, SCAFFOLD_DIR, scaffoldFiles, scaffoldRequests } from './helpers/goldenCase.js';
+import { formatTxtar, parseTxtar, type Txtar } from './helpers/txtar.js';
 
-const CASES_DIR = path.join(REPO_ROOT, 'patches/kmem-accounting/cases');
 const UPDATE = process.env.KPATCH_UPDATE_GOLDEN === '1';
-const caseNames = readdirSync(CASES_DIR).filter((f) => f.endsWith('.txtar')).sort();
+const names = caseNames();
 
 interface Case {
   file: string;
@@ -27,20 +27,16 @@ interface Case {
   crlf: boolean;
   modes: string[];
   section(name: string): string | undefined;
-  /** tree/ files, relative to the tree root, with line endings applied. */
+  /** tree/ files with the shared scaffold overlaid, relative to the tree root, with line endings applied. */
   tree: Map<string, string>;
 }
 
 function loadCase(name: string): Case {
-  const file = path.join(CASES_DIR, name);
-  const archive = parseTxtar(readFileSync(file, 'utf8'));
-  const opts = caseOptions(archive.comment);
-  const crlf = opts.crlf === 'true';
-  const eol = (s: string) => (crlf ? s.replace(/\r?\n/g, '\r\n') : s);
-  const section = (n: string) => archive.files.find((f) => f.name === n)?.data;
-  const tree = new Map(archive.files.filter((f) => f.name.startsWith('tree/')).map((f) => [f.name.slice(5), eol(f.data)]));
-  const modes = (opts.modes ?? 'guard,remove').split(',').map((m) => m.trim());
-  return { file, archive, crlf, modes, section: (n) => (n.startsWith('guard/') || n.startsWith('remove/') ? mapEol(section(n), eol) : section(n)), tree };
+  const g = loadGoldenCase(name);
+  const eol = (s: string) => (g.crlf ? s.replace(/\r?\n/g, '\r\n') : s);
+  const section = (n: string) => g.archive.files.find((f) => f.name === n)?.data;
+  const tree = new Map([...g.tree].map(([rel, data]) => [rel, eol(data)]));
+  return { file: g.file, archive: g.archive, crlf: g.crlf, modes: g.modes, section: (n) => (n.startsWith('guard/') || n.startsWith('remove/') ? mapEol(section(n), eol) : section(n)), tree };
 }
 
 function mapEol(s: string | undefined, eol: (s: string) => string): string | undefined {
@@ -86,7 +82,47 @@ function checkGo(dir: string, c: Case, probeMode: string, changed: string[] = []
   }
 }
 
-describe.each(caseNames)('golden case %s', (name) => {
+describe('the shared compile scaffold (cases/_scaffold)', () => {
+  it('every scaffold file is taken by some case, and no case keeps its own identical copy of one', () => {
+    const shared = scaffoldFiles();
+    const taken = new Set<string>();
+    const copies: string[] = [];
+    for (const name of names) {
+      const archive = parseTxtar(readFileSync(path.join(CASES_DIR, name), 'utf8'));
+      for (const r of scaffoldRequests(archive.comment)) for (const n of r.names) taken.add(n);
+      for (const f of archive.files.filter((x) => x.name.startsWith('tree/'))) {
+        const rel = shared.get(path.posix.basename(f.name));
+        if (rel && f.name.endsWith(`/${rel}`) && f.data === readFileSync(path.join(SCAFFOLD_DIR, rel), 'utf8')) copies.push(`${name}: ${f.name}`);
+      }
+    }
+    expect([...shared.keys()].filter((n) => !taken.has(n)), 'scaffold files no case takes').toEqual([]);
+    expect(copies, 'tree/ files identical to a scaffold file (take them with a scaffold: line)').toEqual([]);
+  });
+
+  it('overlays the named files under each runc root; a case\'s own file at the same path wins; an unknown name is an error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kpatch-scaffold-'));
+    try {
+      mkdirSync(path.join(dir, '_scaffold/libcontainer/fs'), { recursive: true });
+      writeFileSync(path.join(dir, '_scaffold/libcontainer/fs/a.go'), 'package fs // shared a\n');
+      writeFileSync(path.join(dir, '_scaffold/libcontainer/fs/b.go'), 'package fs // shared b\n');
+      const text = (line: string) => `a made-up case\n${line}\nscaffold: . a.go\n-- tree/vendor/r/libcontainer/fs/b.go --\npackage fs // own b\n-- scan.json --\n{}\n`;
+      writeFileSync(path.join(dir, 'x.txtar'), text('scaffold: vendor/r a.go b.go'));
+      const c = loadGoldenCase('x.txtar', dir);
+      expect(Object.fromEntries(c.tree)).toEqual({
+        'libcontainer/fs/a.go': 'package fs // shared a\n',
+        'vendor/r/libcontainer/fs/a.go': 'package fs // shared a\n',
+        'vendor/r/libcontainer/fs/b.go': 'package fs // own b\n',
+      });
+      expect(c.fromScaffold.sort()).toEqual(['libcontainer/fs/a.go', 'vendor/r/libcontainer/fs/a.go']);
+      writeFileSync(path.join(dir, 'y.txtar'), text('scaffold: vendor/r c.go'));
+      expect(() => loadGoldenCase('y.txtar', dir)).toThrow(/scaffold file c\.go does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(names)('golden case %s', (name) => {
   const c = loadCase(name);
 
   it('scan reports the expected sites and verdict', () => {

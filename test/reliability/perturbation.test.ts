@@ -23,7 +23,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,9 +33,9 @@ import { loadTargets } from '../../src/engine/loadTargets.js';
 import { parseGo, syntaxProblems } from '../../src/engine/parse.js';
 import { rewrite, type PlannedChange } from '../../src/engine/rewrite.js';
 import { DEFAULT_RECIPE } from '../../src/recipes.js';
-import { kpatch, REPO_ROOT } from '../helpers/cli.js';
+import { kpatch } from '../helpers/cli.js';
 import { go, goLayout } from '../helpers/goTree.js';
-import { caseOptions, parseTxtar } from '../helpers/txtar.js';
+import { caseNames as listCases, loadGoldenCase } from '../helpers/goldenCase.js';
 import { applyChecked, PERTURBATIONS, Rng, seedOf } from '../helpers/perturb.js';
 import { checkRewrite } from '../helpers/rewriteOracle.js';
 
@@ -43,8 +43,7 @@ const SEED = process.env.KPATCH_SEED ? Number(process.env.KPATCH_SEED) : randomI
 const TOTAL = Number(process.env.KPATCH_PERTURB_VARIANTS ?? 2000);
 const GO_SAMPLE = Number(process.env.KPATCH_PERTURB_GO_SAMPLE ?? 50);
 const CLI_SAMPLE = 100;
-const CASES_DIR = path.join(REPO_ROOT, 'patches/kmem-accounting/cases');
-const caseNames = readdirSync(CASES_DIR).filter((f) => f.endsWith('.txtar')).sort();
+const caseNames = listCases();
 const PER_CASE = Math.ceil(TOTAL / caseNames.length);
 const ROOT = mkdtempSync(path.join(os.tmpdir(), 'kpatch-perturb-'));
 afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
@@ -88,12 +87,10 @@ function writeTree(dir: string, files: Map<string, string>): void {
   }
 }
 
-/** One case's tree (LF) and options. */
+/** One case's tree (LF, the shared scaffold overlaid, as golden.test.ts sees it) and options. */
 function loadCase(name: string): { tree: Map<string, string>; crlf: boolean; modes: string[] } {
-  const archive = parseTxtar(readFileSync(path.join(CASES_DIR, name), 'utf8'));
-  const opts = caseOptions(archive.comment);
-  const tree = new Map(archive.files.filter((f) => f.name.startsWith('tree/')).map((f) => [f.name.slice(5), f.data]));
-  return { tree, crlf: opts.crlf === 'true', modes: (opts.modes ?? 'guard,remove').split(',').map((m) => m.trim()) };
+  const { tree, crlf, modes } = loadGoldenCase(name);
+  return { tree, crlf, modes };
 }
 
 /** Variant `i` of a case: its files (final line endings applied) and what was done to them. */
