@@ -37,11 +37,15 @@ describe('clean install', () => {
   });
 
   it('every locked package admits the lowest supported Node of each line (no EBADENGINE)', () => {
-    expect(locked.map(([key]) => key)).toEqual(expect.arrayContaining(['node_modules/yargs', 'node_modules/tree-sitter', 'node_modules/vitest']));
+    expect(locked.map(([key]) => key)).toEqual(
+      expect.arrayContaining(['node_modules/yargs', 'node_modules/tree-sitter', 'node_modules/vitest']),
+    );
     const lows = lowestPerLine(range);
     expect(lows).toEqual(['20.19.0', '22.12.0']);
     const refused = locked.flatMap(([key, entry]) =>
-      lows.filter((v) => entry.engines?.node && !semver.satisfies(v, entry.engines.node)).map((v) => `${key}@${entry.version} needs node ${entry.engines?.node}, not ${v}`),
+      lows
+        .filter((v) => entry.engines?.node && !semver.satisfies(v, entry.engines.node))
+        .map((v) => `${key}@${entry.version} needs node ${entry.engines?.node}, not ${v}`),
     );
     expect(refused).toEqual([]);
   });
