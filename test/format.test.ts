@@ -16,5 +16,5 @@ describe('formatting', () => {
     const unformatted = r.stdout.split('\n').filter(Boolean);
     expect(unformatted, `not formatted; run \`npm run format\` and commit:\n${unformatted.join('\n')}`).toEqual([]);
     expect(r.status, r.stderr).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });
