@@ -4,8 +4,9 @@
  * Each entry has a stable id (shown in the message and in `--json` output), a
  * title, the exit code it produces and a hint that says what to do. Code throws
  * `fail('ID', { where, detail })`; the CLI prints the message once and exits
- * with the entry's code. The README's error table is checked against this list
- * by a test, so a new error cannot ship undocumented.
+ * with the entry's code. docs/errors.md is generated from this list
+ * (`npm run docs:errors`) and a test fails when it is stale, so a new error
+ * cannot ship undocumented.
  */
 
 /** Process exit codes. Stable: scripts and CI depend on them. */
@@ -257,7 +258,7 @@ export const ERRORS = {
   config_invalid: {
     title: 'the settings file is not valid',
     exit: EXIT.usage,
-    hint: 'fix the file named above (see the README, "Configuration"); `kpatch config` shows the settings in effect',
+    hint: 'fix the file named above (see docs/commands/config.md); `kpatch config` shows the settings in effect',
   },
   patch_does_not_apply: {
     title: 'the reviewed patch does not apply cleanly',

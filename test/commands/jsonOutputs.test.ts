@@ -1,6 +1,6 @@
 /**
  * Output for machines: every command has `--json`, documented by a versioned
- * schema in schemas/ (and named in the README), and what each command prints
+ * schema in schemas/ (and named in docs/json.md), and what each command prints
  * is valid against it. build (manifest), verify, diff --write/--check, matrix
  * and config are validated in their own test files; this file covers the rest
  * and checks that no command is left without a schema.
@@ -22,8 +22,8 @@ beforeAll(() => {
 });
 
 describe('--json', () => {
-  it('every command has --json and a schema file, and the README names the schema', () => {
-    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  it('every command has --json and a schema file, and docs/json.md names the schema', () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'docs/json.md'), 'utf8');
     const schemas = readdirSync(SCHEMA_DIR);
     // The commands as users see them, from the real --help.
     const names = [...kpatch(['--help']).stdout.matchAll(/^  kpatch (\w+)/gm)].map((m) => m[1]);
