@@ -7,7 +7,6 @@
  */
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
-import { buildMatrix } from '../matrix/buildMatrix.js';
 import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
 import { buildModes } from '../config/modeChoices.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
@@ -55,6 +54,8 @@ export const matrixCommand: Command = {
   async handler(args, io) {
     const format: MatrixFormat = args.json ? 'json' : (args.format as MatrixFormat);
     const size = shardSize(format, single(args, 'shard-size'));
+    // Loaded here, not at start-up: it reaches git and jsdiff code (tag and patch paths) that --help need not pay for.
+    const { buildMatrix } = await import('../matrix/buildMatrix.js');
     const entries = buildMatrix({
       tags: list(args.k8s),
       runcTags: list(args.runc),
