@@ -2,12 +2,13 @@
  * The command-line shell: parses argv with yargs, runs one command, turns any
  * error into one message on stderr and an exit code. Never calls process.exit.
  */
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { EXIT, KpatchError, SIGNAL_EXIT, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
 import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
 import { painter } from './colour.js';
+import { loadYargs } from './yargsLite.js';
 
 /** Parsed arguments as yargs hands them over. */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
@@ -31,6 +32,12 @@ export interface Command {
  */
 export async function run(argv: string[], io: Io): Promise<number> {
   let chosen: { cmd: Command; args: Args } | undefined;
+  const first = argv.find((a) => !a.startsWith('-'));
+  const known = first !== undefined && Object.hasOwn(COMMANDS, first);
+  // Help text needs yargs' renderer (and every command when none is named); --version needs neither.
+  const versionOnly = !known && argv.length > 0 && argv.every((a) => a === '--version');
+  const help = !versionOnly && (!known || argv.some((a) => a === '--help' || /^-[A-Za-z]*h[A-Za-z]*$/.test(a)));
+  const yargs = await loadYargs(help);
   const parser = yargs(argv)
     .scriptName('kpatch')
     .usage('kpatch: patch the kmem-accounting cgroup leak out of Kubernetes and runc, and build the fixed binaries\n\nUsage: kpatch <command> [options]')
@@ -44,9 +51,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. See the README for each error id.');
-  // Only the command being run is loaded; help and mistakes load them all.
-  const first = argv.find((a) => !a.startsWith('-'));
-  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  // Only the command being run is loaded; help and mistakes load them all, --version none.
+  const names = known ? [first] : versionOnly ? [] : Object.keys(COMMANDS);
   for (const cmd of await Promise.all(names.map((n) => COMMANDS[n]()))) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
       chosen = { cmd, args: args as Args };

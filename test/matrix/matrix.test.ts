@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { kpatch } from '../helpers/cli.js';
 import { expectValidJson, schemaErrors } from '../helpers/jsonSchema.js';
 
@@ -98,11 +98,14 @@ describe('kpatch matrix', () => {
     }
   });
 
-  it('refuses more jobs than the engine runs from one matrix', () => {
+  it('splits more jobs than the engine runs from one matrix into shards (test/ci/matrixShards.test.ts has the full range)', () => {
     const tags = Array.from({ length: 101 }, (_, i) => `v1.${i}.0`).join(',');
     const gitlab = kpatch(['matrix', '--k8s', tags, '--platform', 'linux/amd64,linux/arm64', '--format', 'gitlab']);
-    expect(gitlab.code).toBe(2);
-    expect(gitlab.stderr).toContain('202 jobs; GitLab CI runs at most 200');
-    expect(kpatch(['matrix', '--k8s', tags, '--platform', 'linux/amd64,linux/arm64', '--format', 'github']).code).toBe(0);
+    expect(gitlab.code, gitlab.stderr).toBe(0);
+    expect(gitlab.stdout).toContain('# 202 job(s) in 2 shards of at most 101');
+    expect(parseAllDocuments(gitlab.stdout).map((d) => d.toJS().parallel.matrix.length)).toEqual([101, 101]);
+    const github = kpatch(['matrix', '--k8s', tags, '--platform', 'linux/amd64,linux/arm64', '--format', 'github']);
+    expect(github.code).toBe(0);
+    expect(github.stdout.trimEnd().split('\n')).toHaveLength(1); // 202 fits in GitHub's 256
   });
 });

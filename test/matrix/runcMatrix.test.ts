@@ -76,11 +76,11 @@ describe('kpatch matrix --runc', () => {
       writeFileSync(out, '');
       execFileSync('bash', ['-c', step.run], {
         cwd: dir,
-        env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, TAGS: tags, RUNC: runc, PLATFORMS: 'linux/amd64', MODE: 'guard', KPATCH_REVIEWED: 'reviewed-patches', GITHUB_OUTPUT: out },
+        env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, TAGS: tags, RUNC: runc, PLATFORMS: 'linux/amd64', MODE: 'guard', SHARD_SIZE: '256', MAX_PARALLEL: '20', KPATCH_REVIEWED: 'reviewed-patches', GITHUB_OUTPUT: out },
         stdio: 'pipe',
       });
-      const line = readFileSync(out, 'utf8').trim();
-      return JSON.parse(line.replace(/^matrix=/, '')).include.map((e: { id: string }) => e.id);
+      const line = readFileSync(out, 'utf8').split('\n').find((l) => l.startsWith('shards='))!;
+      return JSON.parse(line.replace(/^shards=/, '')).flatMap((s: { include: { id: string }[] }) => s.include.map((e) => e.id));
     };
     expect(jobsOf('v1.12.4', 'v1.0.0-rc5')).toEqual(['v1.12.4-linux-amd64', 'runc-v1.0.0-rc5-linux-amd64']);
     expect(jobsOf('', 'v1.0.0-rc92')).toEqual(['runc-v1.0.0-rc92-linux-amd64']);
