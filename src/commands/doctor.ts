@@ -44,7 +44,7 @@ export const doctorCommand: Command = {
       } catch (e) {
         if (!(e instanceof KpatchError) || e.id === 'interrupted') throw e;
         // NPD keeps stdout as the condition's message and logs stderr: both say what went wrong.
-        io.stdout.write(npdErrorLine(`${e.message} (error[${e.id}])`));
+        io.stdout.write(npdErrorLine(`error[${e.id}]: ${e.message}`));
         io.stderr.write(e.render());
         return 2;
       }

@@ -35,6 +35,8 @@ function fit(parts: string[]): string {
 function npdParts(r: DoctorReport): string[] {
   const m = r.memory;
   const ids = m.row ? `${m.row.numCgroups}/${m.limit} memory cgroup IDs in use` : 'memory cgroup IDs unknown';
+  // After the verdict, the same number in fewer words, so it fits.
+  const idsShort = m.row ? `${m.row.numCgroups}/${m.limit} IDs in use` : 'IDs in use unknown';
   const held = m.heldByDeleted !== undefined ? `${m.heldByDeleted} held by deleted cgroups` : undefined;
   const checks = r.kmem?.checks ?? [];
   const kubepodsOn = checks.some((c) => (c.kind === 'kubepods' || c.kind === 'qos') && c.state === 'on');
@@ -47,17 +49,17 @@ function npdParts(r: DoctorReport): string[] {
     case 'leaking':
       return defined([`kmem leak: ${ids}`, held, onWhere, el7]);
     case 'id-pressure':
-      return defined([`memory cgroup IDs near limit: ${ids}`, held]);
+      return defined([`memcg ID pressure: ${idsShort}`, held]);
     case 'vulnerable':
-      return defined([`kmem vulnerable: ${onWhere ?? `${unfixed.join(' and ')} not fixed`}`, el7, onWhere && unfixed.length ? `${unfixed.join(' and ')} not fixed` : undefined, ids]);
+      return defined([`kmem vulnerable: ${onWhere ?? `${unfixed.join(' and ')} not fixed`}`, el7, idsShort, onWhere && unfixed.length ? `${unfixed.join(' and ')} not fixed` : undefined]);
     case 'reboot-needed':
-      return defined([`kmem fix not in effect: ${onWhere ?? 'kmem on'} with fixed binaries on disk, reboot`, ids]);
+      return defined([`kmem fix not in effect: ${onWhere ?? 'kmem on'} with fixed binaries on disk, reboot`, idsShort]);
     case 'mitigated':
-      return [`kmem mitigated: cgroup.memory=nokmem, kmem observed off`, ids];
+      return [`kmem mitigated: cgroup.memory=nokmem, kmem observed off`, idsShort];
     case 'fixed':
-      return [checks.length > 0 ? `kmem fixed: kmem off in all ${checks.length} cgroups checked` : 'kmem fixed: kubelet and runc look fixed', ids];
+      return [checks.length > 0 ? `kmem fixed: kmem off in all ${checks.length} cgroups checked` : 'kmem fixed: kubelet and runc look fixed', idsShort];
     case 'not-affected':
-      return [`kmem not affected: ${notAffectedWhy(r)}`, ids];
+      return [`kmem not affected: ${notAffectedWhy(r)}`, idsShort];
     case 'unknown':
       return [`kmem unknown: ${r.reasons.find((x) => /cannot|could not|no cgroup hierarchy/.test(x)) ?? 'a fact needed could not be read'}`];
   }
