@@ -186,8 +186,9 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
   // Next steps: fix the binaries, then reboot when kubepods still carries kmem.
   if (exposed && (anyOn || leaking || kubelet?.looks === 'unpatched' || runc?.looks === 'unpatched')) {
     if (!kubelet || !runc) {
+      const missing = [kubelet ? '' : 'kubelet', runc ? '' : 'runc'].filter(Boolean).join(' and ');
       steps.push(
-        'Check the binaries: kpatch doctor --kubelet "$(command -v kubelet)" --runc "$(command -v runc)". If they do not look fixed, build fixed ones (kpatch build --k8s <your Kubernetes tag>, kpatch build --runc <your runc tag>) and install them.',
+        `Check the binaries: doctor did not find or read the ${missing} (see where it looked); name them, e.g. kpatch doctor --kubelet "$(command -v kubelet)" --runc "$(command -v runc)". If they do not look fixed, build fixed ones (kpatch build --k8s <your Kubernetes tag>, kpatch build --runc <your runc tag>) and install them.`,
       );
     }
     if (kubelet?.looks === 'unpatched') steps.push(`Install a fixed kubelet (kpatch build --k8s <your Kubernetes tag>): ${kubelet.path} still switches kmem on for every pod.`);
