@@ -4,14 +4,19 @@
  * runc binaries) and prints the facts, a verdict and the next steps. Strictly
  * read-only. Exit 0 when the verdict is `ok`, 1 for `at-risk` or `leaking`,
  * 2 for usage errors, so monitoring can key on the code alone.
+ * `--format npd` speaks node-problem-detector's plugin protocol instead: one
+ * line, exit 0 OK, 1 problem, 2 unknown (an error is unknown too, whatever
+ * its usual code: NPD reads any other status as unknown anyway).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Args, Command } from '../cli.js';
-import { EXIT, fail } from '../errors.js';
+import { EXIT, KpatchError, fail } from '../errors.js';
+import type { Io } from '../io.js';
 import { runDoctor } from '../doctor/runDoctor.js';
 import { renderText } from '../doctor/renderText.js';
 import { doctorJson } from '../doctor/renderJson.js';
+import { npdErrorLine, renderNpd } from '../doctor/renderNpd.js';
 
 /** The `kpatch doctor` command: flags, checks and handler (see the module comment and the README). */
 export const doctorCommand: Command = {
@@ -21,6 +26,7 @@ export const doctorCommand: Command = {
     y
       .option('root', { type: 'string', default: '/', requiresArg: true, describe: "folder standing for the node's / (reads <root>/proc and <root>/sys)" })
       .option('json', { type: 'boolean', default: false, describe: 'print the facts and verdict as JSON (schemaVersion 1)' })
+      .option('format', { type: 'string', choices: ['text', 'json', 'npd'], default: 'text', requiresArg: true, describe: 'text, json (same as --json), or npd: one line, exit 0/1/2 for node-problem-detector' })
       .option('kubelet', { type: 'string', requiresArg: true, describe: 'kubelet binary to inspect (read, never run)' })
       .option('runc', { type: 'string', requiresArg: true, describe: 'runc binary to inspect (read, never run)' }),
   check(args: Args) {
@@ -29,25 +35,47 @@ export const doctorCommand: Command = {
       if (v === undefined) continue;
       if (typeof v !== 'string' || v.trim() === '') fail('usage', { detail: `--${flag} needs a path` });
     }
+    if (args.json && args.format !== 'text' && args.format !== 'json') fail('usage', { detail: `--json and --format ${String(args.format)} ask for two formats; give one` });
   },
   async handler(args, io) {
-    const root = await checkRoot(path.resolve(io.cwd, String(args.root)));
-    const kubelet = args.kubelet === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.kubelet)), '--kubelet');
-    const runc = args.runc === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.runc)), '--runc');
-    let report;
-    try {
-      report = await runDoctor({ root, kubelet, runc, signal: io.signal });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EACCES' || err.code === 'EPERM') fail('node_binary_unreadable', { where: err.path, detail: err.message });
-      throw e;
+    if (args.format === 'npd') {
+      try {
+        return await doctor(args, io);
+      } catch (e) {
+        if (!(e instanceof KpatchError) || e.id === 'interrupted') throw e;
+        // NPD keeps stdout as the condition's message and logs stderr: both say what went wrong.
+        io.stdout.write(npdErrorLine(`error[${e.id}]: ${e.message}`));
+        io.stderr.write(e.render());
+        return 2;
+      }
     }
-    const code = report.verdict === 'ok' ? EXIT.ok : EXIT.failure;
-    if (args.json) io.stdout.write(JSON.stringify(doctorJson(report, code), null, 2) + '\n');
-    else io.stdout.write(renderText(report));
-    return code;
+    return doctor(args, io);
   },
 };
+
+/** Runs doctor and prints the report in the chosen format; returns the exit code. */
+async function doctor(args: Args, io: Io): Promise<number> {
+  const root = await checkRoot(path.resolve(io.cwd, String(args.root)));
+  const kubelet = args.kubelet === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.kubelet)), '--kubelet');
+  const runc = args.runc === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.runc)), '--runc');
+  let report;
+  try {
+    report = await runDoctor({ root, kubelet, runc, signal: io.signal });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EACCES' || err.code === 'EPERM') fail('node_binary_unreadable', { where: err.path, detail: err.message });
+    throw e;
+  }
+  if (args.format === 'npd') {
+    const npd = renderNpd(report);
+    io.stdout.write(npd.line);
+    return npd.code;
+  }
+  const code = report.verdict === 'ok' ? EXIT.ok : EXIT.failure;
+  if (args.json || args.format === 'json') io.stdout.write(JSON.stringify(doctorJson(report, code), null, 2) + '\n');
+  else io.stdout.write(renderText(report));
+  return code;
+}
 
 /** The root must be a folder with `proc` or `sys` in it: anything else is a typo, not a healthy node. */
 async function checkRoot(root: string): Promise<string> {

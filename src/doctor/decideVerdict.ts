@@ -13,6 +13,25 @@
  *   binary that does not look fixed; a fact needed to rule the leak out that
  *   could not be read.
  * - `ok` otherwise.
+ *
+ * Beside the verdict (kept as it was for the consumers of `--json`), a finer
+ * `state` names the situation an operator acts on, each with its own next
+ * step; `--format npd` keys its exit code on it (see {@link STATE_EXIT}):
+ * - `leaking`: on a 3.10 el7 kernel, IDs held by deleted cgroups at or above
+ *   LEAK_GAP, or IDs in use near the limit while kmem is on or the gap is unknown;
+ * - `id-pressure`: IDs near the limit from live cgroups, or many held by deleted
+ *   cgroups on a kernel where the kmem leak is not known;
+ * - `vulnerable`: el7 kernel and kmem on in kubepods (or a pod or container), or
+ *   a kubelet/runc that does not look fixed;
+ * - `reboot-needed`: fixed binaries on disk (the kubelet, and runc when found),
+ *   yet kmem still on: the fix is not in effect until the node reboots;
+ * - `mitigated`: `cgroup.memory=nokmem` on the kernel command line AND kmem
+ *   observed off on kubepods and every cgroup checked (observed, never assumed:
+ *   reports on RHEL 7 conflict about the argument);
+ * - `fixed`: el7 kernel, kmem observed off, no binary that looks unfixed;
+ * - `not-affected`: cgroup v2, no memory controller, a kernel other than el7, or no kubelet;
+ * - `unknown`: a fact needed to decide could not be read (no cgroup hierarchy,
+ *   /proc/cgroups or the kmem state of kubepods unreadable).
  */
 import type { CgroupMode } from './detectCgroupMode.js';
 import type { KernelFacts } from './readKernel.js';
@@ -22,6 +41,21 @@ import type { BinaryFacts } from './scanBinary.js';
 
 /** The one-word answer; monitoring keys on it (exit 0 for `ok`, 1 otherwise). */
 export type Verdict = 'ok' | 'at-risk' | 'leaking';
+
+/** The situation an operator acts on (see the module comment). */
+export type State = 'leaking' | 'id-pressure' | 'vulnerable' | 'reboot-needed' | 'mitigated' | 'fixed' | 'not-affected' | 'unknown';
+
+/** node-problem-detector's plugin exit status for each state: 0 OK, 1 problem, 2 unknown. */
+export const STATE_EXIT: Readonly<Record<State, 0 | 1 | 2>> = {
+  leaking: 1,
+  'id-pressure': 1,
+  vulnerable: 1,
+  'reboot-needed': 1,
+  mitigated: 0,
+  fixed: 0,
+  'not-affected': 0,
+  unknown: 2,
+};
 
 /** The facts the verdict is decided from. */
 export interface VerdictInput {
@@ -35,6 +69,7 @@ export interface VerdictInput {
 /** The verdict, the facts behind it and what to do. */
 export interface VerdictResult {
   verdict: Verdict;
+  state: State;
   reasons: string[];
   nextSteps: string[];
 }
@@ -52,12 +87,14 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
     if (cgroups.mode === 'unknown') {
       return {
         verdict: 'at-risk',
+        state: 'unknown',
         reasons: ['no cgroup hierarchy found: no cgroup mounts in /proc/self/mountinfo and no /sys/fs/cgroup/memory'],
         nextSteps: ['Run doctor on the node itself, or point --root at a folder holding copies of its /proc and /sys/fs/cgroup.'],
       };
     }
     return {
       verdict: 'ok',
+      state: 'not-affected',
       reasons: [`cgroup ${cgroups.mode}: the memory controller is not on a cgroup v1 hierarchy, and the leak only happens there`],
       nextSteps: ['Nothing to do: the kmem-accounting leak does not apply to this node.'],
     };
@@ -65,6 +102,7 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
   if (memory.row && !memory.row.enabled) {
     return {
       verdict: 'ok',
+      state: 'not-affected',
       reasons: ['the memory controller is disabled (the enabled column of /proc/cgroups is 0)'],
       nextSteps: ['Nothing to do: without the memory controller there are no memory cgroups to leak.'],
     };
@@ -130,6 +168,10 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
     }
     if (kubepodsOn && kernel.cmdlineNokmem) reasons.push('the kernel command line has cgroup.memory=nokmem, yet kmem accounting is on for kubepods');
   }
+  // The kernel's own mitigation counts only when seen working: kmem off on kubepods and everything checked.
+  const mitigated = prone && kernel.cmdlineNokmem === true && kmem !== undefined && kmem.roots.length > 0 && !anyOn && !kubepodsUnknown && kmem.total.off > 0;
+  if (mitigated) reasons.push('the kernel command line has cgroup.memory=nokmem and kmem accounting is observed off on kubepods and every cgroup checked: the kernel keeps it off whatever the binaries do');
+  const exposed = prone && !mitigated;
 
   // Binaries.
   const kubelet = binaries.kubelet;
@@ -138,14 +180,15 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
   for (const [name, b] of [['kubelet', kubelet], ['runc', runc]] as const) {
     if (!b) continue;
     reasons.push(`${name} ${b.path} ${describeBinary(b)}`);
-    if (b.looks === 'unpatched' && prone) atRisk = true;
+    if (b.looks === 'unpatched' && exposed) atRisk = true;
   }
 
   // Next steps: fix the binaries, then reboot when kubepods still carries kmem.
-  if (prone && (anyOn || leaking || kubelet?.looks === 'unpatched' || runc?.looks === 'unpatched')) {
+  if (exposed && (anyOn || leaking || kubelet?.looks === 'unpatched' || runc?.looks === 'unpatched')) {
     if (!kubelet || !runc) {
+      const missing = [kubelet ? '' : 'kubelet', runc ? '' : 'runc'].filter(Boolean).join(' and ');
       steps.push(
-        'Check the binaries: kpatch doctor --kubelet "$(command -v kubelet)" --runc "$(command -v runc)". If they do not look fixed, build fixed ones (kpatch build --k8s <your Kubernetes tag>, kpatch build --runc <your runc tag>) and install them.',
+        `Check the binaries: doctor did not find or read the ${missing} (see where it looked); name them, e.g. kpatch doctor --kubelet "$(command -v kubelet)" --runc "$(command -v runc)". If they do not look fixed, build fixed ones (kpatch build --k8s <your Kubernetes tag>, kpatch build --runc <your runc tag>) and install them.`,
       );
     }
     if (kubelet?.looks === 'unpatched') steps.push(`Install a fixed kubelet (kpatch build --k8s <your Kubernetes tag>): ${kubelet.path} still switches kmem on for every pod.`);
@@ -163,14 +206,34 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
   if (leaking) steps.unshift(`This node is leaking: ${gap} memory cgroup IDs are lost until a reboot, and new containers fail with "no space left on device" when all ${memory.limit} are taken.`);
 
   const verdict: Verdict = leaking ? 'leaking' : atRisk ? 'at-risk' : 'ok';
-  if (verdict === 'ok') {
+
+  // The state, from the same facts.
+  const nearLimit = row !== undefined && row.numCgroups >= memory.warnAt;
+  const binariesFixed = fixed(kubelet) && runc?.looks !== 'unpatched';
+  let state: State;
+  if (leaking || (prone && nearLimit && (gap === undefined || kubepodsOn))) state = 'leaking';
+  else if (verdict === 'ok') {
+    if (mitigated) state = 'mitigated';
+    else if (prone && ((kmem !== undefined && kmem.roots.length > 0) || fixed(kubelet) || fixed(runc))) state = 'fixed';
+    else state = 'not-affected';
+  } else if (exposed && anyOn) state = binariesFixed ? 'reboot-needed' : 'vulnerable';
+  else if (exposed && (kubelet?.looks === 'unpatched' || runc?.looks === 'unpatched')) state = 'vulnerable';
+  else if (nearLimit || (gap !== undefined && gap >= LEAK_GAP)) state = 'id-pressure';
+  else state = 'unknown';
+
+  if (state === 'reboot-needed' && !runc) {
+    steps.push('runc was not found or checked: make sure the container runtime\'s runc is fixed too before the reboot (kpatch doctor --runc PATH), or containers will switch kmem on again.');
+  }
+  if (state === 'mitigated') {
+    steps.push('Nothing to do now: the kernel keeps kmem accounting off. Keep cgroup.memory=nokmem on the kernel command line across kernel updates; installing a fixed kubelet and runc (kpatch build) removes the dependence on it.');
+  } else if (verdict === 'ok') {
     if (prone && kmem && kmem.roots.length > 0 && kmem.total.off > 0 && !anyOn) {
       steps.push('Nothing to do: the fix is in effect, kubepods and the pods checked have kmem accounting off.');
     } else {
       steps.push('Nothing to do.');
     }
   }
-  return { verdict, reasons, nextSteps: dedupe(steps) };
+  return { verdict, state, reasons, nextSteps: dedupe(steps) };
 }
 
 function describeKmem(k: KubepodsKmem, kubepods: string, podsOn: number, containersOn: number): string {

@@ -61,9 +61,26 @@ function unescapeMount(s: string): string {
  */
 export async function detectCgroupMode(fs: NodeFs): Promise<CgroupMode> {
   const text = await fs.readOptional('/proc/self/mountinfo');
-  const mounts = text === undefined ? [] : parseMountinfo(text).filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2');
+  const mounts = underRoot(text === undefined ? [] : parseMountinfo(text).filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2'), fs.root);
   if (mounts.length > 0) return fromMounts(mounts, fs);
   return fromFolders(fs);
+}
+
+/**
+ * In a container that mounts the host's /proc and /sys/fs/cgroup under a root
+ * such as /host (the DaemonSet in docs/examples/npd), `<root>/proc/self` is
+ * the container's own process: its mount table lists the host's hierarchies
+ * under the root (`/host/sys/fs/cgroup/memory`) beside the container's own
+ * cgroup sub-tree. Those under the root are the node's: they are kept, as node
+ * paths, and the container's own are dropped. A copied table (no mount under
+ * the root) is kept as it is.
+ */
+export function underRoot(mounts: MountEntry[], root: string): MountEntry[] {
+  if (root === '/') return mounts;
+  const prefix = root.endsWith('/') ? root : root + '/';
+  const inside = mounts.filter((m) => m.mountPoint.startsWith(prefix));
+  if (inside.length === 0) return mounts;
+  return inside.map((m) => ({ ...m, mountPoint: '/' + m.mountPoint.slice(prefix.length) }));
 }
 
 async function fromMounts(mounts: MountEntry[], fs: NodeFs): Promise<CgroupMode> {

@@ -10,7 +10,7 @@
  */
 import { constants } from 'node:fs';
 import { readdirSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readlink, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 
@@ -70,6 +70,15 @@ export class NodeFs {
   async stat(nodePath: string): Promise<Stats | undefined> {
     try {
       return await stat(this.host(nodePath));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Where a symbolic link points (`/proc/<pid>/exe`), or undefined when it cannot be read. */
+  async readLink(nodePath: string): Promise<string | undefined> {
+    try {
+      return await readlink(this.host(nodePath));
     } catch {
       return undefined;
     }

@@ -7,6 +7,7 @@
  */
 import type { DoctorReport } from './runDoctor.js';
 import type { BinaryFacts } from './scanBinary.js';
+import type { BinarySearch } from './findBinaries.js';
 import { LEAK_GAP, WARN_RATIO } from './readMemoryIds.js';
 
 /** Version of the JSON shape below. */
@@ -20,6 +21,7 @@ export function doctorJson(r: DoctorReport, exitCode: number): Record<string, un
     schemaVersion: DOCTOR_SCHEMA_VERSION,
     root: r.root,
     verdict: r.verdict,
+    state: r.state,
     exitCode,
     reasons: r.reasons,
     nextSteps: r.nextSteps,
@@ -63,8 +65,17 @@ export function doctorJson(r: DoctorReport, exitCode: number): Record<string, un
     binaries: {
       kubelet: binary(r.binaries.kubelet),
       runc: binary(r.binaries.runc),
+      search: {
+        kubelet: search(r.search.kubelet),
+        runc: search(r.search.runc),
+        skipped: r.scanSkipped ?? null,
+      },
     },
   };
+}
+
+function search(s: BinarySearch): Record<string, unknown> {
+  return { source: s.source, path: s.path, looked: s.looked };
 }
 
 function binary(b: BinaryFacts | undefined): Record<string, unknown> | null {

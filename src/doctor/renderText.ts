@@ -5,6 +5,19 @@
  */
 import type { DoctorReport } from './runDoctor.js';
 import type { BinaryFacts } from './scanBinary.js';
+import type { State } from './decideVerdict.js';
+
+/** One line per state, as the text report and the docs name them. */
+export const STATE_LABEL: Readonly<Record<State, string>> = {
+  leaking: 'leaking now: memory cgroup IDs are being lost',
+  'id-pressure': 'memory cgroup IDs near the limit, not from the kmem leak',
+  vulnerable: 'kmem accounting on for the kubelet\'s cgroups on an el7 kernel, or unfixed binaries',
+  'reboot-needed': 'fixed binaries on disk, not yet in effect: reboot',
+  mitigated: 'mitigated by the kernel: cgroup.memory=nokmem, kmem observed off',
+  fixed: 'fixed: kmem accounting observed off',
+  'not-affected': 'the leak does not apply here',
+  unknown: 'could not tell: a fact needed was unreadable',
+};
 
 const W = 12;
 
@@ -54,11 +67,18 @@ export function renderText(r: DoctorReport): string {
     r.kmem.checks.forEach((x, i) => more(`${x.state.padEnd(8)}${paths[i].padEnd(width)}  ${x.evidence.join('; ')}`));
   }
 
-  row('kubelet', describe(r.binaries.kubelet, '--kubelet'));
-  row('runc', describe(r.binaries.runc, '--runc'));
+  for (const name of ['kubelet', 'runc'] as const) {
+    const found = r.search[name];
+    const facts = r.binaries[name];
+    if (facts) row(name, `${describe(facts, `--${name}`)}${found.source && found.source !== 'flag' ? ` (found: ${found.source === 'path' ? 'on the PATH' : found.source === 'process' ? 'the running process' : `${found.source}'s config`})` : ''}`);
+    else if (found.path) row(name, `${found.path}: not read (${r.scanSkipped ?? 'skipped'})`);
+    else row(name, `not found (pass --${name} PATH)`);
+    for (const l of found.looked) more(`looked: ${l}`);
+  }
 
   out.push('');
   out.push(`verdict: ${r.verdict}`);
+  out.push(`state: ${r.state} (${STATE_LABEL[r.state]})`);
   for (const reason of r.reasons) out.push(`  - ${reason}`);
   out.push('next steps:');
   r.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));

@@ -10,7 +10,8 @@ import { DEFAULT_WALK_LIMITS, type WalkLimits } from './countDirs.js';
 import { checkKubepods, DEFAULT_POD_SAMPLE, type KubepodsKmem } from './checkKubepods.js';
 import { readKernel, type KernelFacts } from './readKernel.js';
 import { scanBinary, type BinaryFacts } from './scanBinary.js';
-import { decideVerdict, type Verdict } from './decideVerdict.js';
+import { decideVerdict, type State, type Verdict } from './decideVerdict.js';
+import { findKubelet, findRunc, NODE_PATH, type BinarySearch } from './findBinaries.js';
 
 /** What to look at. */
 export interface DoctorOptions {
@@ -24,6 +25,8 @@ export interface DoctorOptions {
   walk?: Partial<Omit<WalkLimits, 'signal'>>;
   /** Pods to check for kmem; defaults to {@link DEFAULT_POD_SAMPLE}. */
   podSample?: number;
+  /** Directories to look for runc in, as node paths; defaults to the node's standard PATH ({@link NODE_PATH}). */
+  path?: string[];
   signal?: AbortSignal;
 }
 
@@ -36,7 +39,13 @@ export interface DoctorReport {
   /** Undefined when there is no v1 memory hierarchy to look in. */
   kmem?: KubepodsKmem;
   binaries: { kubelet?: BinaryFacts; runc?: BinaryFacts };
+  /** How each binary was found (given, or looked for on the node), and where doctor looked. */
+  search: { kubelet: BinarySearch; runc: BinarySearch };
+  /** Why binaries found on the node were not read, when they were not. */
+  scanSkipped?: string;
   verdict: Verdict;
+  /** The situation an operator acts on; finer than the verdict. */
+  state: State;
   /** Why the verdict is what it is, one fact per line. */
   reasons: string[];
   /** What to do next, in plain words. */
@@ -51,9 +60,35 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const kernel = await readKernel(fs);
   const memory = await readMemoryIds(fs, cgroups.memoryV1, limits);
   const kmem = cgroups.memoryV1 ? await checkKubepods(fs, cgroups.memoryV1.mountPoint, opts.podSample ?? DEFAULT_POD_SAMPLE) : undefined;
+  const search = {
+    kubelet: opts.kubelet ? given(opts.kubelet) : await findKubelet(fs),
+    runc: opts.runc ? given(opts.runc) : await findRunc(fs, opts.path ?? NODE_PATH),
+  };
+  // Binaries found on the node are read only where they matter: a kubelet is
+  // 50-150 MB, and a monitoring probe runs every minute on every node.
+  const scanSkipped = cgroups.memoryV1 && kernel.leakProne !== 'no' ? undefined : 'the leak does not apply to this node (no v1 memory hierarchy, or not a 3.10 el7 kernel)';
   const binaries: DoctorReport['binaries'] = {};
-  if (opts.kubelet) binaries.kubelet = await scanBinary(path.resolve(opts.kubelet), opts.signal);
-  if (opts.runc) binaries.runc = await scanBinary(path.resolve(opts.runc), opts.signal);
+  for (const name of ['kubelet', 'runc'] as const) {
+    const s = search[name];
+    if (!s.readFrom || (s.source !== 'flag' && scanSkipped)) continue;
+    if (s.source === 'flag') {
+      binaries[name] = await scanBinary(s.readFrom, opts.signal);
+      continue;
+    }
+    // A binary doctor found itself and cannot read is a fact to report, not an error of the user's.
+    try {
+      binaries[name] = { ...(await scanBinary(s.readFrom, opts.signal)), path: s.path ?? s.readFrom };
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      s.looked.push(`cannot read ${s.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (run doctor as root)`);
+    }
+  }
   const decided = decideVerdict({ cgroups, kernel, memory, kmem, binaries });
-  return { root: fs.root, cgroups, kernel, memory, kmem, binaries, ...decided };
+  return { root: fs.root, cgroups, kernel, memory, kmem, binaries, search, scanSkipped: search.kubelet.readFrom || search.runc.readFrom ? scanSkipped : undefined, ...decided };
+}
+
+/** A binary named on the command line: read as given, nothing looked for. */
+function given(file: string): BinarySearch {
+  const p = path.resolve(file);
+  return { source: 'flag', path: p, readFrom: p, looked: [] };
 }

@@ -8,7 +8,7 @@
  * - off: `memory.kmem.slabinfo` is absent (stands for EIO), usage is 0.
  * The limit file always holds the kernel's "unlimited" default.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, utimesSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, utimesSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,25 @@ export interface FakeNodeSpec {
   noProcCgroups?: boolean;
   /** Folder to create the root in (default: the system temp folder). */
   base?: string;
+  /**
+   * Processes under /proc: `comm` (left out when `comm` is undefined, as when
+   * it cannot be read), `cmdline`, and `exe`, a symbolic link to a host file,
+   * as the kernel's /proc/<pid>/exe is a link to the running binary.
+   */
+  processes?: { pid: number; comm?: string; cmdline?: string[]; exe?: string }[];
+  /** Text files under the root, by node path (container runtime configs). */
+  files?: Record<string, string>;
+  /** Host files copied under the root, by node path (binaries on the node's PATH). */
+  copies?: Record<string, string>;
+  /** Leave out /sys/fs/cgroup and the mount table: no cgroup hierarchy readable. */
+  noCgroups?: boolean;
+  /**
+   * Write the mount table as a container that mounts the host's /proc and
+   * /sys/fs/cgroup under the root sees it (the DaemonSet in docs/examples/npd):
+   * the host's hierarchies under the root's path, and the container's own
+   * memory cgroup sub-tree at /sys/fs/cgroup/memory.
+   */
+  containerView?: boolean;
 }
 
 export const SLABINFO =
@@ -62,6 +81,22 @@ export function makeFakeNode(spec: FakeNodeSpec): string {
   };
   put('proc/sys/kernel/osrelease', (spec.kernel ?? '3.10.0-957.el7.x86_64') + '\n');
   put('proc/cmdline', (spec.cmdline ?? 'BOOT_IMAGE=/vmlinuz ro crashkernel=auto') + '\n');
+  for (const p of spec.processes ?? []) {
+    const dir = path.join(root, 'proc', String(p.pid));
+    mkdirSync(dir, { recursive: true });
+    if (p.comm !== undefined) writeFileSync(path.join(dir, 'comm'), p.comm + '\n');
+    writeFileSync(path.join(dir, 'cmdline'), (p.cmdline ?? [p.comm ?? 'unknown']).join('\0') + '\0');
+    if (p.exe) symlinkSync(p.exe, path.join(dir, 'exe'));
+  }
+  for (const [rel, text] of Object.entries(spec.files ?? {})) put(rel.replace(/^\//, ''), text);
+  for (const [rel, from] of Object.entries(spec.copies ?? {})) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    copyFileSync(from, path.join(root, rel));
+  }
+  if (spec.noCgroups) {
+    if (!spec.noProcCgroups) put('proc/cgroups', procCgroups(0, 1));
+    return root;
+  }
 
   if (spec.mode === 'v2') {
     put('proc/self/mountinfo', V2_MOUNTS.join('\n') + '\n');
@@ -72,7 +107,7 @@ export function makeFakeNode(spec: FakeNodeSpec): string {
   }
 
   const mounts = spec.mode === 'hybrid' ? [...V1_MOUNTS, UNIFIED_MOUNT] : V1_MOUNTS;
-  put('proc/self/mountinfo', mounts.join('\n') + '\n');
+  put('proc/self/mountinfo', (spec.containerView ? asContainerSees(mounts, root) : mounts).join('\n') + '\n');
   const mem = path.join(root, 'sys/fs/cgroup/memory');
   writeKmem(mem, 'off');
   let folders = 1;
@@ -92,6 +127,13 @@ export function makeFakeNode(spec: FakeNodeSpec): string {
   }
   if (!spec.noProcCgroups) put('proc/cgroups', procCgroups(11, spec.memoryCount ?? folders));
   return root;
+}
+
+/** The mount lines as a container with the host's mounts under `root` sees them. */
+function asContainerSees(mounts: string[], root: string): string[] {
+  const host = mounts.map((l) => l.replace(/^(\S+ \S+ \S+ \S+ )(\/\S*)/, (_, head: string, at: string) => `${head}${root}${at}`));
+  const own = '90 80 0:31 /kubepods/besteffort/pod0a1b2c3d-9999-4e8f-9a0b-999999999999/0123456789ab /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory';
+  return [...host, own];
 }
 
 /** Writes the kmem files of one cgroup folder for `state`. */

@@ -514,6 +514,9 @@ const CASES: Case[] = [
   },
 
   // --- doctor ------------------------------------------------------------------------------
+  { name: 'doctor --format npd with a --root that does not exist: exit 2, unknown to NPD', args: (s) => ['doctor', '--format', 'npd', '--root', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[node_root_missing]' },
+  { name: 'doctor --format npd with a --runc that cannot be read: exit 2 (NPD: unknown), not 1 (NPD: problem)', asNobody: true, setup: (s) => { writeFileSync(path.join(s.dir, 'runc'), 'x'); chmodSync(path.join(s.dir, 'runc'), 0o000); }, args: (s) => ['doctor', '--format', 'npd', '--runc', path.join(s.dir, 'runc')], exit: 2, message: 'error[node_binary_unreadable]' },
+  { name: 'doctor --format with an unknown format', args: () => ['doctor', '--format', 'yaml'], exit: 2, message: 'Invalid values' },
   { name: 'doctor --root that does not exist', args: (s) => ['doctor', '--root', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[node_root_missing]' },
   { name: 'doctor --root that is a file', args: (s) => ['doctor', '--root', MEMORY_GO(s)], exit: 2, message: 'error[node_root_not_dir]' },
   { name: 'doctor --root without proc or sys', args: (s) => ['doctor', '--root', s.tree], exit: 2, message: 'error[node_root_unrecognised]' },
