@@ -30,6 +30,11 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v strace >/dev/null || need+=(strace)
 [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
+# The provenance tests (test/manifest/records.test.ts) check SHA256SUMS.sig as a user would:
+# openssl makes the P-256 keys and runs `openssl dgst -sha256 -verify` (base64 is coreutils).
+# No SPDX validator is packaged in Debian (only SPDX license lists): the SBOM is checked
+# against schemas/spdx-2.3.schema.json instead.
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

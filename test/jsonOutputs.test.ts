@@ -23,7 +23,9 @@ beforeAll(() => {
 
 describe('--json', () => {
   it('every command has --json and a schema file, and the README names the schema', () => {
-    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    // The README, and the feature pages under docs/ (docs/provenance.md names kpatch sign's schema).
+    const docs = path.join(REPO_ROOT, 'docs');
+    const readme = [readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'), ...(existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => readFileSync(path.join(docs, f), 'utf8')) : [])].join('\n');
     const schemas = readdirSync(SCHEMA_DIR);
     // The commands as users see them, from the real --help.
     const names = [...kpatch(['--help']).stdout.matchAll(/^  kpatch (\w+)/gm)].map((m) => m[1]);
