@@ -34,6 +34,11 @@ command -v strace >/dev/null || need+=(strace)
 # GNU time measures peak memory in scripts/bench-startup.mjs.
 command -v jq >/dev/null || need+=(jq)
 [ -x /usr/bin/time ] || need+=(time)
+# The provenance tests (test/manifest/records.test.ts) check SHA256SUMS.sig as a user would:
+# openssl makes the P-256 keys and runs `openssl dgst -sha256 -verify` (base64 is coreutils).
+# No SPDX validator is packaged in Debian (only SPDX license lists): the SBOM is checked
+# against schemas/spdx-2.3.schema.json instead.
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -290,6 +290,16 @@ export const ERRORS = {
     exit: EXIT.failure,
     hint: 'this is a kpatch bug: please report it with the command line and output',
   },
+  key_unreadable: {
+    title: 'cannot use the key',
+    exit: EXIT.usage,
+    hint: 'give an EC P-256 key in PEM: the private key for --sign-key (openssl ecparam -name prime256v1 -genkey -noout -out key.pem, or cosign generate-key-pair), its public key for verify --key (openssl ec -in key.pem -pubout -out pub.pem)',
+  },
+  sums_missing: {
+    title: 'nothing to sign: the folder has no SHA256SUMS',
+    exit: EXIT.failure,
+    hint: 'kpatch sign signs the SHA256SUMS that kpatch build writes into its --out; give that folder (nothing was written)',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The id of a catalogue entry. */

@@ -77,7 +77,8 @@ export const kmemAccounting: Recipe = {
       `Call sites (kpatch ${'kmem-accounting'}, mode ${mode}):`,
       ...report.sites.map((s) => `  ${s.file}:${s.line} ${s.function}: ${s.status}${fixed.includes(s) ? ` -> ${mode === 'remove' ? 'removed' : 'guarded'}` : ''}`),
     ].join('\n');
-    return { subject, body };
+    // DEP-3: the fix is kpatch's own (vendor), for the Kubernetes issue; upstream fixed it another way (runc rc94 ignores kmem), so nothing is forwarded.
+    return { subject, body, dep3: { origin: `vendor, kpatch recipe kmem-accounting (mode ${mode})`, bug: ISSUE_URL, forwarded: 'not-needed' } };
   },
 
   plan(files: GoFile[], _report: ScanReport, mode: string) {

@@ -34,6 +34,7 @@ export const buildCommand: Command = {
       .option('allow-dirty', { type: 'boolean', default: false, describe: 'with --src: patch files that have uncommitted changes' })
       .option('build-anyway', { type: 'boolean', default: false, describe: 'build a tree that needs no fix (not affected, already patched) as it is' })
       .option('patch', { type: 'string', requiresArg: true, describe: 'apply this reviewed patch (from kpatch diff --write) with git apply instead of generating one; its sha256 goes in the manifest' })
+      .option('sign-key', { type: 'string', requiresArg: true, describe: 'EC P-256 private key (PEM): sign SHA256SUMS into SHA256SUMS.sig (the form cosign sign-blob writes)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
   check(args) {
     // build keeps its private copy of --src, its logs and build caches in the cache: --cache-dir applies.
@@ -52,6 +53,7 @@ export const buildCommand: Command = {
       if (typeof args.buildtags !== 'string') fail('usage', { where: '--buildtags', detail: 'give it once, e.g. --buildtags "seccomp apparmor"' });
       parseBuildtags(args.buildtags);
     }
+    if (args['sign-key'] !== undefined && (typeof args['sign-key'] !== 'string' || args['sign-key'] === '')) fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
     if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
     if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === '')) fail('usage', { where: '--patch', detail: 'give one patch file, once' });
     if (args.patch !== undefined && args.mode !== undefined && !DEFAULT_RECIPE.modes.includes(String(args.mode))) {
@@ -75,6 +77,8 @@ export const buildCommand: Command = {
     if (patchFile && !patchStat?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file' });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
     const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io.signal) : undefined;
+    // The signing key before anything runs: a bad key costs a second, not a build.
+    const signKey = args['sign-key'] !== undefined ? await (await import('../manifest/signature.js')).loadSigningKey(path.resolve(io.cwd, String(args['sign-key'])), io.signal) : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');
@@ -105,6 +109,7 @@ export const buildCommand: Command = {
           buildtags: typeof args.buildtags === 'string' ? parseBuildtags(args.buildtags) : undefined,
           modeTyped: modeTyped(args),
           checkout,
+          signKey,
         },
         io,
         progress,
@@ -205,4 +210,5 @@ function summary(io: Io, out: string, m: import('../manifest/manifest.js').Manif
   w(`  patch:    ${m.patch ? path.join(out, m.patch.path) : `none (${m.goflags ? `no source change; GOFLAGS=${m.goflags}` : m.target === 'runc' && m.mode !== 'none' ? `no source change; BUILDTAGS=${m.buildtags}` : 'the tree was built as it is'})`}`);
   if (m.verification) w(`  proof:    ${m.verification.status}: ${m.verification.summary}`);
   w(`  manifest: ${path.join(out, 'manifest.json')}   checksums: ${path.join(out, 'SHA256SUMS')}`);
+  w(`  records:  ${path.join(out, 'provenance.json')} (SLSA provenance)   ${path.join(out, 'sbom.spdx.json')} (SPDX SBOM)`);
 }

@@ -10,6 +10,7 @@ import type { Command } from '../cli.js';
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   build: async () => (await import('./build.js')).buildCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
+  sign: async () => (await import('./sign.js')).signCommand,
   fetch: async () => (await import('./fetch.js')).fetchCommand,
   scan: async () => (await import('./scan.js')).scanCommand,
   diff: async () => (await import('./diff.js')).diffCommand,

@@ -13,9 +13,10 @@ export const verifyCommand: Command = {
       .option('repo', { type: 'string', requiresArg: true, describe: "where to fetch the pristine tag [default: the manifest's repository]" })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]' })
       .option('timeout', { type: 'number', requiresArg: true, describe: 'seconds the remote may send nothing before the fetch is stopped' })
+      .option('key', { type: 'string', requiresArg: true, describe: 'EC P-256 public key (PEM): check SHA256SUMS.sig, which must then be there' })
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' }),
   check(args) {
-    for (const f of ['repo', 'cache-dir']) {
+    for (const f of ['repo', 'cache-dir', 'key']) {
       if (args[f] !== undefined && typeof args[f] !== 'string') fail('usage', { where: `--${f}`, detail: 'give it once' });
     }
     const t = args.timeout;
@@ -27,10 +28,13 @@ export const verifyCommand: Command = {
     const { verifyArtifacts } = await import('../verify/verifyArtifacts.js');
     const { renderFinding } = await import('../verify/verifyResult.js');
     const dir = path.resolve(io.cwd, String(args.dir));
+    // The key first: a bad --key is a usage error before any file is hashed.
+    const key = args.key !== undefined ? await (await import('../manifest/signature.js')).loadVerifyKey(path.resolve(io.cwd, String(args.key)), io.signal) : undefined;
     const found = await verifyArtifacts(
       dir,
       { repo: args.repo as string | undefined, cacheDir: args['cache-dir'] as string | undefined, timeoutSeconds: args.timeout as number | undefined },
       io,
+      { key },
     );
     const failures = found.failures;
     if (args.json) {

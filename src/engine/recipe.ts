@@ -69,8 +69,12 @@ export interface Recipe {
   scan(files: GoFile[]): ScanReport;
   /** Edits per file path for `mode`; throws a KpatchError for shapes it cannot rewrite. */
   plan(files: GoFile[], report: ScanReport, mode: string): Map<string, TextEdit[]>;
-  /** Subject (one line, what and why) and body (the findings) of the patch a mode makes. */
-  describe(report: ScanReport, mode: string): { subject: string; body: string };
+  /**
+   * Subject (one line, what and why) and body (the findings) of the patch a
+   * mode makes, and its DEP-3 fields (Debian's patch tagging: where the
+   * change comes from, the bug it fixes, whether it goes upstream).
+   */
+  describe(report: ScanReport, mode: string): { subject: string; body: string; dep3?: Dep3Fields };
   /** A build tag that compiles the fix in with no source change, when the recipe knows one. */
   buildTag?: BuildTag;
 }
@@ -96,4 +100,14 @@ export interface BuildTag {
   uncovered(files: GoFile[], report: ScanReport): string[];
   /** The proof strings of each copy of the target code that needs the fix, by copy. */
   proofStringsByCopy(files: GoFile[], report: ScanReport): { copy: string; strings: string[] }[];
+}
+
+/** DEP-3 fields a recipe gives its patches (Last-Update comes from the source commit's date, not from here). */
+export interface Dep3Fields {
+  /** `Origin:` where the change comes from: `upstream`, `backport`, `vendor` or `other`, a comma, then a URL or a name. */
+  origin: string;
+  /** `Bug:` the upstream bug the patch fixes. */
+  bug?: string;
+  /** `Forwarded:` a URL, `no`, or `not-needed`. */
+  forwarded?: string;
 }

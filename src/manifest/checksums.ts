@@ -26,14 +26,14 @@ export function sha256Text(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Every file under `dir` (relative, forward slashes, sorted), except SHA256SUMS itself. */
+/** Every file under `dir` (relative, forward slashes, sorted), except SHA256SUMS itself and its signature (made after it). */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string) => {
     for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(r);
-      else if (r !== SUMS_FILE) out.push(r);
+      else if (r !== SUMS_FILE && r !== `${SUMS_FILE}.sig`) out.push(r);
     }
   };
   await walk('');

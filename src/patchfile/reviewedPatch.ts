@@ -38,8 +38,8 @@ export function reviewedPatchPath(dir: string, tag: string, recipe: string, mode
 export async function renderPatch(changes: FileChange[], report: ScanReport, mode: string, commit: CommitFacts): Promise<string> {
   // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
   const { renderDiff } = await import('../engine/diff.js');
-  const { subject, body } = DEFAULT_RECIPE.describe(report, mode);
-  return formatPatch({ subject, body, diff: renderDiff(changes), date: new Date((commit.time ?? 0) * 1000), version: KPATCH_VERSION });
+  const { subject, body, dep3 } = DEFAULT_RECIPE.describe(report, mode);
+  return formatPatch({ subject, body, diff: renderDiff(changes), date: new Date((commit.time ?? 0) * 1000), version: KPATCH_VERSION, dep3 });
 }
 
 /** A reviewed patch applied to a tree. */

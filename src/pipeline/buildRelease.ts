@@ -23,7 +23,9 @@ import { KPATCH_VERSION } from '../version.js';
 import { rewrite } from '../engine/rewrite.js';
 import { chooseMode, unchangedMode } from './chooseMode.js';
 import { binaryVerification, noneVerification, sourceVerification } from '../manifest/verification.js';
-import { sha256File, sha256Sums, sha256Text, SUMS_FILE } from '../manifest/checksums.js';
+import { sha256File, sha256Text } from '../manifest/checksums.js';
+import { writeReleaseRecords } from '../manifest/releaseRecords.js';
+import type { SigningKey } from '../manifest/signature.js';
 import { patchFileName, renderPatch, useReviewedPatch, type ReviewedBuild } from '../patchfile/reviewedPatch.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/manifest.js';
 import type { Progress } from '../process/progress.js';
@@ -61,6 +63,8 @@ export interface BuildOptions {
   modeTyped?: boolean;
   /** `--src`: the checkout's facts and scan, when the command already read them (checkSrcCheckout). */
   checkout?: SrcCheckout;
+  /** `--sign-key`: the private key (read and checked before the build) that signs SHA256SUMS. */
+  signKey?: SigningKey;
 }
 
 /** What checkSrcCheckout read from a `--src` checkout. */
@@ -233,7 +237,8 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       verification: proven.verification,
     };
     await writeFile(path.join(staged.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    await writeFile(path.join(staged.dir, SUMS_FILE), await sha256Sums(staged.dir));
+    // provenance.json, sbom.spdx.json, SHA256SUMS over everything, and with --sign-key its signature.
+    await writeReleaseRecords(staged.dir, manifest, { tree, env: io.env, signKey: opts.signKey });
     checkAbort();
     await staged.commit();
     progress.end(true);

@@ -13,6 +13,7 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SUMS_FILE } from '../manifest/checksums.js';
+import { SIGNATURE_FILE } from '../manifest/signature.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { fail } from '../errors.js';
 import { describeKind, hashRegular, readRegular, UnsafeFile } from '../safeFiles.js';
@@ -119,9 +120,10 @@ const short = (h: string | undefined) => (h ? h.slice(0, 16) + '…' : '?');
 export async function checkFiles(dir: string, listing: FolderListing, manifest: Manifest | undefined, found: Findings, signal?: AbortSignal): Promise<Set<string>> {
   const sums = await readSums(dir, listing, found, signal);
   const records = manifestRecords(manifest);
-  const present = new Set([...listing.regular].filter((n) => n !== SUMS_FILE));
+  // SHA256SUMS.sig signs SHA256SUMS, so it cannot be listed in it: checkRecords checks it.
+  const present = new Set([...listing.regular].filter((n) => n !== SUMS_FILE && n !== SIGNATURE_FILE));
   const hashed = new Set<string>();
-  const names = [...new Set([...present, ...listing.odd.keys(), ...(sums?.keys() ?? []), ...records.keys()])].filter((n) => n !== SUMS_FILE).sort();
+  const names = [...new Set([...present, ...listing.odd.keys(), ...(sums?.keys() ?? []), ...records.keys()])].filter((n) => n !== SUMS_FILE && n !== SIGNATURE_FILE).sort();
   for (const name of names) {
     if (!staysInside(name)) {
       found.fail(records.has(name) ? MANIFEST : SUMS_FILE, `names ${JSON.stringify(name)}, a path outside the artifact folder`);

@@ -57,3 +57,22 @@ function describe(e: ErrorObject): string {
   if (e.keyword === 'enum') return `${field}: ${e.message ?? 'not allowed'} (${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')})`;
   return `${field}: ${e.message ?? e.keyword}`;
 }
+
+const others = new Map<string, ValidateFunction>();
+
+/**
+ * The ways `doc` breaks `schemas/<schema>` (a self-contained schema:
+ * provenance.schema.json, spdx-2.3.schema.json), one line each naming the
+ * field; empty when it is valid. For the records verify reads besides the
+ * manifest: untrusted input, checked whole before any field is used.
+ */
+export function documentProblems(schema: string, doc: unknown, max = 8): string[] {
+  let v = others.get(schema);
+  if (!v) {
+    v = new Ajv2020({ allErrors: true, strict: false }).compile(readSchema(schema) as object);
+    others.set(schema, v);
+  }
+  if (v(doc)) return [];
+  const unique = [...new Set((v.errors ?? []).filter((e) => !['if', 'anyOf', 'allOf'].includes(e.keyword)).map(describe))];
+  return unique.length > max ? [...unique.slice(0, max), `and ${unique.length - max} more`] : unique;
+}

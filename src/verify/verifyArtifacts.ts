@@ -18,15 +18,19 @@ import { checkFiles, listFolder, readRecord, staysInside, type FolderListing } f
 import { manifestProblems } from './manifestSchema.js';
 import { checkPatch, type PristineSource } from './checkPatch.js';
 import { Findings } from './verifyResult.js';
+import { checkRecords } from './checkRecords.js';
+import type { KeyObject } from 'node:crypto';
 
 /** Runs every check on `dir`; the findings say what held and what did not. */
-export async function verifyArtifacts(dir: string, src: PristineSource, io: Io): Promise<Findings> {
+export async function verifyArtifacts(dir: string, src: PristineSource, io: Io, opts: { key?: KeyObject } = {}): Promise<Findings> {
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) fail('artifact_dir_missing', { where: dir, detail: st ? 'it is a file' : 'no such folder' });
   const found = new Findings();
   const listing = await listFolder(dir, io.signal);
   const manifest = await readManifest(dir, listing, found, io.signal);
   const hashed = await checkFiles(dir, listing, manifest, found, io.signal);
+  // provenance.json, sbom.spdx.json, and with --key the signature (a folder without a manifest still gets the signature check).
+  await checkRecords(dir, manifest, listing, hashed, found, { key: opts.key, signal: io.signal });
   if (!manifest) return found;
   await checkPatch(dir, manifest, src, io, found, hashed);
   await checkProofs(dir, manifest, io, found, hashed);

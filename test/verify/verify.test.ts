@@ -25,7 +25,8 @@ beforeAll(() => {
   const remote = makeStandinRemote(tmp);
   const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--out', fresh], { env });
   if (r.code !== 0) throw new Error(`build failed: ${r.stderr}`);
-});
+  // A kubelet build: minutes, not the default 2, on a loaded two-core machine.
+}, 600_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A copy of the fresh folder to spoil. */
@@ -42,8 +43,11 @@ const failLines = (stdout: string) => stdout.split('\n').filter((l) => l.startsW
 /** Makes the folder's own records agree with its files again, so only the deeper checks can notice. */
 function resign(dir: string): void {
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  const was = m.patch.sha256;
   m.patch.sha256 = sha(path.join(dir, m.patch.path));
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
+  // provenance.json and sbom.spdx.json record the patch's sha256 too (issue 16): rewritten alike.
+  for (const f of ['provenance.json', 'sbom.spdx.json']) writeFileSync(path.join(dir, f), readFileSync(path.join(dir, f), 'utf8').replaceAll(was, m.patch.sha256));
   const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')
     .split('\n')
     .filter(Boolean)

@@ -1,0 +1,49 @@
+/**
+ * The records a build folder publishes beside its binaries, written in the
+ * staging step once the manifest is: provenance.json (provenance.ts),
+ * sbom.spdx.json (sbom.ts), SHA256SUMS over every file (those two
+ * included), and with a signing key SHA256SUMS.sig (signature.ts). One call
+ * from the pipeline, so the order (signature last, over the final sums) is
+ * kept in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { KPATCH_VERSION } from '../version.js';
+import { sha256Sums, SUMS_FILE } from './checksums.js';
+import type { Manifest } from './manifest.js';
+import { PROVENANCE_FILE, provenanceFor } from './provenance.js';
+import { binaryModules, SBOM_FILE, sbomFor, vendorModules, type GoModule, type ModuleSource } from './sbom.js';
+import { SIGNATURE_FILE, signSums, type SigningKey } from './signature.js';
+
+/** What the records need besides the manifest. */
+export interface RecordOptions {
+  /** The source tree that was built (for vendor/modules.txt when a binary carries no module list). */
+  tree: string;
+  env: Record<string, string | undefined>;
+  /** `--sign-key`: sign SHA256SUMS. */
+  signKey?: SigningKey;
+}
+
+/** Writes provenance.json, sbom.spdx.json, SHA256SUMS and (with a key) SHA256SUMS.sig into the staged folder `dir`. */
+export async function writeReleaseRecords(dir: string, manifest: Manifest, opts: RecordOptions): Promise<void> {
+  const invocationId = `urn:uuid:${randomUUID()}`;
+  const builder = { kpatch: KPATCH_VERSION, node: process.version };
+  await writeFile(path.join(dir, PROVENANCE_FILE), JSON.stringify(provenanceFor(manifest, invocationId, builder), null, 2) + '\n');
+  const modules = new Map<string, { modules: GoModule[]; source: ModuleSource }>();
+  let vendored: GoModule[] | undefined | null = null;
+  for (const a of manifest.artifacts) {
+    const fromBinary = await binaryModules(path.join(dir, a.path), opts.env);
+    if (fromBinary) {
+      modules.set(a.path, { modules: fromBinary, source: 'go version -m' });
+      continue;
+    }
+    if (vendored === null) vendored = await vendorModules(opts.tree);
+    modules.set(a.path, vendored ? { modules: vendored, source: 'vendor/modules.txt' } : { modules: [], source: 'none' });
+  }
+  const sbom = sbomFor(manifest, { modules, invocationId, tool: `Tool: kpatch-${KPATCH_VERSION}` });
+  await writeFile(path.join(dir, SBOM_FILE), JSON.stringify(sbom, null, 2) + '\n');
+  const sums = await sha256Sums(dir);
+  await writeFile(path.join(dir, SUMS_FILE), sums);
+  if (opts.signKey) await writeFile(path.join(dir, SIGNATURE_FILE), signSums(sums, opts.signKey));
+}
