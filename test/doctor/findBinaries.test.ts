@@ -13,7 +13,7 @@ import { captureIo } from '../../src/io.js';
 import { dockerRuntimes, tomlStrings } from '../../src/doctor/findBinaries.js';
 import { expectValidJson } from '../helpers/jsonSchema.js';
 import { buildGoBinary } from './goBinaries.js';
-import { makeFakeNode, removeFakeNode, type FakeNodeSpec } from './fakeNode.js';
+import { makeFakeNode, removeFakeNode, type FakeNodeSpec } from '../helpers/fakeNode.js';
 
 const EL7 = '3.10.0-1160.el7.x86_64';
 let bins: string;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { buildGoBinary } from './goBinaries.js';
-import { makeFakeNode, removeFakeNode, type FakeNodeSpec } from './fakeNode.js';
+import { makeFakeNode, removeFakeNode, type FakeNodeSpec } from '../helpers/fakeNode.js';
 
 const MONITOR = path.join(REPO_ROOT, 'docs/examples/npd/kmem-cgroup-leak-monitor.json');
 const POD = 'kubepods/burstable/pod0a1b2c3d-1111-4e8f-9a0b-aaaaaaaaaaaa';
