@@ -12,7 +12,6 @@
 import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceTree } from '../commands/sourceOptions.js';
-import type { ChosenRunner } from './runners/chooseRunner.js';
 import { fail, KpatchError } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
@@ -33,14 +32,11 @@ import { copyCheckout, type PrivateCopy } from './privateCopy.js';
 import { carriedFix } from './carriedFix.js';
 import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
 import { prepareBuildImage } from './buildImage.js';
+import type { MakeOptions } from './makeContract.js';
 
-/** What the user asked for. */
-export interface BuildOptions {
+/** What the user asked for (runner, platforms, cache folder and runc's tags: makeContract.ts). */
+export interface BuildOptions extends MakeOptions {
   mode: string;
-  /** The runner, chosen before anything is fetched so a missing engine or Go is said at once. */
-  runner: ChosenRunner;
-  /** `os/arch` pairs. */
-  platforms: string[];
   image?: string;
   registry?: string;
   out: string;
@@ -49,14 +45,10 @@ export interface BuildOptions {
   allowDirty: boolean;
   /** Build a tree that needs nothing (not-affected or already patched) as it is. */
   buildAnyway?: boolean;
-  /** kpatch's cache folder: build caches and logs live under it. */
-  cacheDir: string;
   /** A reviewed patch (absolute path) to apply with git instead of generating one (`--patch`). */
   patchFile?: string;
   /** What is built: the kubelet (default) or runc (buildTarget.ts). */
   target?: BuildTarget;
-  /** runc: `--buildtags`, replacing runc's default BUILDTAGS (`seccomp`); the mode's tag is added to it. */
-  buildtags?: string[];
   /** Whether `--mode` was given (flag or settings file), not the default: a fix the tree carries must then match it. */
   modeTyped?: boolean;
   /** `--src`: the checkout's facts and scan, when the command already read them (checkSrcCheckout). */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fail } from '../errors.js';
 import type { TagKind } from '../source/releaseTag.js';
 import { RUNC_TREE_WORDS, VENDORED_RUNC_WORDS, type ModeWords } from './chooseMode.js';
-import type { MakeRequest, MakeRun } from './runKubeletMake.js';
+import type { MakeRunner } from './makeContract.js';
 import { checkVersionString, defaultVersionString } from './versionStamp.js';
 
 /** The targets' names, as the manifest's `target` records them. */
@@ -31,7 +31,7 @@ export interface BuildTarget {
   /** Throws `usage` for a `--version-string` this target's version mechanism cannot carry. */
   checkVersion(v: string): void;
   /** Loads the module that runs this target's make. */
-  loadMake(): Promise<(r: MakeRequest) => Promise<MakeRun>>;
+  loadMake(): Promise<MakeRunner>;
 }
 
 /** The kubelet: Kubernetes' `make WHAT=cmd/kubelet`, version through KUBE_GIT_VERSION_FILE. */

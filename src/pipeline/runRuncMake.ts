@@ -13,7 +13,7 @@ import { fail } from '../errors.js';
 import { findStrings } from '../manifest/binaryProof.js';
 import { openBuildLog, tailDetail } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
-import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './runKubeletMake.js';
+import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './makeContract.js';
 import { readRuncGo } from './runcImage.js';
 
 
