@@ -74,7 +74,7 @@ export const buildCommand: Command = {
     const patchStat = patchFile ? await stat(patchFile).catch(() => undefined) : undefined;
     if (patchFile && !patchStat?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file' });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
-    const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io.signal) : undefined;
+    const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io) : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');

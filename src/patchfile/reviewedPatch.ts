@@ -98,7 +98,7 @@ export async function useReviewedPatch(root: string, file: string, opts: { check
     const text = (await readUserText(file, '--patch', io.signal)) ?? '';
     const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
     const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
-    await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed');
+    await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed', io);
   }
   const applied = await applyReviewedPatch(root, file, io);
   const { loadTargets } = await import('../engine/loadTargets.js');

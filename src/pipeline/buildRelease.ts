@@ -33,6 +33,7 @@ import { carriedFix } from './carriedFix.js';
 import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
 import { prepareBuildImage } from './buildImage.js';
 import type { MakeOptions } from './makeContract.js';
+import type { GitIo } from '../source/runGit.js';
 
 /** What the user asked for (runner, platforms, cache folder and runc's tags: makeContract.ts). */
 export interface BuildOptions extends MakeOptions {
@@ -68,10 +69,10 @@ export interface SrcCheckout {
  * stage starts, a checkout that is not at a release tag when no
  * `--version-string` names the version.
  */
-export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, signal?: AbortSignal): Promise<SrcCheckout> {
+export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, io: GitIo): Promise<SrcCheckout> {
   const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
-  if (signal?.aborted) fail('interrupted');
-  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))]);
+  if (io.signal?.aborted) fail('interrupted');
+  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io);
   if (!facts.tag && !versionString) {
     fail('usage', {
       where: `--src ${root}`,
@@ -98,8 +99,8 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       if (io.signal?.aborted) fail('interrupted');
     };
     const fromCheckout = !source.tag;
-    const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io.signal))) : undefined;
-    const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source));
+    const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io))) : undefined;
+    const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source, io));
     if (!commit.tag && !opts.versionString) fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });
     if (checkout?.report.verdict === 'not-affected' && !opts.buildAnyway) {
       // Nothing to build: said without copying a tree of hundreds of megabytes first.
@@ -121,7 +122,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     const { files, symlinks } = await loadTargets(tree, DEFAULT_RECIPE);
     const report = DEFAULT_RECIPE.scan(files);
     // A tree that already carries kpatch's fix (patched in place, or a committed reviewed patch) is built as that fix.
-    const carried = fromCheckout && report.verdict === 'patched' && !opts.buildAnyway ? await carriedFix(report, files, commit, source.root) : undefined;
+    const carried = fromCheckout && report.verdict === 'patched' && !opts.buildAnyway ? await carriedFix(report, files, commit, source.root, io) : undefined;
     if (carried && opts.modeTyped && opts.mode !== 'auto' && opts.mode !== carried.chosen.mode) {
       fail('usage', { where: `--mode ${opts.mode} on --src ${source.root}`, detail: `${carried.chosen.reason}; the modes differ: restore the files from the tag to build another mode, or drop --mode` });
     }
@@ -150,7 +151,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     const changes = carried?.changes ?? reviewed?.applied.changes ?? planned;
     if (planned.length) {
       if (checkDirty) refuseDirty(commit, planned.map((c) => c.path), "kpatch's fix", target);
-      await writeRewrite(tree, symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', signal: io.signal });
+      await writeRewrite(tree, symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', io });
     }
     const after = changes.length && !carried ? DEFAULT_RECIPE.scan((await loadTargets(tree, DEFAULT_RECIPE)).files) : report;
     if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
