@@ -8,10 +8,14 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 import type { ImageRecord } from '../manifest/manifest.js';
 import type { Progress } from '../process/progress.js';
 import type { CommitFacts } from '../source/commitFacts.js';
+import type { BuildLog } from './buildLog.js';
+import { tailDetail } from './buildLog.js';
+import type { BuildOutcome, BuildRequest } from './runner.js';
 import type { ChosenRunner } from './runners/chooseRunner.js';
 
 /** The part of the user's build options a make run reads. */
@@ -86,4 +90,37 @@ export async function binaryGoVersion(binary: string, io: Io): Promise<string | 
   }
   const m = /go1\.\d+(\.\d+)?/.exec((await readFile(binary)).toString('latin1'));
   return m?.[0];
+}
+
+/** One make run's own part of a runner request; the rest is the same for every target. */
+export type MakeStep = Omit<BuildRequest, 'cacheDir' | 'image' | 'signal' | 'onLine'>;
+
+/**
+ * Runs one make through the request's runner: output into the build log and
+ * the progress display, the persistent build cache of that runner, the image
+ * (whose digest is recorded once the engine reports it). Throws
+ * `interrupted` on Ctrl-C and `build_failed` with the log's tail (and
+ * `hint(tail)`, when given) when make exits non-zero.
+ */
+export async function runLoggedMake(r: MakeRequest, log: BuildLog, step: MakeStep, image: ImageRecord | undefined, failedWhere: string, hint?: (tail: string[]) => string): Promise<BuildOutcome> {
+  const runner = r.opts.runner;
+  const outcome = await runner
+    .build({
+      ...step,
+      cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
+      image: image?.ref,
+      signal: log.signal,
+      onLine(line: string) {
+        log.write(line);
+        r.progress.detail(line);
+      },
+    })
+    .catch(log.rethrow);
+  if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
+  if (r.io.signal?.aborted) fail('interrupted');
+  await log.check();
+  if (outcome.exitCode !== 0) {
+    fail('build_failed', { where: `${failedWhere} exited with ${outcome.exitCode}`, detail: tailDetail(log.tail()) + (hint?.(log.tail()) ?? '') });
+  }
+  return outcome;
 }

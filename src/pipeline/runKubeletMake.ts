@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import { openBuildLog, tailDetail } from './buildLog.js';
-import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './makeContract.js';
+import { openBuildLog } from './buildLog.js';
+import { binaryGoVersion, hasGoMod, runLoggedMake, type MakeRequest, type MakeRun } from './makeContract.js';
 import { kubeVersionFile } from './versionStamp.js';
 
 /** Runs make through the chosen runner (in the image settled before patching), and throws `build_failed` with the log's tail on failure. */
@@ -44,29 +44,22 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
       env.GOFLAGS = goflagsWithTag(r.io.env.GOFLAGS, r.buildTag);
       r.progress.note(`GOFLAGS=${env.GOFLAGS}`);
     }
-    const outcome = await runner.build({
-      tree: r.tree,
-      makeArgs: ['WHAT=cmd/kubelet', `KUBE_BUILD_PLATFORMS=${r.opts.platforms.join(' ')}`],
-      env,
-      mounts: [{ host: stampDir, container: '/kpatch/stamp' }],
-      cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
-      // hack/lib/golang.sh of 1.14 and later exports GOCACHE="${KUBE_GOPATH}/cache", i.e. here.
-      treeGoCache: KUBE_TREE_GOCACHE,
-      // Up to 1.14 (no go.mod) the harness makes its own GOPATH but expects GOPATH mode from Go.
-      gopath: (await hasGoMod(r.tree)) ? undefined : 'harness',
-      image: image?.ref,
-      signal: log.signal,
-      onLine(line: string) {
-        log.write(line);
-        r.progress.detail(line);
+    const outcome = await runLoggedMake(
+      r,
+      log,
+      {
+        tree: r.tree,
+        makeArgs: ['WHAT=cmd/kubelet', `KUBE_BUILD_PLATFORMS=${r.opts.platforms.join(' ')}`],
+        env,
+        mounts: [{ host: stampDir, container: '/kpatch/stamp' }],
+        // hack/lib/golang.sh of 1.14 and later exports GOCACHE="${KUBE_GOPATH}/cache", i.e. here.
+        treeGoCache: KUBE_TREE_GOCACHE,
+        // Up to 1.14 (no go.mod) the harness makes its own GOPATH but expects GOPATH mode from Go.
+        gopath: (await hasGoMod(r.tree)) ? undefined : 'harness',
       },
-    }).catch(log.rethrow);
-    if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
-    if (r.io.signal?.aborted) fail('interrupted');
-    await log.check();
-    if (outcome.exitCode !== 0) {
-      fail('build_failed', { where: `make exited with ${outcome.exitCode}`, detail: tailDetail(log.tail()) });
-    }
+      image,
+      'make',
+    );
     return { runner: runner.name, command: outcome.command, goflags: env.GOFLAGS, image, goVersion: (bin) => binaryGoVersion(bin, r.io) };
   } finally {
     await log.close();
