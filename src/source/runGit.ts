@@ -137,6 +137,11 @@ export function runGitBytes(args: string[], opts: RunGitOptions): Promise<Buffer
       done();
       reject(e.code === 'ENOENT' ? new GitFailure('missing', args, '') : new GitFailure('exit', args, e.message));
     });
+    // After a kill, settle on 'exit': git's own children (upload-pack, a remote helper) may
+    // still hold its output pipes open, and 'close' would wait for them.
+    child.once('exit', () => {
+      if (io.signal?.aborted || stalled) child.emit('close', null, 'SIGTERM');
+    });
     child.once('close', async (code, signal) => {
       done();
       const stderr = Buffer.concat(err).toString('utf8');
