@@ -11,7 +11,7 @@ import { classifyCalls, UNSUPPORTED } from './classify.js';
 import { nokmemFiles, nokmemProofStrings } from './nokmem.js';
 import { copyOf, nokmemProofStringsByCopy, nokmemUncovered } from './copies.js';
 import { planEdits } from './plan.js';
-import { ISSUE_URL, MARKER_PREFIX, MARKERS, NOKMEM_TAG, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
+import { ISSUE_URL, MARKER_PREFIX, MARKERS, NOKMEM_RELEASED_PROOF, NOKMEM_TAG, QUERIES, TARGET_FUNCTION, TARGET_PATH, type EditMode } from './rules.js';
 
 /** The recipe object the engine and the commands use. */
 export const kmemAccounting: Recipe = {
@@ -20,7 +20,15 @@ export const kmemAccounting: Recipe = {
   modes: Object.keys(MARKERS) as EditMode[],
   defaultMode: 'guard',
   queries: QUERIES,
-  buildTag: { name: NOKMEM_TAG, files: nokmemFiles, proofStrings: nokmemProofStrings, uncovered: nokmemUncovered, proofStringsByCopy: nokmemProofStringsByCopy },
+  buildTag: {
+    name: NOKMEM_TAG,
+    files: nokmemFiles,
+    proofStrings: nokmemProofStrings,
+    uncovered: nokmemUncovered,
+    proofStringsByCopy: nokmemProofStringsByCopy,
+    knownProofStrings: [NOKMEM_RELEASED_PROOF],
+  },
+  targetSymbol: TARGET_FUNCTION,
   copyOf,
 
   isTargetFolder(dirRel: string): boolean {
@@ -33,6 +41,8 @@ export const kmemAccounting: Recipe = {
     return rel.includes(TARGET_PATH.vendored) || rel.startsWith(TARGET_PATH.runcRoot);
   },
 
+  needsFix: (site) => site.status === 'unguarded' || site.status === UNSUPPORTED,
+
   scan(files: GoFile[]): ScanReport {
     const calls = classifyCalls(files);
     const markers = files.flatMap((f) =>
@@ -44,7 +54,7 @@ export const kmemAccounting: Recipe = {
     );
     const sites = calls.map(({ node: _n, source: _s, ...site }) => site);
     let verdict: Verdict = 'not-affected';
-    if (sites.some((s) => s.status === 'unguarded' || s.status === UNSUPPORTED)) verdict = 'affected';
+    if (sites.some((s) => kmemAccounting.needsFix(s))) verdict = 'affected';
     else if (markers.length > 0 || sites.some((s) => s.status === 'patched')) verdict = 'patched';
     const nokmem = nokmemFiles(files);
     const report: ScanReport = { recipe: 'kmem-accounting', verdict, files: files.map((f) => f.path), sites, markers, facts: {} };

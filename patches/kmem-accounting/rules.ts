@@ -51,6 +51,13 @@ export const GUARD_OPERATORS = ['!=', '>'] as const;
 export const NOKMEM_TAG = 'nokmem';
 
 /**
+ * The error text of runc's kmem_disabled.go (runc commit 8a4629f, late 2018),
+ * compiled in only with the nokmem tag: the proof doctor looks for in a
+ * binary it has no tree for.
+ */
+export const NOKMEM_RELEASED_PROOF = 'kernel memory accounting disabled in this runc build';
+
+/**
  * tree-sitter queries, compiled against the installed grammar by a test.
  * `call` finds plain and package-qualified calls of the target function.
  */

@@ -76,7 +76,7 @@ export const buildCommand: Command = {
     const patchStat = patchFile ? await stat(patchFile).catch(() => undefined) : undefined;
     if (patchFile && !patchStat?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file' });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
-    const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io.signal) : undefined;
+    const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io) : undefined;
     // The signing key before anything runs: a bad key costs a second, not a build.
     const signKey = args['sign-key'] !== undefined ? await (await import('../manifest/signature.js')).loadSigningKey(path.resolve(io.cwd, String(args['sign-key'])), io.signal) : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,

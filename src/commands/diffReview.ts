@@ -37,7 +37,7 @@ export interface ReviewRequest {
 
 /** Writes or checks the reviewed patch; returns the exit code (or throws patch_drift). */
 export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
-  const commit = await describeCommit(r.source);
+  const commit = await describeCommit(r.source, io);
   if (!commit.tag) {
     fail('usage', {
       where: `--${r.write !== undefined ? 'write' : 'check'} with --src ${r.source.root}`,

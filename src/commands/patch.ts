@@ -37,7 +37,7 @@ export const patchCommand: Command = {
       // A tree whose patched package does not compile is never reported as patched.
       const compiled = await compileCheck(source.root, targets.files, changes, io.env, io.signal);
       if (compiled.status === 'skipped') io.stderr.write(`kpatch: warning: ${compiled.detail}\n`);
-      await writeRewrite(source.root, targets.symlinks, changes, { checkDirty: !args['allow-dirty'], what: 'patch edits the tree in place', signal: io.signal });
+      await writeRewrite(source.root, targets.symlinks, changes, { checkDirty: !args['allow-dirty'], what: 'patch edits the tree in place', io });
       if (args.json) {
         json(changes.map((c) => c.path).sort(), compiled);
         return EXIT.ok;

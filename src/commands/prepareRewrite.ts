@@ -10,6 +10,7 @@ import { DEFAULT_RECIPE } from '../recipes.js';
 import { fail } from '../errors.js';
 import { writeFilesAtomically } from '../engine/writeFiles.js';
 import { refuseUnpatchableNames } from '../safeFiles.js';
+import type { Io } from '../io.js';
 
 /**
  * Declares `--mode` with the recipe's editing modes. `build` also offers the
@@ -95,15 +96,14 @@ export async function writeRewrite(
   root: string,
   symlinks: ReadonlySet<string>,
   changes: PlannedChange[],
-  opts: { checkDirty: boolean; what: string; signal?: AbortSignal },
+  opts: { checkDirty: boolean; what: string; io: Pick<Io, 'env' | 'signal'> },
 ): Promise<void> {
   refuseUnpatchableNames(changes.map((c) => c.path)); // before any write: the patch kpatch files must be able to name them
   const linked = changes.filter((c) => symlinks.has(c.path)).map((c) => c.path);
   if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
   if (opts.checkDirty) {
-    // Loaded here, not at start-up: simple-git costs ~60 ms that scan should not pay.
     const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
-    await refuseDirtyFiles(root, changes.map((c) => c.path), `${opts.what}; no file was changed`);
+    await refuseDirtyFiles(root, changes.map((c) => c.path), `${opts.what}; no file was changed`, opts.io);
   }
-  await writeFilesAtomically(changes, opts.signal);
+  await writeFilesAtomically(changes, opts.io.signal);
 }

@@ -6,22 +6,24 @@
  *
  * - `+kpatch.<mode>`: the version note kpatch stamps into the binaries it
  *   builds (`v1.12.4+kpatch.guard`), whatever the mode.
- * - "kernel memory accounting disabled in this runc build": the error text of
- *   runc's `kmem_disabled.go` (from runc commit 8a4629f, late 2018), compiled
- *   in only when the `nokmem` build tag is set.
- * - `EnableKernelMemoryAccounting`: the name of the function that switches
- *   kmem on; Go keeps function names in its symbol table even in stripped
- *   binaries. A Go binary without it was built from runc rc94 or later (the
- *   call was removed), so there is nothing to fix.
+ * - the recipe's build-tag proof (`buildTag.knownProofStrings`): text only
+ *   the tag's variant compiles in (for kmem-accounting, runc's nokmem error).
+ * - the recipe's `targetSymbol`: the function the fix is about; Go keeps
+ *   function names in its symbol table even in stripped binaries. A Go binary
+ *   without it does not hold that code (for kmem-accounting: runc rc94 or
+ *   later), so there is nothing to fix.
+ * The recipe owns those words (patches/kmem-accounting/rules.ts); this file
+ * only looks for them.
  */
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { openForReading } from './nodeFs.js';
 
 /** The version note kpatch adds to the binaries it builds. */
 export const KPATCH_NOTE = '+kpatch.';
-/** Error text compiled into runc's libcontainer only with the `nokmem` build tag. */
-export const NOKMEM_PROOF = 'kernel memory accounting disabled in this runc build';
-/** Name of the function that switches kmem accounting on. */
-export const KMEM_FUNCTION = 'EnableKernelMemoryAccounting';
+/** Text only the recipe's build-tag variant compiles in (any one of them is proof). */
+const TAG_PROOFS = (DEFAULT_RECIPE.buildTag?.knownProofStrings ?? []).map((p) => Buffer.from(p));
+/** The kpatch modes a version note can name: the recipe's edit modes and its build tag. */
+const NOTE_MODES = [...DEFAULT_RECIPE.modes, ...(DEFAULT_RECIPE.buildTag ? [DEFAULT_RECIPE.buildTag.name] : [])];
 
 const GO_MARKERS = [Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from('Go build ID: "')];
 
@@ -44,14 +46,14 @@ export interface BinaryFacts {
 
 const CHUNK = 4 << 20;
 /** Bytes kept from the end of one chunk for the next: the longest needle plus the note's context. */
-const OVERLAP = 128;
+const OVERLAP = Math.max(128, ...TAG_PROOFS.map((p) => p.length), DEFAULT_RECIPE.targetSymbol.length);
 
 /** Reads the whole file in chunks (binaries are 50-150 MB) and looks for the markers. */
 export async function scanBinary(hostPath: string, signal?: AbortSignal): Promise<BinaryFacts> {
   const fh = await openForReading(hostPath);
   try {
     const size = (await fh.stat()).size;
-    const needles = { note: Buffer.from(KPATCH_NOTE), proof: Buffer.from(NOKMEM_PROOF), kmem: Buffer.from(KMEM_FUNCTION) };
+    const needles = { note: Buffer.from(KPATCH_NOTE), kmem: Buffer.from(DEFAULT_RECIPE.targetSymbol) };
     let kpatchNote: string | undefined;
     let nokmemProof = false;
     let kmemFunction = false;
@@ -68,7 +70,7 @@ export async function scanBinary(hostPath: string, signal?: AbortSignal): Promis
         // A note at the very end is left for the next window (or the end of file), which has its tail.
         if (at >= 0 && at + needles.note.length + 32 <= window.length) kpatchNote = noteAt(window, at);
       }
-      nokmemProof ||= window.includes(needles.proof);
+      nokmemProof ||= TAG_PROOFS.some((p) => window.includes(p));
       kmemFunction ||= window.includes(needles.kmem);
       goBinary ||= GO_MARKERS.some((m) => window.includes(m));
       carry = Buffer.from(window.subarray(Math.max(0, window.length - OVERLAP)));
@@ -92,7 +94,7 @@ export async function scanBinary(hostPath: string, signal?: AbortSignal): Promis
 function noteAt(window: Buffer, at: number): string {
   const after = window.subarray(at, Math.min(window.length, at + 40)).toString('latin1');
   // The known modes first, so `guardgo1.10` (the next string glued on) still reads `guard`.
-  const note = /^\+kpatch\.(?:guard|remove|nokmem|[a-z]+)/.exec(after)?.[0] ?? KPATCH_NOTE;
+  const note = new RegExp(`^\\+kpatch\\.(?:${NOTE_MODES.join('|')}|[a-z]+)`).exec(after)?.[0] ?? KPATCH_NOTE;
   const before = window.subarray(Math.max(0, at - 64), at).toString('latin1');
   const version = /v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.exec(before)?.[0] ?? '';
   return version + note;

@@ -67,6 +67,8 @@ export interface Recipe {
   isTargetFolder(dirRel: string): boolean;
   /** Finds and classifies sites. Pure: reads only the given files. */
   scan(files: GoFile[]): ScanReport;
+  /** True for a site whose status makes the tree affected (kmem-accounting: `unguarded`, `unsupported`). */
+  needsFix(site: Site): boolean;
   /** Edits per file path for `mode`; throws a KpatchError for shapes it cannot rewrite. */
   plan(files: GoFile[], report: ScanReport, mode: string): Map<string, TextEdit[]>;
   /**
@@ -77,6 +79,12 @@ export interface Recipe {
   describe(report: ScanReport, mode: string): { subject: string; body: string; dep3?: Dep3Fields };
   /** A build tag that compiles the fix in with no source change, when the recipe knows one. */
   buildTag?: BuildTag;
+  /**
+   * A name the code the recipe fixes puts in a Go binary's symbol table (Go
+   * keeps function names even in stripped binaries): a Go binary without it
+   * does not hold that code. Read by checks of binaries that have no tree.
+   */
+  targetSymbol: string;
 }
 
 /**
@@ -100,6 +108,8 @@ export interface BuildTag {
   uncovered(files: GoFile[], report: ScanReport): string[];
   /** The proof strings of each copy of the target code that needs the fix, by copy. */
   proofStringsByCopy(files: GoFile[], report: ScanReport): { copy: string; strings: string[] }[];
+  /** Proof strings of the variant as released, for a binary read without its tree. */
+  knownProofStrings: readonly string[];
 }
 
 /** DEP-3 fields a recipe gives its patches (Last-Update comes from the source commit's date, not from here). */

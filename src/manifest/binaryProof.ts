@@ -8,7 +8,6 @@
  */
 import { open } from 'node:fs/promises';
 import { childEnv, runCapture } from '../process/childProcess.js';
-import { tagsFromBuildInfo } from '../pipeline/goFlags.js';
 import type { ArtifactProof } from './manifest.js';
 
 /** What a binary must show. */
@@ -55,6 +54,18 @@ export async function findStrings(file: string, needles: string[]): Promise<stri
     await fh.close();
   }
   return needles.filter((n) => found.has(n));
+}
+
+/**
+ * The tags a `go version -m` listing records (`build\t-tags=a,b`): `[]` when
+ * the binary has build settings but no tags, undefined when it has no build
+ * settings at all (built before Go 1.18, which did not record them), so a
+ * missing tag is only ever concluded from a listing that could show one.
+ */
+export function tagsFromBuildInfo(listing: string): string[] | undefined {
+  if (!/^\s*build\s/m.test(listing)) return undefined;
+  const m = /^\s*build\s+-tags=(\S*)\s*$/m.exec(listing);
+  return m ? m[1].split(',').filter(Boolean) : [];
 }
 
 /**

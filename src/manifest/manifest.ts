@@ -3,7 +3,6 @@
  * artifact; what CI publishes and a reviewer or `kpatch verify` reads.
  */
 import type { ScanReport, Site } from '../engine/recipe.js';
-import type { ImageAttempt } from '../pipeline/runner.js';
 
 /** Version of the manifest document. */
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -66,6 +65,14 @@ export interface Manifest {
   finishedAt: string;
   /** Proof that the fix reached the binaries (see Verification). */
   verification?: Verification;
+}
+
+/** What happened to one candidate image reference. */
+export interface ImageAttempt {
+  ref: string;
+  /** `present`: already local, used without pulling; `pulled`; `failed`: the pull failed (`message` says why). */
+  result: 'present' | 'pulled' | 'failed';
+  message?: string;
 }
 
 /** The build image of a container build: which reference was used, why, and what else was tried. */

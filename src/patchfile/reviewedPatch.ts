@@ -54,9 +54,10 @@ export interface AppliedPatch {
 /**
  * Applies `file` to the tree at `root` with `git apply`: first `--check`, so
  * a patch that does not apply cleanly (no fuzz, no offset guessing beyond
- * git's own) changes nothing and fails with git's message.
+ * git's own) changes nothing and fails with git's message, and a hint that
+ * names the tree by `sourceFlag`.
  */
-export async function applyReviewedPatch(root: string, file: string, io: Io): Promise<AppliedPatch> {
+export async function applyReviewedPatch(root: string, file: string, io: Io, sourceFlag = '--k8s TAG'): Promise<AppliedPatch> {
   const text = (await readUserText(file, '--patch', io.signal)) ?? fail('usage', { where: `--patch ${file}`, detail: 'no such file' });
   const paths = [...new Set([...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]))].sort();
   if (!paths.length) fail('patch_does_not_apply', { where: file, detail: 'the file holds no git-style diff (no `diff --git a/... b/...` line)' });
@@ -67,7 +68,12 @@ export async function applyReviewedPatch(root: string, file: string, io: Io): Pr
     await runGit(['apply', file], { cwd: root, io });
   } catch (e) {
     if (!(e instanceof GitFailure) || e.kind !== 'exit') throw e instanceof GitFailure && e.kind === 'abort' ? new KpatchError('interrupted') : e;
-    fail('patch_does_not_apply', { where: file, detail: `git apply --check in ${root}:\n${e.stderr.trim()}` });
+    fail('patch_does_not_apply', {
+      where: file,
+      detail: `git apply --check in ${root}:\n${e.stderr.trim()}`,
+      // Named as the user named the tree: a --src user regenerates from the checkout, not from a tag.
+      hint: `the release changed under the reviewed patch: regenerate it with \`kpatch diff ${sourceFlag} --mode M --write DIR\`, review it and retry; nothing was built`,
+    });
   }
   const changes: AppliedPatch['changes'] = [];
   for (const p of paths) changes.push({ path: p, abs: path.join(root, p), before: before.get(p) ?? '', after: await readFile(path.join(root, p), 'utf8') });
@@ -91,24 +97,25 @@ export interface ReviewedBuild {
 /**
  * `build --patch FILE`: refuses edited target files in a `--src` checkout
  * (like a generated patch), applies the file, and checks that the tree is
- * then fixed, all before anything is built.
+ * then fixed, all before anything is built. `sourceFlag` names the tree as
+ * the user did (`--src DIR`, `--k8s v1.12.4`), for the hints.
  */
-export async function useReviewedPatch(root: string, file: string, opts: { checkDirty: boolean }, io: Io): Promise<ReviewedBuild> {
+export async function useReviewedPatch(root: string, file: string, opts: { checkDirty: boolean; sourceFlag?: string }, io: Io): Promise<ReviewedBuild> {
   if (opts.checkDirty) {
     const text = (await readUserText(file, '--patch', io.signal)) ?? '';
     const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
     const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
-    await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed');
+    await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed', io);
   }
-  const applied = await applyReviewedPatch(root, file, io);
+  const applied = await applyReviewedPatch(root, file, io, opts.sourceFlag);
   const { loadTargets } = await import('../engine/loadTargets.js');
   const after = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
-  const open = after.sites.filter((s) => s.status === 'unguarded');
+  const open = after.sites.filter((s) => DEFAULT_RECIPE.needsFix(s));
   if (after.verdict === 'affected' || !after.markers.length) {
     fail('patch_incomplete', {
       where: file,
       detail: open.length
-        ? ['still unguarded after the patch:', ...open.map((s) => `  ${s.file}:${s.line} ${s.function}`)].join('\n')
+        ? [`still ${[...new Set(open.map((s) => s.status))].join(' or ')} after the patch:`, ...open.map((s) => `  ${s.file}:${s.line} ${s.function} (${s.status}${s.reason ? `: ${s.reason}` : ''})`)].join('\n')
         : `the patched tree carries no kpatch marker (verdict ${after.verdict}), so it is not a patch kpatch generated`,
     });
   }

@@ -7,6 +7,7 @@
  * and becomes `out_unwritable`.
  */
 import { createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 
@@ -72,4 +73,24 @@ export function openBuildLog(logPath: string, userSignal?: AbortSignal): BuildLo
       return new Promise<void>((resolve) => (stream.destroyed ? resolve() : stream.end(() => resolve())));
     },
   };
+}
+
+/**
+ * A failed build's log must outlive the staged folder: move it under the
+ * cache's logs/ and name it in the error, so the user can read all of it.
+ */
+export async function keepFailedLog(stagedDir: string, cacheDir: string): Promise<string | undefined> {
+  const log = path.join(stagedDir, 'build.log');
+  if (!(await stat(log).catch(() => undefined))) return undefined;
+  const dest = path.join(cacheDir, 'logs', `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  try {
+    await mkdir(path.dirname(dest), { recursive: true });
+    await rename(log, dest).catch(async () => {
+      await copyFile(log, dest);
+    });
+    return dest;
+  } catch {
+    // The error itself matters more than the log's new home.
+    return undefined;
+  }
 }

@@ -9,10 +9,9 @@
  * copy of it (privateCopy.ts), while the version facts (tag, commit, tree
  * state) come from the checkout's own git.
  */
-import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceTree } from '../commands/sourceOptions.js';
-import type { ChosenRunner } from './runners/chooseRunner.js';
 import { fail, KpatchError } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
@@ -23,26 +22,29 @@ import { KPATCH_VERSION } from '../version.js';
 import { rewrite } from '../engine/rewrite.js';
 import { chooseMode, unchangedMode } from './chooseMode.js';
 import { binaryVerification, noneVerification, sourceVerification } from '../manifest/verification.js';
-import { sha256File, sha256Text } from '../manifest/checksums.js';
-import { writeReleaseRecords } from '../manifest/releaseRecords.js';
+import { useReviewedPatch, type ReviewedBuild } from '../patchfile/reviewedPatch.js';
 import type { SigningKey } from '../manifest/signature.js';
-import { patchFileName, renderPatch, useReviewedPatch, type ReviewedBuild } from '../patchfile/reviewedPatch.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/manifest.js';
 import type { Progress } from '../process/progress.js';
 import { outputWriteError, stageOutput } from './stagedOutput.js';
-import { describeCheckout, describeCommit, type CheckoutFacts, type CommitFacts } from '../source/commitFacts.js';
+import { describeCheckout, describeCommit, type CheckoutFacts } from '../source/commitFacts.js';
 import { copyCheckout, type PrivateCopy } from './privateCopy.js';
 import { carriedFix } from './carriedFix.js';
 import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
 import { prepareBuildImage } from './buildImage.js';
+import type { MakeOptions } from './makeContract.js';
+import { collectArtifacts, keepReviewedPatch, writeManifest, writePatch } from './collectArtifacts.js';
+import { keepFailedLog } from './buildLog.js';
+import type { ChosenMode } from './chooseMode.js';
+import type { CarriedFix } from './carriedFix.js';
+import type { GoFile } from '../engine/sourceFile.js';
+import type { FileChange } from '../engine/diff.js';
+import type { ImageRecord } from '../manifest/manifest.js';
+import type { GitIo } from '../source/runGit.js';
 
-/** What the user asked for. */
-export interface BuildOptions {
+/** What the user asked for (runner, platforms, cache folder and runc's tags: makeContract.ts). */
+export interface BuildOptions extends MakeOptions {
   mode: string;
-  /** The runner, chosen before anything is fetched so a missing engine or Go is said at once. */
-  runner: ChosenRunner;
-  /** `os/arch` pairs. */
-  platforms: string[];
   image?: string;
   registry?: string;
   out: string;
@@ -51,14 +53,10 @@ export interface BuildOptions {
   allowDirty: boolean;
   /** Build a tree that needs nothing (not-affected or already patched) as it is. */
   buildAnyway?: boolean;
-  /** kpatch's cache folder: build caches and logs live under it. */
-  cacheDir: string;
   /** A reviewed patch (absolute path) to apply with git instead of generating one (`--patch`). */
   patchFile?: string;
   /** What is built: the kubelet (default) or runc (buildTarget.ts). */
   target?: BuildTarget;
-  /** runc: `--buildtags`, replacing runc's default BUILDTAGS (`seccomp`); the mode's tag is added to it. */
-  buildtags?: string[];
   /** Whether `--mode` was given (flag or settings file), not the default: a fix the tree carries must then match it. */
   modeTyped?: boolean;
   /** `--src`: the checkout's facts and scan, when the command already read them (checkSrcCheckout). */
@@ -80,10 +78,10 @@ export interface SrcCheckout {
  * stage starts, a checkout that is not at a release tag when no
  * `--version-string` names the version.
  */
-export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, signal?: AbortSignal): Promise<SrcCheckout> {
+export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, io: GitIo): Promise<SrcCheckout> {
   const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
-  if (signal?.aborted) fail('interrupted');
-  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))]);
+  if (io.signal?.aborted) fail('interrupted');
+  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io);
   if (!facts.tag && !versionString) {
     fail('usage', {
       where: `--src ${root}`,
@@ -96,7 +94,12 @@ export async function checkSrcCheckout(root: string, versionString: string | und
 /** The result: a manifest of what was built, or the scan that says nothing needs building. */
 export type BuildResult = { built: true; out: string; manifest: Manifest } | { built: false; report: ScanReport };
 
-/** Runs the pipeline on an opened source tree. */
+/**
+ * Runs the pipeline on an opened source tree: read the facts, copy a `--src`
+ * checkout, choose the fix, apply it, make, collect, prove, write the
+ * manifest, all into a staged folder that becomes `--out` only when every
+ * step worked.
+ */
 export async function buildRelease(source: SourceTree, opts: BuildOptions, io: Io, progress: Progress): Promise<BuildResult> {
   const startedAt = new Date().toISOString();
   const target = opts.target ?? KUBELET_TARGET;
@@ -106,120 +109,52 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
   // --src: the private copy everything happens in; removed after success, failure or Ctrl-C.
   let copy: PrivateCopy | undefined;
   try {
-    const checkAbort = () => {
-      if (io.signal?.aborted) fail('interrupted');
-    };
-    const fromCheckout = !source.tag;
-    const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io.signal))) : undefined;
-    const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source));
-    if (!commit.tag && !opts.versionString) fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });
+    const { fromCheckout, checkout, commit } = await readFacts(source, opts, target, io);
     if (checkout?.report.verdict === 'not-affected' && !opts.buildAnyway) {
       // Nothing to build: said without copying a tree of hundreds of megabytes first.
       await staged.discard();
       return { built: false, report: checkout.report };
     }
-    let tree = source.root;
-    if (fromCheckout) {
-      progress.step('copy');
-      // The artifact folder may sit inside the checkout: never copy it (or its staged twin) into the build.
-      copy = await copyCheckout(source.root, opts.cacheDir, { skip: [opts.out, staged.dir], signal: io.signal });
-      tree = copy.root;
-      progress.note(`building in a private copy of ${source.root}: ${tree} (the checkout is not changed)`);
-      if (commit.treeState === 'dirty') progress.note(`warning: the checkout has changes besides kpatch's fix (${commit.changes!.join(', ')}${commit.changes!.length >= 20 ? ', ...' : ''}): they are built in, and the version stamp says the tree was dirty`);
-    }
+    if (fromCheckout) copy = await privateTree(source.root, commit, [opts.out, staged.dir], opts.cacheDir, io, progress);
+    const tree = copy?.root ?? source.root;
     progress.step('patch');
-    // Scan first and rewrite only for an edit mode: a build tag needs no source change,
-    // and a tree it suits must not be refused for a call shape only the rewriter minds.
-    const { files, symlinks } = await loadTargets(tree, DEFAULT_RECIPE);
-    const report = DEFAULT_RECIPE.scan(files);
-    // A tree that already carries kpatch's fix (patched in place, or a committed reviewed patch) is built as that fix.
-    const carried = fromCheckout && report.verdict === 'patched' && !opts.buildAnyway ? await carriedFix(report, files, commit, source.root) : undefined;
-    if (carried && opts.modeTyped && opts.mode !== 'auto' && opts.mode !== carried.chosen.mode) {
-      fail('usage', { where: `--mode ${opts.mode} on --src ${source.root}`, detail: `${carried.chosen.reason}; the modes differ: restore the files from the tag to build another mode, or drop --mode` });
-    }
-    if (carried && opts.patchFile) {
-      fail('usage', { where: `--patch ${opts.patchFile}`, detail: `${carried.chosen.reason}; a reviewed patch would be a second fix on top: drop --patch` });
-    }
-    if (report.verdict !== 'affected' && !carried && !opts.buildAnyway) {
+    const fix = await chooseFix(source.root, tree, commit, fromCheckout, opts, target, io, progress);
+    if ('nothing' in fix) {
       await staged.discard();
-      return { built: false, report };
+      return { built: false, report: fix.nothing };
     }
-    const checkDirty = fromCheckout && !opts.allowDirty;
-    // The image before the patch: one that cannot be had, or lacks make or go, stops the build with nothing changed.
-    const image = await prepareBuildImage({ target: target.name, tree, tag: commit.tag, runner: opts.runner, image: opts.image, registry: opts.registry, progress, io });
-    checkAbort();
-    // A reviewed patch replaces the generated one: applied with git, checked, before any make.
-    if (checkDirty && opts.patchFile && report.verdict === 'affected') refuseDirty(commit, await patchPaths(opts.patchFile), 'the reviewed patch', target);
-    const reviewed = opts.patchFile && report.verdict === 'affected' ? await useReviewedPatch(tree, opts.patchFile, { checkDirty: false }, io) : undefined;
-    const chosen = reviewed
-      ? { requested: opts.mode, mode: reviewed.mode, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
-      : carried
-        ? carried.chosen
-        : report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? source.root, target.modeWords) : unchangedMode(report, opts.mode);
-    progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
-    const edits = !chosen.tag && chosen.mode !== 'none' && !carried;
-    const planned = edits && !reviewed ? rewrite(files, report, DEFAULT_RECIPE, chosen.mode) : [];
-    const changes = carried?.changes ?? reviewed?.applied.changes ?? planned;
-    if (planned.length) {
-      if (checkDirty) refuseDirty(commit, planned.map((c) => c.path), "kpatch's fix", target);
-      await writeRewrite(tree, symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', signal: io.signal });
-    }
-    const after = changes.length && !carried ? DEFAULT_RECIPE.scan((await loadTargets(tree, DEFAULT_RECIPE)).files) : report;
-    if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
-    const patch = reviewed
-      ? await keepReviewedPatch(staged.dir, reviewed, report.recipe)
-      : changes.length ? await writePatch(staged.dir, changes, carried ? carried.before : report, chosen.mode, commit) : undefined;
-    checkAbort();
+    const applied = await applyFix(tree, fix, staged.dir, commit, fromCheckout && !opts.allowDirty, target, io);
+    checkAbort(io);
 
     progress.step('build');
-    const version = opts.versionString ?? target.defaultVersion(commit.tag!, chosen.versionMode);
+    const version = opts.versionString ?? target.defaultVersion(commit.tag!, fix.chosen.versionMode);
     const logPath = path.join(staged.dir, 'build.log');
     const runMake = await target.loadMake();
-    // Only a binary this make wrote counts: a --src copy has no _output/ and a --k8s tree is new,
-    // and a kubelet older than this moment is refused below all the same.
+    // Only a binary this make wrote counts (collectArtifacts): a --src copy has no output folder
+    // and a --k8s tree is new, and a binary older than this moment is refused all the same.
     const makeStarted = Date.now();
-    const made = await runMake({ tree, opts, commit, version, logPath, io, progress, buildTag: chosen.tag?.name, image });
+    const made = await runMake({ tree, opts, commit, version, logPath, io, progress, buildTag: fix.chosen.tag?.name, image: fix.image });
     dispose = made.dispose;
-    checkAbort();
+    checkAbort(io);
 
     progress.step('collect');
-    const artifacts = [];
-    for (const platform of opts.platforms) {
-      const [os, arch] = platform.split('/');
-      const built = made.binaries?.[platform] ?? path.join(tree, '_output/local/bin', os, arch, 'kubelet');
-      const rel = `${os}-${arch}/${target.binary}`;
-      const st = await stat(built).catch(() => undefined);
-      if (!st?.isFile()) {
-        fail('artifact_missing', { where: built, detail: `platform ${platform}: make exited 0 but wrote no ${target.binary} there; full log: ${logPath}` });
-      }
-      if (!made.binaries?.[platform] && st.mtimeMs < makeStarted - MTIME_SLACK_MS) {
-        fail('artifact_missing', { where: built, detail: `platform ${platform}: the ${target.binary} there is older than this make (${st.mtime.toISOString()}), so this make did not write it; full log: ${logPath}` });
-      }
-      await mkdir(path.join(staged.dir, `${os}-${arch}`), { recursive: true });
-      await copyFile(built, path.join(staged.dir, rel));
-      const copied = await stat(path.join(staged.dir, rel));
-      artifacts.push({ path: rel, platform, sha256: await sha256File(path.join(staged.dir, rel)), size: copied.size });
-    }
+    const artifacts = await collectArtifacts({ tree, stagedDir: staged.dir, platforms: opts.platforms, target, made, makeStarted, logPath });
     await dispose?.();
     progress.step('verify');
-    const proven = chosen.tag
-      ? { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), artifacts.map((a) => ({ path: a.path, abs: path.join(staged.dir, a.path) })), io.env, target.binary, chosen.tag.proofStringsByCopy(files, report)), patchedFiles: [] }
-      : chosen.mode === 'none'
-        ? { verification: noneVerification(report), patchedFiles: [] }
-        : await sourceVerification(tree, changes);
+    const proven = await proveBuild(tree, staged.dir, fix, applied.changes, artifacts, target, io);
     const manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kpatchVersion: KPATCH_VERSION,
       target: target.name,
       source: { repo: source.repo, tag: commit.tag, commit: commit.sha, path: fromCheckout ? source.root : undefined, treeState: commit.treeState, fixCommittedOn: commit.fixCommittedOn },
-      recipe: report.recipe,
-      mode: chosen.mode,
-      modeRequested: chosen.requested,
-      modeReason: chosen.reason,
-      verdictBefore: carried ? carried.before.verdict : report.verdict,
-      verdictAfter: after.verdict,
-      sites: carried ? pairSites(carried.before, report, chosen.mode) : pairSites(report, after, chosen.mode),
-      patch,
+      recipe: fix.report.recipe,
+      mode: fix.chosen.mode,
+      modeRequested: fix.chosen.requested,
+      modeReason: fix.chosen.reason,
+      verdictBefore: fix.carried ? fix.carried.before.verdict : fix.report.verdict,
+      verdictAfter: applied.after.verdict,
+      sites: fix.carried ? pairSites(fix.carried.before, fix.report, fix.chosen.mode) : pairSites(fix.report, applied.after, fix.chosen.mode),
+      patch: applied.patch,
       patchedFiles: proven.patchedFiles,
       runner: made.runner,
       command: made.command,
@@ -236,10 +171,8 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       finishedAt: new Date().toISOString(),
       verification: proven.verification,
     };
-    await writeFile(path.join(staged.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    // provenance.json, sbom.spdx.json, SHA256SUMS over everything, and with --sign-key its signature.
-    await writeReleaseRecords(staged.dir, manifest, { tree, env: io.env, signKey: opts.signKey });
-    checkAbort();
+    await writeManifest(staged.dir, manifest, { tree, env: io.env, signKey: opts.signKey });
+    checkAbort(io);
     await staged.commit();
     progress.end(true);
     return { built: true, out: opts.out, manifest };
@@ -257,6 +190,113 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
   } finally {
     await copy?.remove();
   }
+}
+
+function checkAbort(io: Io): void {
+  if (io.signal?.aborted) fail('interrupted');
+}
+
+/**
+ * Step 1, the facts the build is named after: a `--src` checkout's from its
+ * own git (checkSrcCheckout), a cached tag's from the cache.
+ */
+async function readFacts(source: SourceTree, opts: BuildOptions, target: BuildTarget, io: Io): Promise<{ fromCheckout: boolean; checkout?: SrcCheckout; commit: CheckoutFacts }> {
+  const fromCheckout = !source.tag;
+  const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io))) : undefined;
+  const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source, io));
+  if (!commit.tag && !opts.versionString) fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });
+  return { fromCheckout, checkout, commit };
+}
+
+/** Step 2 (`--src` only): the private copy the build works in, so the checkout is never changed. */
+async function privateTree(root: string, commit: CheckoutFacts, skip: string[], cacheDir: string, io: Io, progress: Progress): Promise<PrivateCopy> {
+  progress.step('copy');
+  // The artifact folder may sit inside the checkout: never copy it (or its staged twin) into the build.
+  const copy = await copyCheckout(root, cacheDir, { skip, signal: io.signal });
+  progress.note(`building in a private copy of ${root}: ${copy.root} (the checkout is not changed)`);
+  if (commit.treeState === 'dirty') progress.note(`warning: the checkout has changes besides kpatch's fix (${commit.changes!.join(', ')}${commit.changes!.length >= 20 ? ', ...' : ''}): they are built in, and the version stamp says the tree was dirty`);
+  return copy;
+}
+
+/** What chooseFix settled: the tree's targets and scan, the fix and how it arrives, and the build image. */
+interface Fix {
+  files: GoFile[];
+  symlinks: ReadonlySet<string>;
+  report: ScanReport;
+  /** The fix the tree already carries (patched in place, or a committed reviewed patch). */
+  carried?: CarriedFix;
+  /** `--patch`: the reviewed patch, already applied. */
+  reviewed?: ReviewedBuild;
+  chosen: ChosenMode;
+  image?: ImageRecord;
+}
+
+/**
+ * Step 3, the fix: scan the tree, take the fix it carries or the reviewed
+ * patch or choose a mode, and settle the build image before anything is
+ * changed. `{ nothing }` when the tree needs no build.
+ */
+async function chooseFix(checkoutRoot: string, tree: string, commit: CheckoutFacts, fromCheckout: boolean, opts: BuildOptions, target: BuildTarget, io: Io, progress: Progress): Promise<Fix | { nothing: ScanReport }> {
+  // Scan first and rewrite only for an edit mode: a build tag needs no source change,
+  // and a tree it suits must not be refused for a call shape only the rewriter minds.
+  const { files, symlinks } = await loadTargets(tree, DEFAULT_RECIPE);
+  const report = DEFAULT_RECIPE.scan(files);
+  // A tree that already carries kpatch's fix (patched in place, or a committed reviewed patch) is built as that fix.
+  const carried = fromCheckout && report.verdict === 'patched' && !opts.buildAnyway ? await carriedFix(report, files, commit, checkoutRoot, io) : undefined;
+  if (carried && opts.modeTyped && opts.mode !== 'auto' && opts.mode !== carried.chosen.mode) {
+    fail('usage', { where: `--mode ${opts.mode} on --src ${checkoutRoot}`, detail: `${carried.chosen.reason}; the modes differ: restore the files from the tag to build another mode, or drop --mode` });
+  }
+  if (carried && opts.patchFile) {
+    fail('usage', { where: `--patch ${opts.patchFile}`, detail: `${carried.chosen.reason}; a reviewed patch would be a second fix on top: drop --patch` });
+  }
+  if (report.verdict !== 'affected' && !carried && !opts.buildAnyway) return { nothing: report };
+  // The image before the patch: one that cannot be had, or lacks make or go, stops the build with nothing changed.
+  const image = await prepareBuildImage({ target: target.name, tree, tag: commit.tag, runner: opts.runner, image: opts.image, registry: opts.registry, progress, io });
+  checkAbort(io);
+  // A reviewed patch replaces the generated one: applied with git, checked, before any make.
+  const useReviewed = opts.patchFile !== undefined && report.verdict === 'affected';
+  if (useReviewed && fromCheckout && !opts.allowDirty) refuseDirty(commit, await patchPaths(opts.patchFile!), 'the reviewed patch', target);
+  const reviewed = useReviewed ? await useReviewedPatch(tree, opts.patchFile!, { checkDirty: false, sourceFlag: fromCheckout ? `--src ${checkoutRoot}` : `--${target.name === 'runc' ? 'runc' : 'k8s'} ${commit.tag}` }, io) : undefined;
+  const chosen: ChosenMode = reviewed
+    ? { requested: opts.mode, mode: reviewed.mode, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
+    : carried
+      ? carried.chosen
+      : report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? checkoutRoot, target.modeWords) : unchangedMode(report, opts.mode);
+  progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
+  return { files, symlinks, report, carried, reviewed, chosen, image };
+}
+
+/**
+ * Step 4, the source change: write the rewrite into the tree (an edit mode),
+ * check the tree is fixed after it, and keep the patch that says what
+ * changed in the staged folder.
+ */
+async function applyFix(tree: string, fix: Fix, stagedDir: string, commit: CheckoutFacts, checkDirty: boolean, target: BuildTarget, io: Io): Promise<{ changes: FileChange[]; after: ScanReport; patch?: Manifest['patch'] }> {
+  const { chosen, carried, reviewed, report } = fix;
+  const edits = !chosen.tag && chosen.mode !== 'none' && !carried;
+  const planned = edits && !reviewed ? rewrite(fix.files, report, DEFAULT_RECIPE, chosen.mode) : [];
+  const changes: FileChange[] = carried?.changes ?? reviewed?.applied.changes ?? planned;
+  if (planned.length) {
+    if (checkDirty) refuseDirty(commit, planned.map((c) => c.path), "kpatch's fix", target);
+    await writeRewrite(tree, fix.symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', io });
+  }
+  const after = changes.length && !carried ? DEFAULT_RECIPE.scan((await loadTargets(tree, DEFAULT_RECIPE)).files) : report;
+  if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
+  const patch = reviewed
+    ? await keepReviewedPatch(stagedDir, reviewed, report.recipe)
+    : changes.length ? await writePatch(stagedDir, changes, carried ? carried.before : report, chosen.mode, commit) : undefined;
+  return { changes, after, patch };
+}
+
+/** Step 7, the proof the fix is in: the build tag's strings in the binaries, or the patched sources' checksums. */
+async function proveBuild(tree: string, stagedDir: string, fix: Fix, changes: FileChange[], artifacts: Manifest['artifacts'], target: BuildTarget, io: Io): Promise<Pick<Manifest, 'verification' | 'patchedFiles'>> {
+  const { chosen, files, report } = fix;
+  if (chosen.tag) {
+    const binaries = artifacts.map((a) => ({ path: a.path, abs: path.join(stagedDir, a.path) }));
+    return { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), binaries, io.env, target.binary, chosen.tag.proofStringsByCopy(files, report)), patchedFiles: [] };
+  }
+  if (chosen.mode === 'none') return { verification: noneVerification(report), patchedFiles: [] };
+  return sourceVerification(tree, changes);
 }
 
 /**
@@ -277,51 +317,4 @@ function refuseDirty(commit: CheckoutFacts, paths: string[], what: string, targe
 async function patchPaths(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
-}
-
-// File systems with coarse timestamps (2 s on FAT-like mounts) may date a fresh binary slightly before make started.
-const MTIME_SLACK_MS = 2000;
-
-/** Writes `patches/0001-<recipe>-<mode>.patch` in git format-patch form; returns its path and sha256. */
-async function writePatch(
-  dir: string,
-  changes: { path: string; before: string; after: string }[],
-  report: ScanReport,
-  mode: string,
-  commit: CommitFacts,
-): Promise<{ path: string; sha256: string }> {
-  // The same text `kpatch diff --write` files for review (reviewedPatch.ts).
-  const text = await renderPatch(changes, report, mode, commit);
-  const rel = `patches/${patchFileName(report.recipe, mode)}`;
-  await mkdir(path.join(dir, 'patches'), { recursive: true });
-  await writeFile(path.join(dir, rel), text);
-  return { path: rel, sha256: sha256Text(text) };
-}
-
-/** Copies the reviewed patch, byte for byte, to where a generated one would be; records where it came from. */
-async function keepReviewedPatch(dir: string, r: ReviewedBuild, recipe: string): Promise<{ path: string; sha256: string; reviewedFrom: string }> {
-  const rel = `patches/${patchFileName(recipe, r.mode)}`;
-  await mkdir(path.join(dir, 'patches'), { recursive: true });
-  await writeFile(path.join(dir, rel), r.applied.text);
-  return { path: rel, sha256: r.applied.sha256, reviewedFrom: r.file };
-}
-
-/**
- * A failed build's log must outlive the staged folder: move it under the
- * cache's logs/ and name it in the error, so the user can read all of it.
- */
-async function keepFailedLog(stagedDir: string, cacheDir: string): Promise<string | undefined> {
-  const log = path.join(stagedDir, 'build.log');
-  if (!(await stat(log).catch(() => undefined))) return undefined;
-  const dest = path.join(cacheDir, 'logs', `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  try {
-    await mkdir(path.dirname(dest), { recursive: true });
-    await rename(log, dest).catch(async () => {
-      await copyFile(log, dest);
-    });
-    return dest;
-  } catch {
-    // The error itself matters more than the log's new home.
-    return undefined;
-  }
 }

@@ -9,9 +9,10 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import type { TagKind } from '../source/releaseTag.js';
 import { RUNC_TREE_WORDS, VENDORED_RUNC_WORDS, type ModeWords } from './chooseMode.js';
-import type { MakeRequest, MakeRun } from './runKubeletMake.js';
+import type { MakeRunner } from './makeContract.js';
 import { checkVersionString, defaultVersionString } from './versionStamp.js';
 
 /** The targets' names, as the manifest's `target` records them. */
@@ -31,7 +32,9 @@ export interface BuildTarget {
   /** Throws `usage` for a `--version-string` this target's version mechanism cannot carry. */
   checkVersion(v: string): void;
   /** Loads the module that runs this target's make. */
-  loadMake(): Promise<(r: MakeRequest) => Promise<MakeRun>>;
+  loadMake(): Promise<MakeRunner>;
+  /** Where this target's make writes the binary for `os/arch` in `tree`, when the run does not say otherwise (MakeRun.binaries). */
+  builtBinary(tree: string, os: string, arch: string): string;
 }
 
 /** The kubelet: Kubernetes' `make WHAT=cmd/kubelet`, version through KUBE_GIT_VERSION_FILE. */
@@ -43,6 +46,8 @@ export const KUBELET_TARGET: BuildTarget = {
   defaultVersion: (tag, mode) => (mode ? defaultVersionString(tag, mode) : tag),
   checkVersion: checkVersionString,
   loadMake: async () => (await import('./runKubeletMake.js')).runKubeletMake,
+  // hack/lib/golang.sh puts each platform's binaries under _output/local/bin/<os>/<arch>/.
+  builtBinary: (tree, os, arch) => path.join(tree, '_output/local/bin', os, arch, 'kubelet'),
 };
 
 // runc's VERSION has no leading v (`1.0.0-rc5`); the value reaches make's
@@ -71,6 +76,8 @@ export const RUNC_TARGET: BuildTarget = {
     }
   },
   loadMake: async () => (await import('./runRuncMake.js')).runRuncMake,
+  // runc's Makefile writes ./runc whatever GOOS/GOARCH say (runRuncMake moves each one out).
+  builtBinary: (tree) => path.join(tree, 'runc'),
 };
 
 /** The target of a name. */
@@ -97,8 +104,9 @@ export function hasRuncLayout(root: string): boolean {
 /**
  * `--buildtags`: runc's BUILDTAGS, space- or comma-separated Go build tags.
  * Each tag reaches make's recipe (a shell command), so only Go's tag
- * characters are allowed; `nokmem` is the mode's business (`--mode nokmem`),
- * not a tag to slip in beside a source patch.
+ * characters are allowed; the recipe's own build tag (kmem-accounting's
+ * `nokmem`) is a mode's business (`--mode <tag>`), not a tag to slip in
+ * beside a source patch.
  */
 export function parseBuildtags(value: string): string[] {
   const tags = value.split(/[\s,]+/).filter(Boolean);
@@ -106,8 +114,8 @@ export function parseBuildtags(value: string): string[] {
     if (!/^[A-Za-z0-9_.]+$/.test(t)) {
       fail('usage', { where: `--buildtags ${JSON.stringify(value)}`, detail: `${JSON.stringify(t)} is not a Go build tag (letters, digits, _ and .)` });
     }
-    if (t === 'nokmem') {
-      fail('usage', { where: `--buildtags ${JSON.stringify(value)}`, detail: 'nokmem is a fix of its own: use --mode nokmem (or auto), which also checks the tree has the nokmem variant and proves it reached the binary' });
+    if (t === DEFAULT_RECIPE.buildTag?.name) {
+      fail('usage', { where: `--buildtags ${JSON.stringify(value)}`, detail: `${t} is a fix of its own: use --mode ${t} (or auto), which also checks the tree has the ${t} variant and proves it reached the binary` });
     }
   }
   return [...new Set(tags)];

@@ -6,9 +6,7 @@
  * and the source proof are those of the fix against the pristine tag, read
  * from the checkout's own git (`git show <tag>:<path>`).
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { fail } from '../errors.js';
 import type { ScanReport } from '../engine/recipe.js';
 import { makeGoFile, type GoFile } from '../engine/sourceFile.js';
@@ -16,8 +14,7 @@ import type { FileChange } from '../engine/diff.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import type { ChosenMode } from './chooseMode.js';
 import type { CheckoutFacts } from '../source/commitFacts.js';
-
-const run = promisify(execFile);
+import { queryGit, type GitIo } from '../source/runGit.js';
 
 /** The fix a tree carries, as a build uses it. */
 export interface CarriedFix {
@@ -35,7 +32,7 @@ export interface CarriedFix {
  * commit) the mode still comes from the marker, but there is no pristine
  * source to diff against, so no patch is written.
  */
-export async function carriedFix(report: ScanReport, files: GoFile[], commit: CheckoutFacts, checkout: string): Promise<CarriedFix> {
+export async function carriedFix(report: ScanReport, files: GoFile[], commit: CheckoutFacts, checkout: string, io: GitIo): Promise<CarriedFix> {
   const modes = [...new Set(report.markers.map((m) => m.mode))];
   if (modes.length !== 1) {
     fail('unsupported_shape', {
@@ -57,7 +54,7 @@ export async function carriedFix(report: ScanReport, files: GoFile[], commit: Ch
   const changes: FileChange[] = [];
   const pristine: GoFile[] = [];
   for (const f of files) {
-    const before = await showAtTag(checkout, commit.tag, f.path);
+    const before = await showAtTag(checkout, commit.tag, f.path, io);
     if (before === undefined) {
       fail('unsupported_shape', { where: f.path, detail: `the file is not in ${commit.tag}, so kpatch cannot tell its fix from the release; build from the tag` });
     }
@@ -68,11 +65,6 @@ export async function carriedFix(report: ScanReport, files: GoFile[], commit: Ch
 }
 
 /** A file's text at `tag`, from the checkout's git; undefined when the tag has no such file. */
-async function showAtTag(checkout: string, tag: string, rel: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await run('git', ['-C', checkout, 'show', `${tag}:./${rel.split(path.sep).join('/')}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    return stdout;
-  } catch {
-    return undefined;
-  }
+function showAtTag(checkout: string, tag: string, rel: string, io: GitIo): Promise<string | undefined> {
+  return queryGit(['show', `${tag}:./${rel.split(path.sep).join('/')}`], { cwd: checkout, io });
 }

@@ -23,15 +23,3 @@ export function goflagsWithTag(goflags: string | undefined, tag: string): string
   if (!tags.includes(tag)) tags.push(tag);
   return [...fields.filter((f) => !isTags(f)), `-tags=${tags.join(',')}`].join(' ');
 }
-
-/**
- * The tags a `go version -m` listing records (`build\t-tags=a,b`): `[]` when
- * the binary has build settings but no tags, undefined when it has no build
- * settings at all (built before Go 1.18, which did not record them), so a
- * missing tag is only ever concluded from a listing that could show one.
- */
-export function tagsFromBuildInfo(listing: string): string[] | undefined {
-  if (!/^\s*build\s/m.test(listing)) return undefined;
-  const m = /^\s*build\s+-tags=(\S*)\s*$/m.exec(listing);
-  return m ? m[1].split(',').filter(Boolean) : [];
-}

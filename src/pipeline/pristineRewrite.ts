@@ -12,7 +12,6 @@
  * the tag holds that the checkout lost. A file inside a git submodule is read
  * at the commit the tag records for that submodule.
  */
-import { spawn } from 'node:child_process';
 import { realpath, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanReport } from '../engine/recipe.js';
@@ -23,7 +22,7 @@ import { findFiles } from '../engine/walk.js';
 import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { gitEnvironment } from '../source/runGit.js';
+import { GitFailure, runGitBytes } from '../source/runGit.js';
 
 /** The tag's rewrite, and how the checkout differs from the tag. */
 export interface PristineRewrite {
@@ -36,17 +35,15 @@ export interface PristineRewrite {
 }
 
 /** Runs git in `cwd`; resolves stdout as bytes, or undefined when git exits non-zero. */
-function git(cwd: string, args: string[], io: Io, input?: string): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: gitEnvironment(io.env), signal: io.signal, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.resume();
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.name === 'AbortError' ? new KpatchError('interrupted') : e));
-    child.on('close', (code) => resolve(code === 0 ? Buffer.concat(out) : undefined));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
+async function git(cwd: string, args: string[], io: Io, input?: string): Promise<Buffer | undefined> {
+  try {
+    return await runGitBytes(args, { cwd, io, input });
+  } catch (e) {
+    if (e instanceof GitFailure && e.kind === 'abort') throw new KpatchError('interrupted');
+    if (e instanceof GitFailure && e.kind === 'exit') return undefined;
+    if (e instanceof GitFailure && e.kind === 'missing') fail('tool_missing', { where: 'git', detail: 'kpatch needs git on PATH to read the release from the checkout' });
+    throw e;
+  }
 }
 
 /** Reads `names` (`<commit>:<path>`) with one `git cat-file --batch`; a missing one maps to undefined. */

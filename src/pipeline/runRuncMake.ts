@@ -11,9 +11,9 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import { findStrings } from '../manifest/binaryProof.js';
-import { openBuildLog, tailDetail } from './buildLog.js';
+import { openBuildLog } from './buildLog.js';
 import type { BuildRequest } from './runner.js';
-import { binaryGoVersion, hasGoMod, type MakeRequest, type MakeRun } from './runKubeletMake.js';
+import { binaryGoVersion, hasGoMod, runLoggedMake, type MakeRequest, type MakeRun } from './makeContract.js';
 import { readRuncGo } from './runcImage.js';
 
 
@@ -65,30 +65,23 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
       const header = `=== kpatch: make for ${platform}`;
       log.write(header);
       r.progress.detail(header);
-      const outcome = await runner.build({
-        tree: r.tree,
-        makeArgs,
-        env,
-        mounts,
-        cacheDir: path.join(r.opts.cacheDir, 'build', runner.name),
-        image: image?.ref,
-        containerTree: RUNC_CONTAINER_TREE,
-        // rc5 and before: runc's make builds `.`, which resolves only at the import path under GOPATH.
-        gopath,
-        signal: log.signal,
-        onLine(line: string) {
-          log.write(line);
-          r.progress.detail(line);
+      const outcome = await runLoggedMake(
+        r,
+        log,
+        {
+          tree: r.tree,
+          makeArgs,
+          env,
+          mounts,
+          containerTree: RUNC_CONTAINER_TREE,
+          // rc5 and before: runc's make builds `.`, which resolves only at the import path under GOPATH.
+          gopath,
         },
-      }).catch(log.rethrow);
+        image,
+        `make for ${platform}`,
+        (tail) => (tail.some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : ''),
+      );
       commands.push(outcome.command);
-      if (image && outcome.imageDigest) image.digest = outcome.imageDigest;
-      if (r.io.signal?.aborted) fail('interrupted');
-      await log.check();
-      if (outcome.exitCode !== 0) {
-        const seccomp = log.tail().some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : '';
-        fail('build_failed', { where: `make for ${platform} exited with ${outcome.exitCode}`, detail: tailDetail(log.tail()) + seccomp });
-      }
       if (!(await stat(built).catch(() => undefined))?.isFile()) {
         fail('artifact_missing', { where: built, detail: `platform ${platform}: make succeeded but wrote no runc; full log: ${r.logPath}` });
       }

@@ -3,6 +3,7 @@
  * Kubernetes' own `make` for the kubelet in a prepared tree, stream its
  * output to a log, and stop cleanly when the user presses Ctrl-C.
  */
+import type { ImageAttempt } from '../manifest/manifest.js';
 
 /** Everything a runner needs to build. */
 export interface BuildRequest {
@@ -74,14 +75,6 @@ export interface PrepareImageOptions {
   /** Receives the engine's pull output. */
   onLine: (line: string) => void;
   signal?: AbortSignal;
-}
-
-/** What happened to one candidate image reference. */
-export interface ImageAttempt {
-  ref: string;
-  /** `present`: already local, used without pulling; `pulled`; `failed`: the pull failed (`message` says why). */
-  result: 'present' | 'pulled' | 'failed';
-  message?: string;
 }
 
 /** The image a container build uses. */

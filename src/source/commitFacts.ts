@@ -2,11 +2,8 @@
  * The release facts a build stamps into the kubelet and the manifest: tag,
  * commit and commit time (SOURCE_DATE_EPOCH), read from the tree's git.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { SourceTree } from '../commands/sourceOptions.js';
-
-const run = promisify(execFile);
+import { queryGit, type GitIo } from './runGit.js';
 
 /** Tag, commit and commit time of a tree; fields are absent when git cannot tell. */
 export interface CommitFacts {
@@ -18,24 +15,23 @@ export interface CommitFacts {
   treeState?: 'clean' | 'dirty';
 }
 
-async function git(root: string, args: string[]): Promise<string | undefined> {
-  try {
-    // --no-optional-locks: reading facts must not rewrite the checkout's index (git status refreshes it).
-    const { stdout } = await run('git', ['--no-optional-locks', '-C', root, ...args], { encoding: 'utf8' });
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
+// --no-optional-locks: reading facts must not rewrite the checkout's index (git status refreshes it).
+async function gitRaw(root: string, args: string[], io: GitIo): Promise<string | undefined> {
+  return queryGit(['--no-optional-locks', ...args], { cwd: root, io });
+}
+
+async function git(root: string, args: string[], io: GitIo): Promise<string | undefined> {
+  return (await gitRaw(root, args, io))?.trim() || undefined;
 }
 
 /**
  * Reads the facts from the cache (for `--k8s`) or from the checkout's own git
  * (for `--src`: the tag must point exactly at HEAD, or there is no tag).
  */
-export async function describeCommit(source: SourceTree): Promise<CommitFacts> {
-  const sha = source.commit ?? (await git(source.root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']));
-  const tag = source.tag ?? (sha ? await git(source.root, ['describe', '--tags', '--exact-match', '--match', 'v[0-9]*', sha]) : undefined);
-  const time = sha ? Number(await git(source.root, ['log', '-1', '--format=%ct', sha])) : NaN;
+export async function describeCommit(source: SourceTree, io: GitIo): Promise<CommitFacts> {
+  const sha = source.commit ?? (await git(source.root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'], io));
+  const tag = source.tag ?? (sha ? await git(source.root, ['describe', '--tags', '--exact-match', '--match', 'v[0-9]*', sha], io) : undefined);
+  const time = sha ? Number(await git(source.root, ['log', '-1', '--format=%ct', sha], io)) : NaN;
   return { tag, sha, time: Number.isFinite(time) ? time : undefined };
 }
 
@@ -64,21 +60,21 @@ export interface CheckoutFacts extends CommitFacts {
  * changes are kpatch's fix, not a dirty tree, and a branch whose only commits
  * since a tag touch them is that tag with the fix committed.
  */
-export async function describeCheckout(root: string, fixFiles: string[]): Promise<CheckoutFacts> {
-  const facts: CheckoutFacts = await describeCommit({ root, release: async () => {} });
+export async function describeCheckout(root: string, fixFiles: string[], io: GitIo): Promise<CheckoutFacts> {
+  const facts: CheckoutFacts = await describeCommit({ root, release: async () => {} }, io);
   if (!facts.sha) return facts;
-  const prefix = (await git(root, ['rev-parse', '--show-prefix'])) ?? '';
+  const prefix = (await git(root, ['rev-parse', '--show-prefix'], io)) ?? '';
   const fix = new Set(fixFiles.map((f) => prefix + f));
   if (!facts.tag && fix.size) {
-    const near = await git(root, ['describe', '--tags', '--abbrev=0', '--match', 'v[0-9]*', facts.sha]);
-    const changed = near ? await gitRaw(root, ['diff', '--name-only', '-z', near, facts.sha, '--']) : undefined;
+    const near = await git(root, ['describe', '--tags', '--abbrev=0', '--match', 'v[0-9]*', facts.sha], io);
+    const changed = near ? await gitRaw(root, ['diff', '--name-only', '-z', near, facts.sha, '--'], io) : undefined;
     const paths = changed?.split('\0').filter(Boolean) ?? [];
     if (near && paths.length && paths.every((p) => fix.has(p))) {
       facts.tag = near;
       facts.fixCommittedOn = near;
     }
   }
-  const status = await gitRaw(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']);
+  const status = await gitRaw(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], io);
   if (status === undefined) return facts;
   const changes: string[] = [];
   const changed: string[] = [];
@@ -97,13 +93,4 @@ export async function describeCheckout(root: string, fixFiles: string[]): Promis
   facts.treeState = changes.length ? 'dirty' : 'clean';
   if (changes.length) facts.changes = changes.slice(0, 20);
   return facts;
-}
-
-async function gitRaw(root: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { stdout } = await run('git', ['--no-optional-locks', '-C', root, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    return stdout;
-  } catch {
-    return undefined;
-  }
 }

@@ -10,15 +10,14 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import { fail } from '../errors.js';
+import { runGit, type GitIo } from './runGit.js';
 
 /** The work tree that owns `dir` (its top-level folder, real path), or undefined outside git. */
-async function owningWorkTree(dir: string): Promise<string | undefined> {
-  const git = simpleGit({ baseDir: dir });
-  const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).then((o) => o.trim() === 'true').catch(() => false);
+async function owningWorkTree(dir: string, io: GitIo): Promise<string | undefined> {
+  const inside = await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: dir, io }).then((o) => o.trim() === 'true', () => false);
   if (!inside) return undefined;
-  const top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
+  const top = (await runGit(['rev-parse', '--show-toplevel'], { cwd: dir, io })).trim();
   return realpath(top);
 }
 
@@ -27,7 +26,7 @@ async function owningWorkTree(dir: string): Promise<string | undefined> {
  * modified, added or untracked in the repository that owns each of them.
  * Files outside any git work tree are never reported.
  */
-export async function dirtyFiles(root: string, paths: string[]): Promise<string[]> {
+export async function dirtyFiles(root: string, paths: string[], io: GitIo): Promise<string[]> {
   if (paths.length === 0) return [];
   // Group the files by owning work tree; the folder's real path also sees through folder links.
   const byTop = new Map<string, { rel: string; inTop: string }[]>();
@@ -35,7 +34,7 @@ export async function dirtyFiles(root: string, paths: string[]): Promise<string[
   for (const rel of paths) {
     const dir = await realpath(path.dirname(path.join(root, rel))).catch(() => undefined);
     if (!dir) continue;
-    if (!topOf.has(dir)) topOf.set(dir, await owningWorkTree(dir));
+    if (!topOf.has(dir)) topOf.set(dir, await owningWorkTree(dir, io));
     const top = topOf.get(dir);
     if (!top) continue;
     const inTop = path.relative(top, path.join(dir, path.basename(rel))).split(path.sep).join('/');
@@ -45,7 +44,7 @@ export async function dirtyFiles(root: string, paths: string[]): Promise<string[
   for (const [top, files] of byTop) {
     // --no-optional-locks: a plain `git status` refreshes the index it reads (a write into the user's
     // .git, e.g. a submodule's .git/modules/.../index, whenever a file's stat data changed).
-    const out = await simpleGit({ baseDir: top }).raw(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...files.map((f) => `:(top,literal)${f.inTop}`)]);
+    const out = await runGit(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...files.map((f) => `:(top,literal)${f.inTop}`)], { cwd: top, io });
     const reported = new Set<string>();
     // -z: `XY path`, and for renames a second NUL-separated field (the old path) follows.
     const entries = out.split('\0');
@@ -66,7 +65,7 @@ export async function dirtyFiles(root: string, paths: string[]): Promise<string[
  * check behind patch, build --src and build --patch, so a user's own edits
  * are never overwritten.
  */
-export async function refuseDirtyFiles(root: string, paths: string[], detail: string): Promise<void> {
-  const dirty = await dirtyFiles(root, paths);
+export async function refuseDirtyFiles(root: string, paths: string[], detail: string, io: GitIo): Promise<void> {
+  const dirty = await dirtyFiles(root, paths, io);
   if (dirty.length) fail('dirty_files', { where: dirty.join(', '), detail });
 }

@@ -12,7 +12,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goflagsWithTag, tagsFromBuildInfo } from '../../src/pipeline/goFlags.js';
+import { goflagsWithTag } from '../../src/pipeline/goFlags.js';
+import { tagsFromBuildInfo } from '../../src/manifest/binaryProof.js';
 import { binaryVerification } from '../../src/manifest/verification.js';
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';

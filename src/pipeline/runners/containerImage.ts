@@ -10,7 +10,8 @@
  */
 import { fail } from '../../errors.js';
 import { runCapture, runStreaming } from '../../process/childProcess.js';
-import type { ImageAttempt, PreparedImage, PrepareImageOptions } from '../runner.js';
+import type { ImageAttempt } from '../../manifest/manifest.js';
+import type { PreparedImage, PrepareImageOptions } from '../runner.js';
 
 /** How the engine is run: `docker`/`podman`, its global arguments and the child environment. */
 export interface EngineCall {

@@ -22,39 +22,34 @@ export interface HostNeed {
   why: string;
 }
 
-const COREUTILS = 'basename cat cut date dirname env head ln ls mkdir readlink rm sort touch uname uniq';
-
-/** Kubernetes' `make WHAT=cmd/kubelet` (every era from 1.8: the same harness shape). */
-const KUBELET_NEEDS: HostNeed[] = [
-  { program: 'go', debian: 'golang-go', why: 'the Go toolchain' },
-  { program: 'make', debian: 'make', why: 'runs build/root/Makefile' },
-  { program: 'bash', debian: 'bash', why: 'the Makefile\'s SHELL and every hack/ script' },
-  { program: 'rsync', debian: 'rsync', why: 'hack/lib/golang.sh copies the built binaries with `find ... -exec rsync`' },
-  { program: 'gcc', debian: 'gcc', why: 'the kubelet is built with cgo' },
-  { program: 'find', debian: 'findutils', why: 'Makefile.generated_files and hack/lib/golang.sh' },
-  { program: 'xargs', debian: 'findutils', why: 'Makefile.generated_files' },
-  { program: 'awk', debian: 'mawk', why: 'hack/lib/golang.sh (parallelism from /proc/meminfo)' },
-  { program: 'sed', debian: 'sed', why: 'hack/lib/golang.sh, hack/lib/version.sh, Makefile.generated_files' },
-  { program: 'grep', debian: 'grep', why: 'hack/lib/*.sh and Makefile.generated_files' },
-  { program: 'diff', debian: 'diffutils', why: 'Makefile.generated_files (API rule check)' },
-  ...COREUTILS.split(' ').map((program) => ({ program, debian: 'coreutils', why: 'hack/lib/*.sh and the Makefiles' })),
-];
-
-/** runc's own make (rc5 to 1.1): `go build` with cgo (nsenter), SOURCES found with find/grep. */
-const RUNC_NEEDS: HostNeed[] = [
-  { program: 'go', debian: 'golang-go', why: 'the Go toolchain' },
-  { program: 'make', debian: 'make', why: 'runs runc\'s Makefile' },
-  { program: 'bash', debian: 'bash', why: 'the Makefile\'s SHELL' },
-  { program: 'gcc', debian: 'gcc', why: 'runc is built with cgo (nsenter)' },
-  { program: 'find', debian: 'findutils', why: 'the Makefile lists SOURCES with find' },
-  { program: 'grep', debian: 'grep', why: 'the Makefile lists SOURCES with grep' },
-  { program: 'sed', debian: 'sed', why: 'the Makefile' },
-  { program: 'cat', debian: 'coreutils', why: 'the Makefile reads VERSION with cat' },
+/**
+ * Every program a target's make runs on the host, its Debian package, and why
+ * each target's make runs it (absent: that make does not). One table, so a
+ * program's package is written once for both targets.
+ * - kubelet: Kubernetes' `make WHAT=cmd/kubelet` (every era from 1.8: the same harness shape).
+ * - runc: runc's own make (rc5 to 1.1), `go build` with cgo (nsenter), SOURCES found with find/grep.
+ */
+const HOST_TOOLS: { program: string; debian: string; kubelet?: string; runc?: string }[] = [
+  { program: 'go', debian: 'golang-go', kubelet: 'the Go toolchain', runc: 'the Go toolchain' },
+  { program: 'make', debian: 'make', kubelet: 'runs build/root/Makefile', runc: "runs runc's Makefile" },
+  { program: 'bash', debian: 'bash', kubelet: "the Makefile's SHELL and every hack/ script", runc: "the Makefile's SHELL" },
+  { program: 'rsync', debian: 'rsync', kubelet: 'hack/lib/golang.sh copies the built binaries with `find ... -exec rsync`' },
+  { program: 'gcc', debian: 'gcc', kubelet: 'the kubelet is built with cgo', runc: 'runc is built with cgo (nsenter)' },
+  { program: 'find', debian: 'findutils', kubelet: 'Makefile.generated_files and hack/lib/golang.sh', runc: 'the Makefile lists SOURCES with find' },
+  { program: 'xargs', debian: 'findutils', kubelet: 'Makefile.generated_files' },
+  { program: 'awk', debian: 'mawk', kubelet: 'hack/lib/golang.sh (parallelism from /proc/meminfo)' },
+  { program: 'sed', debian: 'sed', kubelet: 'hack/lib/golang.sh, hack/lib/version.sh, Makefile.generated_files', runc: 'the Makefile' },
+  { program: 'grep', debian: 'grep', kubelet: 'hack/lib/*.sh and Makefile.generated_files', runc: 'the Makefile lists SOURCES with grep' },
+  { program: 'diff', debian: 'diffutils', kubelet: 'Makefile.generated_files (API rule check)' },
+  { program: 'cat', debian: 'coreutils', kubelet: 'hack/lib/*.sh and the Makefiles', runc: 'the Makefile reads VERSION with cat' },
+  ...'basename cut date dirname env head ln ls mkdir readlink rm sort touch uname uniq'
+    .split(' ')
+    .map((program) => ({ program, debian: 'coreutils', kubelet: 'hack/lib/*.sh and the Makefiles' })),
 ];
 
 /** The programs `target`'s make runs on the host. */
 export function hostNeeds(target: 'kubelet' | 'runc'): HostNeed[] {
-  return target === 'runc' ? RUNC_NEEDS : KUBELET_NEEDS;
+  return HOST_TOOLS.filter((t) => t[target]).map((t) => ({ program: t.program, debian: t.debian, why: t[target]! }));
 }
 
 /**
