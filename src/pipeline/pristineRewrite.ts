@@ -22,7 +22,7 @@ import { findFiles } from '../engine/walk.js';
 import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { GitFailure, runGitBytes } from '../source/runGit.js';
+import { GitFailure, runGit } from '../source/runGit.js';
 
 /** The tag's rewrite, and how the checkout differs from the tag. */
 export interface PristineRewrite {
@@ -34,10 +34,10 @@ export interface PristineRewrite {
   notInTag: string[];
 }
 
-/** Runs git in `cwd`; resolves stdout as bytes, or undefined when git exits non-zero. */
-async function git(cwd: string, args: string[], io: Io, input?: string): Promise<Buffer | undefined> {
+/** Runs git in `cwd`; resolves stdout, or undefined when git exits non-zero. */
+async function git(cwd: string, args: string[], io: Io): Promise<string | undefined> {
   try {
-    return await runGitBytes(args, { cwd, io, input });
+    return await runGit(args, { cwd, io });
   } catch (e) {
     if (e instanceof GitFailure && e.kind === 'abort') throw new KpatchError('interrupted');
     if (e instanceof GitFailure && e.kind === 'exit') return undefined;
@@ -46,26 +46,15 @@ async function git(cwd: string, args: string[], io: Io, input?: string): Promise
   }
 }
 
-/** Reads `names` (`<commit>:<path>`) with one `git cat-file --batch`; a missing one maps to undefined. */
+/**
+ * Reads `names` (`<commit>:<path>`) at the tag; a name the commit does not
+ * hold (or that is not a file) maps to undefined. One `git cat-file blob` per
+ * name: the target files are a handful, and the one git runner (simple-git)
+ * does not feed stdin for `cat-file --batch`.
+ */
 async function catFiles(cwd: string, names: string[], io: Io): Promise<(string | undefined)[]> {
-  if (!names.length) return [];
-  const out = await git(cwd, ['cat-file', '--batch'], io, names.map((n) => `${n}\n`).join(''));
-  if (!out) fail('git_failed', { where: cwd, detail: 'git cat-file --batch failed' });
   const texts: (string | undefined)[] = [];
-  let at = 0;
-  for (let i = 0; i < names.length; i++) {
-    const nl = out.indexOf(0x0a, at);
-    const header = out.subarray(at, nl).toString('utf8');
-    at = nl + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) {
-      texts.push(undefined); // `<name> missing` (or ambiguous)
-      continue;
-    }
-    const size = Number(m[2]);
-    texts.push(m[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
-    at += size + 1;
-  }
+  for (const name of names) texts.push(await git(cwd, ['cat-file', 'blob', name], io));
   return texts;
 }
 
@@ -77,7 +66,7 @@ async function catFiles(cwd: string, names: string[], io: Io): Promise<(string |
 export async function pristineRewrite(root: string, sha: string, tag: string, mode: string, io: Io): Promise<PristineRewrite> {
   const topOut = await git(root, ['rev-parse', '--show-toplevel'], io);
   if (!topOut) fail('git_failed', { where: root, detail: 'not a git work tree: the release content cannot be read from it' });
-  const realTop = await realpath(topOut.toString('utf8').trim());
+  const realTop = await realpath(topOut.trim());
   const realRoot = await realpath(root);
   const posix = (p: string) => p.split(path.sep).join('/');
   const prefix = posix(path.relative(realTop, realRoot));
@@ -96,7 +85,7 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
     candidates.set(f.rel, { abs: f.abs, real });
   }
   // Targets the tag holds that the checkout lost (deleted, renamed away).
-  const listed = (await git(realTop, ['ls-tree', '-r', '-z', '--full-tree', sha], io))?.toString('utf8') ?? '';
+  const listed = (await git(realTop, ['ls-tree', '-r', '-z', '--full-tree', sha], io)) ?? '';
   for (const entry of listed.split('\0')) {
     const m = /^(\d+) blob [0-9a-f]+\t(.+)$/s.exec(entry);
     if (!m || m[1] === '120000') continue;
@@ -115,13 +104,13 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
     let top = topOfDir.get(dir);
     if (top === undefined) {
       const out = await git(dir, ['rev-parse', '--show-toplevel'], io);
-      top = out ? await realpath(out.toString('utf8').trim()) : realTop;
+      top = out ? await realpath(out.trim()) : realTop;
       topOfDir.set(dir, top);
     }
     if (!commitOf.has(top)) {
       const parent = await ownerCommit(path.dirname(top));
       const at = parent.commit ? await git(parent.top, ['rev-parse', '--verify', '-q', `${parent.commit}:${posix(path.relative(parent.top, top))}`], io) : undefined;
-      commitOf.set(top, at?.toString('utf8').trim() || undefined);
+      commitOf.set(top, at?.trim() || undefined);
     }
     return { top, commit: commitOf.get(top) };
   };

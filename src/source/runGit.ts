@@ -1,17 +1,13 @@
 /**
- * The one way kpatch runs git, in the cache and in a user's checkout alike:
- * an argument array (never a shell), the caller's environment from `io.env`
- * minus the variables that would point git at another repository (an
- * inherited GIT_DIR from a hook, say), the Ctrl-C signal wired to kill the
- * child, an optional stall timer for network operations, and optional stdin
- * (`cat-file --batch`).
- *
- * Plain child_process, not simple-git: the library took the environment
- * apart again (it refuses GIT_SSH_COMMAND and friends unless each is allowed
- * by name), could not feed stdin, and cost ~60 ms to load.
+ * The one way kpatch runs git, in the cache and in a user's checkout alike
+ * (issue 15: commitFacts, dirtyFiles, carriedFix and pristineRewrite ran git
+ * on their own and an inherited GIT_DIR redirected them): through simple-git,
+ * the project's chosen git library, with an argument array (never a shell),
+ * the caller's environment from `io.env` minus the variables that would point
+ * git at another repository, the Ctrl-C signal wired to kill the child, and an
+ * optional stall timer for network operations.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { simpleGit, GitPluginError, type SimpleGitOptions } from 'simple-git';
 import { KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -51,8 +47,6 @@ export interface RunGitOptions {
   stallMs?: number;
   /** Called with git's `--progress` lines, e.g. ('receiving', 45). */
   onProgress?: (stage: string, percent: number) => void;
-  /** Written to git's stdin (e.g. the names for `cat-file --batch`); stdin is empty otherwise. */
-  input?: string;
 }
 
 // Variables that tell git which repository or work tree to use. They are set
@@ -84,76 +78,85 @@ export function gitEnvironment(env: Io['env']): Record<string, string> {
   return out;
 }
 
-/** Runs `git <args>` and returns its stdout as text; throws GitFailure. */
-export async function runGit(args: string[], opts: RunGitOptions): Promise<string> {
-  return (await runGitBytes(args, opts)).toString('utf8');
-}
+// simple-git guards against git options and variables that run programs
+// (GIT_SSH_COMMAND, GIT_ASKPASS, ...), aimed at untrusted input. Here they come
+// from the user's own environment, which is trusted, so each one present is
+// allowed by name. kpatch's own arguments are fixed shapes with validated values.
+const ENV_UNSAFE: Record<string, keyof NonNullable<SimpleGitOptions['unsafe']>> = {
+  git_askpass: 'allowUnsafeAskPass',
+  ssh_askpass: 'allowUnsafeAskPass',
+  git_config_global: 'allowUnsafeConfigPaths',
+  git_config_system: 'allowUnsafeConfigPaths',
+  git_config: 'allowUnsafeConfigPaths',
+  prefix: 'allowUnsafeConfigPaths',
+  git_config_count: 'allowUnsafeConfigEnvCount',
+  git_config_parameters: 'allowUnsafeConfigEnvCount',
+  git_exec_path: 'allowUnsafeExec',
+  git_external_diff: 'allowUnsafeDiffExternal',
+  git_proxy_command: 'allowUnsafeGitProxy',
+  git_template_dir: 'allowUnsafeTemplateDir',
+  git_ssh: 'allowUnsafeSshCommand',
+  git_ssh_command: 'allowUnsafeSshCommand',
+};
 
-/**
- * Runs `git <args>` and returns its stdout as bytes (a `cat-file --batch`
- * stream is measured in bytes); throws GitFailure.
- */
-export function runGitBytes(args: string[], opts: RunGitOptions): Promise<Buffer> {
-  const { io } = opts;
-  if (io.signal?.aborted) return Promise.reject(new GitFailure('abort', args, ''));
-  if (!existsSync(opts.cwd)) return Promise.reject(new GitFailure('exit', args, `cannot run git in ${opts.cwd}: no such folder`));
-  const child = spawn('git', args, { cwd: opts.cwd, env: gitEnvironment(io.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let stalled = false;
-  let stallTimer: NodeJS.Timeout | undefined;
-  const kill = () => child.kill('SIGTERM');
-  const arm = () => {
-    if (!opts.stallMs) return;
-    clearTimeout(stallTimer);
-    stallTimer = setTimeout(() => {
-      stalled = true;
-      kill();
-    }, opts.stallMs);
-  };
-  arm();
-  child.stdout.on('data', (d: Buffer) => {
-    out.push(d);
-    arm();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err.push(d);
-    arm();
-    if (opts.onProgress) {
-      const all = [...d.toString('utf8').matchAll(/([A-Za-z][A-Za-z ]*?):\s+(\d+)% \(/g)];
-      const last = all.at(-1);
-      if (last) opts.onProgress(last[1].replace(/^remote:\s*/i, '').split(' ')[0].toLowerCase(), Number(last[2]));
+/** Runs `git <args>` and returns its stdout; throws GitFailure. */
+export async function runGit(args: string[], opts: RunGitOptions): Promise<string> {
+  const env = gitEnvironment(opts.io.env);
+  const unsafe: NonNullable<SimpleGitOptions['unsafe']> = {};
+  const allowEnvironment: string[] = [];
+  for (const k of Object.keys(env)) {
+    const lower = k.toLowerCase();
+    if (lower.startsWith('git_') || lower in ENV_UNSAFE) allowEnvironment.push(k);
+    const category = ENV_UNSAFE[lower];
+    if (category) (unsafe as Record<string, boolean>)[category] = true;
+  }
+  if (args[0] === 'init') unsafe.allowUnsafeTemplateDir = true; // our own `--template=` (no hook samples)
+
+  let result: { exitCode: number; stderr: string } | undefined;
+  const git = simpleGit({
+    baseDir: opts.cwd,
+    abort: opts.io.signal,
+    timeout: opts.stallMs ? { block: opts.stallMs } : undefined,
+    allowEnvironment,
+    unsafe,
+    errors(error, r) {
+      result = { exitCode: r.exitCode, stderr: Buffer.concat(r.stdErr).toString('utf8') };
+      if (error) return error;
+      return r.exitCode === 0 ? undefined : Buffer.concat(r.stdErr);
+    },
+  }).env(env);
+  if (opts.onProgress) {
+    // Read git's progress lines ourselves: simple-git's progress option appends
+    // `--progress` to the arguments (steveukx/git-js#576), i.e. after our `--`,
+    // where git takes it for a refspec.
+    const report = opts.onProgress;
+    git.outputHandler((_cmd, _stdout, stderr) => {
+      stderr.on('data', (chunk: Buffer) => {
+        const all = [...chunk.toString('utf8').matchAll(/([A-Za-z][A-Za-z ]*?):\s+(\d+)% \(/g)];
+        const last = all.at(-1);
+        if (last) report(last[1].replace(/^remote:\s*/i, '').split(' ')[0].toLowerCase(), Number(last[2]));
+      });
+    });
+  }
+
+  try {
+    return await git.raw(args);
+  } catch (e) {
+    const stderr = result?.stderr ?? '';
+    // On a terminal's Ctrl-C git gets SIGINT too and may die before kpatch's own
+    // handler has run: give the abort a moment to show before calling it a failure.
+    const code = result?.exitCode;
+    if (!opts.io.signal?.aborted && opts.io.signal && (typeof code !== 'number' || code < 0 || code === 130)) {
+      await new Promise((r) => setTimeout(r, 100));
     }
-  });
-  child.stdin.on('error', () => {}); // git may exit before reading all of its input
-  child.stdin.end(opts.input ?? '');
-  io.signal?.addEventListener('abort', kill, { once: true });
-  return new Promise<Buffer>((resolve, reject) => {
-    const done = () => {
-      clearTimeout(stallTimer);
-      io.signal?.removeEventListener('abort', kill);
-    };
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      done();
-      reject(e.code === 'ENOENT' ? new GitFailure('missing', args, '') : new GitFailure('exit', args, e.message));
-    });
-    // After a kill, settle on 'exit': git's own children (upload-pack, a remote helper) may
-    // still hold its output pipes open, and 'close' would wait for them.
-    child.once('exit', () => {
-      if (io.signal?.aborted || stalled) child.emit('close', null, 'SIGTERM');
-    });
-    child.once('close', async (code, signal) => {
-      done();
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (code === 0) return resolve(Buffer.concat(out));
-      // On a terminal's Ctrl-C git gets SIGINT too and may die before kpatch's own
-      // handler has run: give the abort a moment to show before calling it a failure.
-      if (!io.signal?.aborted && io.signal && (signal || code === 130)) await new Promise((r) => setTimeout(r, 100));
-      if (io.signal?.aborted) return reject(new GitFailure('abort', args, stderr));
-      if (stalled) return reject(new GitFailure('timeout', args, stderr));
-      reject(new GitFailure('exit', args, stderr || `git was ended by ${signal ?? `exit code ${code}`}`, code ?? undefined));
-    });
-  });
+    if (opts.io.signal?.aborted) throw new GitFailure('abort', args, stderr);
+    if (e instanceof GitPluginError && e.plugin === 'timeout') throw new GitFailure('timeout', args, stderr);
+    if (e instanceof GitPluginError && e.plugin === 'abort') throw new GitFailure('abort', args, stderr);
+    if (/spawn \S+ ENOENT/.test(stderr) || /spawn \S+ ENOENT/.test(String((e as Error).message))) {
+      throw new GitFailure('missing', args, '');
+    }
+    throw new GitFailure('exit', args, stderr || String((e as Error).message), result?.exitCode);
+  }
 }
 
 /**
