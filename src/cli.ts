@@ -2,28 +2,13 @@
  * The command-line shell: parses argv with yargs, runs one command, turns any
  * error into one message on stderr and an exit code. Never calls process.exit.
  */
-import yargs, { type Argv } from 'yargs';
+import yargs from 'yargs';
 import { EXIT, KpatchError, SIGNAL_EXIT, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
 import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
+import type { Args, Command } from './commands/command.js';
 import { painter } from './colour.js';
-
-/** Parsed arguments as yargs hands them over. */
-export type Args = Record<string, unknown> & { _: (string | number)[] };
-
-/** One subcommand: its yargs definition and the function that runs it. */
-export interface Command {
-  /** yargs command string, e.g. `scan`. */
-  command: string;
-  describe: string;
-  /** Declares the command's flags. */
-  builder: (y: Argv) => Argv;
-  /** Checks that yargs cannot express (flag combinations); throws a usage error. */
-  check?: (args: Args) => void;
-  /** Runs the command; returns the exit code. */
-  handler: (args: Args, io: Io) => Promise<number>;
-}
 
 /**
  * Runs kpatch with `argv` (without the node and script paths) and returns the
@@ -69,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     chosen.cmd.check?.(chosen.args);
     // The settings file fills what was not typed; after check, which judges only the typed flags.
     const { applySettings } = await import('./config/applySettings.js');
-    await applySettings(chosen.cmd, chosen.args, argv, io);
+    await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
     const code = await chosen.cmd.handler(chosen.args, io);
     return await checkOutput(code, io);
   } catch (e) {

@@ -5,13 +5,14 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import type { RunnerKind } from '../pipeline/runners/chooseRunner.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
-import { nothingToDo, withModeOption } from './prepareRewrite.js';
+import { nothingToDo } from '../rewrite/prepareRewrite.js';
+import { withModeOption } from './flags.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 

@@ -4,7 +4,7 @@
  * default). Takes the same flags, so `kpatch config --mode remove` shows a
  * flag overriding the file.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT } from '../errors.js';
 import type { Io } from '../io.js';
 import { SETTINGS_ARG, type ResolvedSettings } from '../config/applySettings.js';

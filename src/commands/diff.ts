@@ -5,9 +5,10 @@
  * `<out>/patches/`); with `--check DIR`, compare that file with a freshly
  * generated one and exit 1 with the difference when they drift apart.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
-import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode } from '../rewrite/prepareRewrite.js';
+import { withModeOption } from './flags.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `diff --json` document. */

@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Args, Command } from '../cli.js';
+import type { Args, Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { runDoctor } from '../doctor/runDoctor.js';
 import { renderText } from '../doctor/renderText.js';

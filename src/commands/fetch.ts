@@ -6,10 +6,10 @@
  * (`cd "$(kpatch fetch --k8s v1.12.4)"`). `--no-keep` only fills the cache,
  * e.g. to prepare a machine for offline use, and checks nothing out.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { acquireTree } from '../source/acquireTree.js';
-import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
+import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
 
 /** `kpatch fetch`: see the module comment; the library side is source/acquireTree.ts. */
 /** Version of the `fetch --json` document. */

@@ -5,7 +5,7 @@
  * (`parallel: matrix:`) reads, or as kpatch's own JSON. Fetches nothing:
  * tags are checked for form only, so the matrix job needs no network.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { buildMatrix } from '../matrix/buildMatrix.js';
 import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../matrix/renderMatrix.js';

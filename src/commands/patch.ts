@@ -1,8 +1,9 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT } from '../errors.js';
 import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
-import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption, writeRewrite } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode, writeRewrite } from '../rewrite/prepareRewrite.js';
+import { withModeOption } from './flags.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `patch --json` document. */

@@ -1,11 +1,12 @@
 /** `kpatch scan`: report every kmem-enabling call site in a tree and the verdict. */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { checkSourceArgs, openSource, withSourceOptions, type SourceTree } from './sourceOptions.js';
+import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+import type { SourceTree } from '../source/openSource.js';
 
 /** Version of the `scan --json` document. */
 export const SCAN_SCHEMA_VERSION = 1;

@@ -1,6 +1,6 @@
 /** `kpatch verify DIR`: the check a CI gate or a reviewer runs on an artifact folder. */
 import path from 'node:path';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 
 /** The `kpatch verify` command: flags, checks and handler (see the module comment and the README). */

@@ -8,7 +8,6 @@
  * defaults and the typed values alike, and its defaults must lose to the file
  * while typed flags must win.
  */
-import type { Args, Command } from '../cli.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { CONFIG_FILE, loadConfig } from './loadConfig.js';
@@ -47,8 +46,8 @@ export function typedFlags(argv: readonly string[]): Set<string> {
 }
 
 /** Applies the working folder's settings to `args` for `cmd`; a no-op for commands that take none. */
-export async function applySettings(cmd: Command, args: Args, argv: readonly string[], io: Io): Promise<void> {
-  const spec = COMMAND_SETTINGS[cmd.command.split(' ')[0]];
+export async function applySettings(name: string, args: Record<string, unknown>, argv: readonly string[], io: Io): Promise<void> {
+  const spec = COMMAND_SETTINGS[name];
   if (!spec) return;
   const config = await loadConfig(io);
   const typed = typedFlags(argv);
@@ -66,7 +65,7 @@ export async function applySettings(cmd: Command, args: Args, argv: readonly str
     else if (key === 'cacheDir' && io.env.KPATCH_CACHE_DIR) origin = 'env KPATCH_CACHE_DIR';
     else if (fromFile !== undefined) {
       origin = config.origin as SettingOrigin;
-      if (key === 'mode') await checkMode(String(fromFile), cmd, spec.modes ?? 'source', config.file ?? CONFIG_FILE);
+      if (key === 'mode') await checkMode(String(fromFile), name, spec.modes ?? 'source', config.file ?? CONFIG_FILE);
       args[flag] = Array.isArray(fromFile) ? fromFile.join(',') : fromFile;
       // yargs keeps a camelCase twin of every dashed flag; keep them equal.
       const camel = flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -84,11 +83,10 @@ function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, io
   return String(arg);
 }
 
-async function checkMode(mode: string, cmd: Command, kind: 'source' | 'build', file: string): Promise<void> {
+async function checkMode(mode: string, name: string, kind: 'source' | 'build', file: string): Promise<void> {
   const { buildModes, sourceModes } = await import('./modeChoices.js');
   const accepted = kind === 'build' ? buildModes() : sourceModes();
   if (accepted.includes(mode)) return;
-  const name = cmd.command.split(' ')[0];
   if (buildModes().includes(mode)) {
     fail('usage', {
       where: `mode "${mode}" from ${file}`,

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { SourceTree } from '../commands/sourceOptions.js';
+import type { SourceTree } from './openSource.js';
 
 const run = promisify(execFile);
 

@@ -1,14 +1,14 @@
 /**
  * The command-line flags of the tag cache (`--k8s TAG [--repo URL]
  * [--cache-dir DIR] [--keep] [--timeout SECONDS]`), shared by `kpatch fetch`
- * and every command that takes `--src` (through commands/sourceOptions.ts).
+ * and every command that takes `--src` (through sourceOptions.ts).
  */
 import type { Argv } from 'yargs';
-import type { Args } from '../cli.js';
+import type { Args } from './command.js';
 import { fail } from '../errors.js';
-import type { AcquireOptions } from './acquireTree.js';
-import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from './releaseTag.js';
-import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from './cacheLayout.js';
+import type { AcquireOptions } from '../source/acquireTree.js';
+import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from '../source/releaseTag.js';
+import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from '../source/cacheLayout.js';
 
 /** Declares the cache flags. `keepDefault` is true for `kpatch fetch`, whose point is the tree it prints. */
 export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
