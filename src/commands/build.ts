@@ -12,22 +12,17 @@ import type { Io } from '../io.js';
 import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
 import { nothingToDo } from '../rewrite/prepareRewrite.js';
-import { withModeOption } from './flags.js';
+import { withFlags, withModeOption } from './flags.js';
+import { PLATFORM_PATTERN } from '../config/settings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
-
-const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 
 /** The `kpatch build` command: flags, checks and handler (see the module comment and the README). */
 export const buildCommand: Command = {
   command: 'build',
   describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',
   builder: (y) =>
-    withModeOption(withSourceOptions(y), { build: true })
-      .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], default: 'auto', describe: 'where make runs: a container engine, or the host Go' })
-      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' })
-      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree, or for runc the golang image of its Dockerfile)' })
-      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (for runc: mirrors docker.io/library, where golang lives) (air-gapped builds)' })
+    withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'build'), ['runner', 'platform', 'image', 'registry'])
       .option('buildtags', { type: 'string', describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)' })
       .option('out', { type: 'string', requiresArg: true, describe: 'artifact folder [default: ./_kpatch/<tag>]' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out' })
@@ -44,7 +39,7 @@ export const buildCommand: Command = {
       fail('usage', { where: '--out ""', detail: 'the path is empty (an unset variable?); name the artifact folder' });
     }
     for (const p of platforms(args)) {
-      if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
+      if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
     }
     // With --src the tree says what it is (checked again in the handler); a release flag says it here.
     if (args['version-string'] !== undefined && args.src === undefined) (args.runc !== undefined ? RUNC_TARGET : KUBELET_TARGET).checkVersion(String(args['version-string']));

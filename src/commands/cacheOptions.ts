@@ -6,28 +6,19 @@
 import type { Argv } from 'yargs';
 import type { Args } from './command.js';
 import { fail } from '../errors.js';
+import { FLAGS, withFlags } from './flags.js';
 import type { AcquireOptions } from '../source/acquireTree.js';
 import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from '../source/releaseTag.js';
 import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from '../source/cacheLayout.js';
 
 /** Declares the cache flags. `keepDefault` is true for `kpatch fetch`, whose point is the tree it prints. */
 export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
-  return y
-    .option('k8s', {
-      type: 'string',
-      requiresArg: true,
-      describe: 'Kubernetes release to work on, fetched through the cache (v1.12.4, 1.12.4, v1.13.0-rc.1)',
-    })
-    .option('repo', {
-      type: 'string',
-      requiresArg: true,
-      describe: `git URL or local path of the Kubernetes repository or a mirror [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]`,
-    })
-    .option('cache-dir', {
-      type: 'string',
-      requiresArg: true,
-      describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]',
-    })
+  const withRelease = y.option('k8s', {
+    type: 'string',
+    requiresArg: true,
+    describe: 'Kubernetes release to work on, fetched through the cache (v1.12.4, 1.12.4, v1.13.0-rc.1)',
+  });
+  return withFlags(withRelease, ['repo', 'cache-dir'], { repo: { describe: `${FLAGS.repo.describe} [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]` } })
     .option('keep', {
       type: 'boolean',
       default: keepDefault,
@@ -35,11 +26,7 @@ export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
         ? 'leave the work tree in place and print its path (--no-keep: only fill the cache)'
         : 'leave the work tree of --k8s in place when the command ends',
     })
-    .option('timeout', {
-      type: 'number',
-      requiresArg: true,
-      describe: `seconds the remote may send nothing before the fetch is stopped [default: ${DEFAULT_TIMEOUT_SECONDS}]`,
-    });
+    .option('timeout', { ...FLAGS.timeout, describe: `${FLAGS.timeout.describe} [default: ${DEFAULT_TIMEOUT_SECONDS}]` });
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode } from '../rewrite/prepareRewrite.js';
 import { withModeOption } from './flags.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `diff --json` document. */
@@ -19,7 +20,7 @@ export const diffCommand: Command = {
   command: 'diff',
   describe: 'print the change a patch would make, as a git-style diff; --write files it for review, --check finds drift',
   builder: (y) =>
-    withModeOption(withSourceOptions(y))
+    withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
       .option('write', { type: 'string', requiresArg: true, describe: 'write the patch to DIR/<tag>/0001-<recipe>-<mode>.patch, for review and commit' })
       .option('check', { type: 'string', requiresArg: true, describe: 'compare DIR/<tag>/0001-<recipe>-<mode>.patch with a fresh one: exit 1 and show the difference when they differ' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON (schemaVersion 1)' }),

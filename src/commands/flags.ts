@@ -1,25 +1,56 @@
 /**
  * The flag catalogue: every flag more than one command takes, declared once
- * with one help text. Commands compose these; nothing here loads the library
- * (only the recipe's data), so a command's start-up pays for its flags only.
+ * with one help text. A command composes the entries it takes
+ * (`withFlags(y, ['repo', 'platform'])`); `--mode` is built from the recipe
+ * the command passes in. Imports only plain data (config/settings.ts) and
+ * types, so a command's start-up pays for nothing it does not run.
  */
-import type { Argv } from 'yargs';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import type { Argv, Options } from 'yargs';
+import { DEFAULT_PLATFORM, RUNNER_CHOICES } from '../config/settings.js';
+import type { Recipe } from '../engine/recipe.js';
+import { fixChoices, type FixScope } from '../rewrite/fix.js';
+
+/** The shared flags, by name. */
+export const FLAGS = {
+  platform: { type: 'string', default: DEFAULT_PLATFORM, describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' },
+  runner: { type: 'string', choices: [...RUNNER_CHOICES], default: 'auto', describe: 'where make runs: a container engine, or the host Go' },
+  repo: { type: 'string', requiresArg: true, describe: 'git URL or local path of the Kubernetes repository or a mirror' },
+  registry: { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (for runc: mirrors docker.io/library, where golang lives) (air-gapped builds)' },
+  image: { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree, or for runc the golang image of its Dockerfile)' },
+  'cache-dir': { type: 'string', requiresArg: true, describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]' },
+  timeout: { type: 'number', requiresArg: true, describe: 'seconds the remote may send nothing before the fetch is stopped' },
+} satisfies Record<string, Options>;
+
+/** A catalogue flag's name. */
+export type FlagName = keyof typeof FLAGS;
 
 /**
- * Declares `--mode` with the recipe's editing modes. `build` also offers the
- * recipe's build tag (no source change) and `auto` (the tag when the tree has
- * it, else the default edit); diff and patch only edit source.
+ * Declares catalogue flags on `y`. `tweak` adjusts an entry for one command
+ * where its meaning differs (a default, or the help's `[default: ...]`),
+ * keeping the rest of the declaration shared.
  */
-export function withModeOption(y: Argv, opts: { build?: boolean } = {}): Argv {
-  const tag = opts.build ? DEFAULT_RECIPE.buildTag?.name : undefined;
-  return y.option('mode', {
-    type: 'string',
-    choices: [...DEFAULT_RECIPE.modes, ...(tag ? [tag, 'auto'] : [])],
-    default: DEFAULT_RECIPE.defaultMode,
-    describe:
-      'guard: restore the KernelMemory != 0 test; remove: delete the call' +
-      (tag ? `; ${tag}: no source change, build with -tags=${tag} (Kubernetes 1.14 to 1.21.1); auto: ${tag} when the tree supports it, else ${DEFAULT_RECIPE.defaultMode}` : ''),
-  });
+export function withFlags(y: Argv, names: readonly FlagName[], tweak: Partial<Record<FlagName, Options>> = {}): Argv {
+  return names.reduce((acc, n) => acc.option(n, { ...FLAGS[n], ...tweak[n] }), y);
 }
 
+/**
+ * `--mode` for a command of `scope`: the recipe's editing modes (diff,
+ * patch), plus its build tag and `auto` (build, matrix, config), each with
+ * the recipe's own words.
+ */
+export function modeFlag(recipe: Pick<Recipe, 'modes' | 'defaultMode' | 'modeHelp' | 'buildTag'>, scope: FixScope): Options {
+  const tag = scope === 'build' ? recipe.buildTag : undefined;
+  return {
+    type: 'string',
+    choices: [...fixChoices(recipe, scope)],
+    default: recipe.defaultMode,
+    describe:
+      recipe.modes.map((m) => `${m}: ${recipe.modeHelp[m]}`).join('; ') +
+      (tag ? `; ${tag.name}: ${tag.help}; auto: ${tag.name} when the tree supports it, else ${recipe.defaultMode}` : ''),
+  };
+}
+
+/** Declares `--mode` (see modeFlag). */
+export function withModeOption(y: Argv, recipe: Parameters<typeof modeFlag>[0], scope: FixScope): Argv {
+  return y.option('mode', modeFlag(recipe, scope));
+}

@@ -4,6 +4,7 @@ import { EXIT } from '../errors.js';
 import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode, writeRewrite } from '../rewrite/prepareRewrite.js';
 import { withModeOption } from './flags.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `patch --json` document. */
@@ -14,7 +15,7 @@ export const patchCommand: Command = {
   command: 'patch',
   describe: 'apply the fix to the tree in place (all files or none)',
   builder: (y) =>
-    withModeOption(withSourceOptions(y))
+    withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
       .option('allow-dirty', {
         type: 'boolean',
         default: false,

@@ -59,10 +59,6 @@ function printScan(report: ScanReport, source: SourceTree, io: Io): void {
   if (report.files.length === 0) {
     io.stderr.write('kpatch: warning: no runc cgroups code found under this folder; is it the root of a Kubernetes or runc tree? (a symlinked vendor/ is not followed)\n');
   }
-  const nokmem = report.facts.nokmemFiles as string[] | undefined;
-  const uncovered = report.facts.nokmemUncovered as string[] | undefined;
-  if (nokmem?.length && uncovered?.length) w(`nokmem build tag: not a fix for this tree: ${nokmem.join(', ')} have it, but ${uncovered.join('; ')}`);
-  else if (nokmem?.length) w(`nokmem build tag: available (${nokmem.join(', ')})`);
-  else w('nokmem build tag: not available in this tree (a source patch is the only fix)');
+  for (const line of DEFAULT_RECIPE.renderFacts(report)) w(line);
   if (report.verdict === 'affected') w('next: `kpatch diff` to review the fix, `kpatch patch` to apply it');
 }
