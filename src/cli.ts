@@ -54,8 +54,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     chosen.cmd.check?.(chosen.args);
     // The settings file fills what was not typed; after check, which judges only the typed flags.
     const { applySettings } = await import('./config/applySettings.js');
-    await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
-    const code = await chosen.cmd.handler(chosen.args, io);
+    const settings = await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
+    const code = await chosen.cmd.handler(chosen.args, io, settings);
     return await checkOutput(code, io);
   } catch (e) {
     return report(e, io);

@@ -14,7 +14,9 @@ import { filesByFolder } from '../pipeline/chooseMode.js';
 import { nothingToDo } from '../rewrite/prepareRewrite.js';
 import { withFlags, withModeOption } from './flags.js';
 import { PLATFORM_PATTERN } from '../config/settings.js';
+import { originOf, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
+import { fixMode, parseFix } from '../rewrite/fix.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** The `kpatch build` command: flags, checks and handler (see the module comment and the README). */
@@ -50,15 +52,18 @@ export const buildCommand: Command = {
     }
     if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
     if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === '')) fail('usage', { where: '--patch', detail: 'give one patch file, once' });
-    if (args.patch !== undefined && args.mode !== undefined && !DEFAULT_RECIPE.modes.includes(String(args.mode))) {
+    if (args.patch !== undefined && args.mode !== undefined && parseFix(DEFAULT_RECIPE, 'build', String(args.mode))?.kind !== 'edit') {
       fail('usage', { where: `--patch with --mode ${String(args.mode)}`, detail: 'a reviewed patch is a source change; its own kpatch markers say its mode (guard or remove)' });
     }
   },
-  async handler(args, io) {
+  async handler(args, io, settings) {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../pipeline/stagedOutput.js');
     const { createProgress } = await import('../process/progress.js');
     const { buildRelease, checkSrcCheckout } = await import('../pipeline/buildRelease.js');
+    // The one place the mode word becomes a Fix: yargs and the settings file have checked it against the same list.
+    const fix = parseFix(DEFAULT_RECIPE, 'build', String(args.mode));
+    if (!fix) fail('internal', { detail: `--mode ${String(args.mode)} passed the checks but names no fix` });
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
     const target = chooseTarget(args, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
@@ -77,7 +82,7 @@ export const buildCommand: Command = {
     const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal, target: target.name });
     const progress = createProgress(io);
     if (src === undefined) progress.step('fetch');
-    const source = await openSource(args, io).catch((e) => {
+    const source = await openSource(args, io, settings).catch((e) => {
       progress.end(false);
       throw e;
     });
@@ -85,11 +90,11 @@ export const buildCommand: Command = {
       const result = await buildRelease(
         source,
         {
-          mode: String(args.mode),
+          mode: fixMode(fix),
           runner,
           platforms: platforms(args),
-          image: fromUser(args, 'image', target),
-          registry: fromUser(args, 'registry', target),
+          image: fromUser(args, settings, 'image', target),
+          registry: fromUser(args, settings, 'registry', target),
           out,
           force: Boolean(args.force),
           versionString: args['version-string'] as string | undefined,
@@ -99,7 +104,7 @@ export const buildCommand: Command = {
           patchFile,
           target,
           buildtags: typeof args.buildtags === 'string' ? parseBuildtags(args.buildtags) : undefined,
-          modeTyped: modeTyped(args),
+          modeTyped: originOf(settings, 'mode') !== 'default',
           checkout,
         },
         io,
@@ -121,12 +126,6 @@ export const buildCommand: Command = {
     }
   },
 };
-
-/** Whether --mode was given on the command line or in the settings file, rather than left at its default. */
-function modeTyped(args: Record<string, unknown>): boolean {
-  const origin = (args.$settings as { settings?: Record<string, { origin?: string }> } | undefined)?.settings?.mode?.origin;
-  return origin !== undefined ? origin !== 'default' : false;
-}
 
 function platforms(args: Record<string, unknown>): string[] {
   return String(args.platform ?? 'linux/amd64')
@@ -171,11 +170,10 @@ function chooseTarget(args: Record<string, unknown>, io: Io): BuildTarget {
  * kpatch.config.json are dropped: the file's registry mirrors kube-cross
  * (and its image is a kube-cross), not the golang image runc builds in.
  */
-function fromUser(args: Record<string, unknown>, key: 'image' | 'registry', target: BuildTarget): string | undefined {
+function fromUser(args: Record<string, unknown>, settings: ResolvedSettings, key: 'image' | 'registry', target: BuildTarget): string | undefined {
   const value = args[key] as string | undefined;
   if (target.name !== 'runc' || value === undefined) return value;
-  const origin = (args.$settings as { settings?: Record<string, { origin?: string }> } | undefined)?.settings?.[key]?.origin;
-  return origin === undefined || origin === 'flag' ? value : undefined;
+  return typedOrUnresolved(settings, key) ? value : undefined;
 }
 
 /** What a "nothing to do" verdict rests on: the files read and every call site with its status. */

@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import type { Args } from './command.js';
 import { fail } from '../errors.js';
+import { settingSource, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
 import { FLAGS, withFlags } from './flags.js';
 import type { AcquireOptions } from '../source/acquireTree.js';
 import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from '../source/releaseTag.js';
@@ -70,35 +71,21 @@ export function releaseArg(args: Args): { flag: 'k8s' | 'runc'; kind: TagKind; t
   return undefined;
 }
 
-/** The acquireTree options the flags ask for. Call checkCacheArgs first. */
-export function acquireOptionsFromArgs(args: Args): AcquireOptions {
+/**
+ * The acquireTree options the flags ask for. Call checkCacheArgs first.
+ * The settings file's `repo` names the Kubernetes repository (or its
+ * mirror), which holds no runc tag, so `--runc` only takes a typed --repo.
+ */
+export function acquireOptionsFromArgs(args: Args, settings: ResolvedSettings): AcquireOptions {
   const release = releaseArg(args);
+  const typed = typedOrUnresolved(settings, 'repo');
   return {
     tag: String(release?.tag),
     tagKind: release?.kind,
-    repo: release?.kind === 'runc' && !repoTyped(args) ? undefined : (args.repo as string | undefined),
-    repoFrom: repoTyped(args) ? undefined : repoSetting(args),
+    repo: release?.kind === 'runc' && !typed ? undefined : (args.repo as string | undefined),
+    repoFrom: typed ? undefined : settingSource(settings, 'repo'),
     cacheDir: args['cache-dir'] as string | undefined,
     keep: Boolean(args.keep),
     timeoutSeconds: args.timeout as number | undefined,
   };
-}
-
-/**
- * Whether --repo was typed rather than filled in from kpatch.config.json:
- * the file's `repo` names the Kubernetes repository (or its mirror), which
- * holds no runc tag, so `--runc` only takes a typed --repo.
- */
-function repoTyped(args: Args): boolean {
-  const settings = args.$settings as { settings?: { repo?: { origin?: string } } } | undefined;
-  const origin = settings?.settings?.repo?.origin;
-  return origin === undefined || origin === 'flag';
-}
-
-/** `"repo" in /path/kpatch.config.json` when the repository came from the settings file, for messages. */
-function repoSetting(args: Args): string | undefined {
-  const resolved = args.$settings as { file?: string | null; settings?: { repo?: { origin?: string } } } | undefined;
-  const origin = resolved?.settings?.repo?.origin;
-  if (!origin || origin === 'default') return undefined;
-  return `"repo" in ${resolved?.file ?? origin}`;
 }

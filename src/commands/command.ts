@@ -4,6 +4,7 @@
  * them (that was an import cycle through commands/index.ts).
  */
 import type { Argv } from 'yargs';
+import type { ResolvedSettings } from '../config/applySettings.js';
 import type { Io } from '../io.js';
 
 /** Parsed arguments as yargs hands them over. */
@@ -18,6 +19,9 @@ export interface Command {
   builder: (y: Argv) => Argv;
   /** Checks that yargs cannot express (flag combinations); throws a usage error. */
   check?: (args: Args) => void;
-  /** Runs the command; returns the exit code. */
-  handler: (args: Args, io: Io) => Promise<number>;
+  /**
+   * Runs the command; returns the exit code. `settings`: where each setting
+   * the command takes came from (flag, settings file, environment, default).
+   */
+  handler: (args: Args, io: Io, settings: ResolvedSettings) => Promise<number>;
 }

@@ -7,7 +7,6 @@
 import type { Command } from './command.js';
 import { EXIT } from '../errors.js';
 import type { Io } from '../io.js';
-import { SETTINGS_ARG, type ResolvedSettings } from '../config/applySettings.js';
 import { withFlags, withModeOption } from './flags.js';
 import { SETTING_FLAGS, SETTING_KEYS } from '../config/settings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
@@ -29,8 +28,7 @@ export const configCommand: Command = {
   builder: (y) =>
     withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir'])
       .option('json', { type: 'boolean', default: false, describe: 'print the settings as JSON (schemaVersion 1)' }),
-  async handler(args, io) {
-    const resolved = args[SETTINGS_ARG] as ResolvedSettings;
+  async handler(args, io, resolved) {
     // Unset settings get the value kpatch would really use, so the output answers "what happens if I run it here".
     const settings = Object.fromEntries(
       SETTING_KEYS.map((k) => {

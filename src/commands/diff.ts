@@ -31,8 +31,8 @@ export const diffCommand: Command = {
       if (args[f] !== undefined && (typeof args[f] !== 'string' || args[f] === '')) fail('usage', { where: `--${f}`, detail: 'give one folder, once' });
     }
   },
-  async handler(args, io) {
-    const source = await openSource(args, io);
+  async handler(args, io, settings) {
+    const source = await openSource(args, io, settings);
     try {
       const mode = String(args.mode);
       const docFor = (report: { recipe: string; verdict: string }) => ({ schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } });

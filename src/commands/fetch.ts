@@ -29,9 +29,9 @@ export const fetchCommand: Command = {
     if (args.k8s === undefined) fail('usage', { where: 'fetch', detail: 'say which release to fetch: --k8s TAG' });
     checkCacheArgs(args, true);
   },
-  async handler(args, io) {
+  async handler(args, io, settings) {
     const keep = Boolean(args.keep);
-    const tree = await acquireTree({ ...acquireOptionsFromArgs(args), keep, checkout: keep }, io);
+    const tree = await acquireTree({ ...acquireOptionsFromArgs(args, settings), keep, checkout: keep }, io);
     if (args.json) {
       const doc = {
         schemaVersion: FETCH_SCHEMA_VERSION,

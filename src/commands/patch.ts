@@ -23,8 +23,8 @@ export const patchCommand: Command = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print what was patched as JSON (schemaVersion 1)' }),
   check: checkSourceArgs,
-  async handler(args, io) {
-    const source = await openSource(args, io);
+  async handler(args, io, settings) {
+    const source = await openSource(args, io, settings);
     try {
       const mode = String(args.mode);
       const { targets, report, changes } = await prepareRewrite(source.root, mode);

@@ -20,8 +20,8 @@ export const scanCommand: Command = {
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' })
       .option('fail-on', { type: 'string', choices: ['affected'], describe: 'exit 1 when the tree is affected (for CI)' }),
   check: checkSourceArgs,
-  async handler(args, io) {
-    const source = await openSource(args, io);
+  async handler(args, io, settings) {
+    const source = await openSource(args, io, settings);
     try {
       const targets = await loadTargets(source.root, DEFAULT_RECIPE);
       const report = DEFAULT_RECIPE.scan(targets.files);

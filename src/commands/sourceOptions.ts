@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import type { Args } from './command.js';
 import { fail } from '../errors.js';
+import type { ResolvedSettings } from '../config/applySettings.js';
 import type { Io } from '../io.js';
 import { openSource as openTree, type SourceSpec, type SourceTree } from '../source/openSource.js';
 import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
@@ -56,11 +57,11 @@ export function checkSourceArgs(args: Args, opts: { cacheWithSrc?: boolean } = {
 }
 
 /** Which tree the flags name, for the library's openSource. Call checkSourceArgs first. */
-export function sourceSpec(args: Args): SourceSpec {
-  return args.k8s !== undefined || args.runc !== undefined ? { release: acquireOptionsFromArgs(args) } : { src: String(args.src) };
+export function sourceSpec(args: Args, settings: ResolvedSettings): SourceSpec {
+  return args.k8s !== undefined || args.runc !== undefined ? { release: acquireOptionsFromArgs(args, settings) } : { src: String(args.src) };
 }
 
-/** Opens the tree the flags name. */
-export async function openSource(args: Args, io: Io): Promise<SourceTree> {
-  return openTree(sourceSpec(args), io);
+/** Opens the tree the flags (and the settings file's repo) name. */
+export async function openSource(args: Args, io: Io, settings: ResolvedSettings): Promise<SourceTree> {
+  return openTree(sourceSpec(args, settings), io);
 }
