@@ -2,29 +2,13 @@
  * The command-line shell: parses argv with yargs, runs one command, turns any
  * error into one message on stderr and an exit code. Never calls process.exit.
  */
-import type { Argv } from 'yargs';
 import { EXIT, KpatchError, SIGNAL_EXIT, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
 import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
+import type { Args, Command } from './commands/command.js';
 import { painter } from './colour.js';
 import { loadYargs } from './yargsLite.js';
-
-/** Parsed arguments as yargs hands them over. */
-export type Args = Record<string, unknown> & { _: (string | number)[] };
-
-/** One subcommand: its yargs definition and the function that runs it. */
-export interface Command {
-  /** yargs command string, e.g. `scan`. */
-  command: string;
-  describe: string;
-  /** Declares the command's flags. */
-  builder: (y: Argv) => Argv;
-  /** Checks that yargs cannot express (flag combinations); throws a usage error. */
-  check?: (args: Args) => void;
-  /** Runs the command; returns the exit code. */
-  handler: (args: Args, io: Io) => Promise<number>;
-}
 
 /**
  * Runs kpatch with `argv` (without the node and script paths) and returns the
@@ -50,7 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. See the README for each error id.');
+    .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. Each error id is explained in docs/errors.md.');
   // Only the command being run is loaded; help and mistakes load them all, --version none.
   const names = known ? [first] : versionOnly ? [] : Object.keys(COMMANDS);
   for (const cmd of await Promise.all(names.map((n) => COMMANDS[n]()))) {
@@ -75,8 +59,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     chosen.cmd.check?.(chosen.args);
     // The settings file fills what was not typed; after check, which judges only the typed flags.
     const { applySettings } = await import('./config/applySettings.js');
-    await applySettings(chosen.cmd, chosen.args, argv, io);
-    const code = await chosen.cmd.handler(chosen.args, io);
+    const settings = await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
+    const code = await chosen.cmd.handler(chosen.args, io, settings);
     return await checkOutput(code, io);
   } catch (e) {
     return report(e, io);

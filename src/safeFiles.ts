@@ -231,18 +231,3 @@ export async function readUserText(file: string, flag: string, signal?: AbortSig
     throw e;
   }
 }
-
-/**
- * Refuses file names a git-style patch can only carry quoted (git writes
- * "a/x\ty"): an unquoted one breaks `git apply` and every reader of the
- * patch (build --patch, verify). Called before anything is written, so a
- * refused tree is left as it was.
- */
-export function refuseUnpatchableNames(paths: readonly string[]): void {
-  const bad = paths.find((p) => /[\u0000-\u001f\u007f"\\]/.test(p));
-  if (bad === undefined) return;
-  fail('unsafe_name', {
-    where: JSON.stringify(bad),
-    detail: 'the file name holds a control character (tab, newline, ...), a quote or a backslash, which a git-style patch can only name quoted',
-  });
-}

@@ -19,9 +19,12 @@ export const kmemAccounting: Recipe = {
   title: 'stop runc switching kernel-memory accounting on for every memory cgroup (kubernetes/kubernetes#61937)',
   modes: Object.keys(MARKERS) as EditMode[],
   defaultMode: 'guard',
+  modeHelp: { guard: 'restore the KernelMemory != 0 test', remove: 'delete the call' },
+  renderFacts,
   queries: QUERIES,
   buildTag: {
     name: NOKMEM_TAG,
+    help: `no source change, build with -tags=${NOKMEM_TAG} (Kubernetes 1.14 to 1.21.1)`,
     files: nokmemFiles,
     proofStrings: nokmemProofStrings,
     uncovered: nokmemUncovered,
@@ -96,3 +99,12 @@ export const kmemAccounting: Recipe = {
     return planEdits(classifyCalls(files), mode as EditMode);
   },
 };
+
+/** Whether the `nokmem` build tag is a fix for the tree, as `kpatch scan` prints it. */
+function renderFacts(report: ScanReport): string[] {
+  const nokmem = report.facts.nokmemFiles as string[] | undefined;
+  const uncovered = report.facts.nokmemUncovered as string[] | undefined;
+  if (nokmem?.length && uncovered?.length) return [`${NOKMEM_TAG} build tag: not a fix for this tree: ${nokmem.join(', ')} have it, but ${uncovered.join('; ')}`];
+  if (nokmem?.length) return [`${NOKMEM_TAG} build tag: available (${nokmem.join(', ')})`];
+  return [`${NOKMEM_TAG} build tag: not available in this tree (a source patch is the only fix)`];
+}

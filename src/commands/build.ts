@@ -5,28 +5,26 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import type { RunnerKind } from '../pipeline/runners/chooseRunner.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
-import { nothingToDo, withModeOption } from './prepareRewrite.js';
+import { nothingToDo } from '../rewrite/prepareRewrite.js';
+import { withFlags, withModeOption } from './flags.js';
+import { PLATFORM_PATTERN } from '../config/settings.js';
+import { originOf, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
+import { fixMode, parseFix } from '../rewrite/fix.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
-
-const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 
 /** The `kpatch build` command: flags, checks and handler (see the module comment and the README). */
 export const buildCommand: Command = {
   command: 'build',
   describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',
   builder: (y) =>
-    withModeOption(withSourceOptions(y), { build: true })
-      .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], default: 'auto', describe: 'where make runs: a container engine, or the host Go' })
-      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' })
-      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree, or for runc the golang image of its Dockerfile)' })
-      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (for runc: mirrors docker.io/library, where golang lives) (air-gapped builds)' })
+    withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'build'), ['runner', 'platform', 'image', 'registry'])
       .option('buildtags', { type: 'string', describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)' })
       .option('out', { type: 'string', requiresArg: true, describe: 'artifact folder [default: ./_kpatch/<tag>]' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out' })
@@ -44,7 +42,7 @@ export const buildCommand: Command = {
       fail('usage', { where: '--out ""', detail: 'the path is empty (an unset variable?); name the artifact folder' });
     }
     for (const p of platforms(args)) {
-      if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
+      if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
     }
     // With --src the tree says what it is (checked again in the handler); a release flag says it here.
     if (args['version-string'] !== undefined && args.src === undefined) (args.runc !== undefined ? RUNC_TARGET : KUBELET_TARGET).checkVersion(String(args['version-string']));
@@ -56,15 +54,18 @@ export const buildCommand: Command = {
     if (args['sign-key'] !== undefined && (typeof args['sign-key'] !== 'string' || args['sign-key'] === '')) fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
     if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
     if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === '')) fail('usage', { where: '--patch', detail: 'give one patch file, once' });
-    if (args.patch !== undefined && args.mode !== undefined && !DEFAULT_RECIPE.modes.includes(String(args.mode))) {
+    if (args.patch !== undefined && args.mode !== undefined && parseFix(DEFAULT_RECIPE, 'build', String(args.mode))?.kind !== 'edit') {
       fail('usage', { where: `--patch with --mode ${String(args.mode)}`, detail: 'a reviewed patch is a source change; its own kpatch markers say its mode (guard or remove)' });
     }
   },
-  async handler(args, io) {
+  async handler(args, io, settings) {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../pipeline/stagedOutput.js');
     const { createProgress } = await import('../process/progress.js');
     const { buildRelease, checkSrcCheckout } = await import('../pipeline/buildRelease.js');
+    // The one place the mode word becomes a Fix: yargs and the settings file have checked it against the same list.
+    const fix = parseFix(DEFAULT_RECIPE, 'build', String(args.mode));
+    if (!fix) fail('internal', { detail: `--mode ${String(args.mode)} passed the checks but names no fix` });
     const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
     const target = chooseTarget(args, io);
     const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
@@ -85,7 +86,7 @@ export const buildCommand: Command = {
     const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal, target: target.name });
     const progress = createProgress(io);
     if (src === undefined) progress.step('fetch');
-    const source = await openSource(args, io).catch((e) => {
+    const source = await openSource(args, io, settings).catch((e) => {
       progress.end(false);
       throw e;
     });
@@ -93,11 +94,11 @@ export const buildCommand: Command = {
       const result = await buildRelease(
         source,
         {
-          mode: String(args.mode),
+          mode: fixMode(fix),
           runner,
           platforms: platforms(args),
-          image: fromUser(args, 'image', target),
-          registry: fromUser(args, 'registry', target),
+          image: fromUser(args, settings, 'image', target),
+          registry: fromUser(args, settings, 'registry', target),
           out,
           force: Boolean(args.force),
           versionString: args['version-string'] as string | undefined,
@@ -107,7 +108,7 @@ export const buildCommand: Command = {
           patchFile,
           target,
           buildtags: typeof args.buildtags === 'string' ? parseBuildtags(args.buildtags) : undefined,
-          modeTyped: modeTyped(args),
+          modeTyped: originOf(settings, 'mode') !== 'default',
           checkout,
           signKey,
         },
@@ -130,12 +131,6 @@ export const buildCommand: Command = {
     }
   },
 };
-
-/** Whether --mode was given on the command line or in the settings file, rather than left at its default. */
-function modeTyped(args: Record<string, unknown>): boolean {
-  const origin = (args.$settings as { settings?: Record<string, { origin?: string }> } | undefined)?.settings?.mode?.origin;
-  return origin !== undefined ? origin !== 'default' : false;
-}
 
 function platforms(args: Record<string, unknown>): string[] {
   return String(args.platform ?? 'linux/amd64')
@@ -180,11 +175,10 @@ function chooseTarget(args: Record<string, unknown>, io: Io): BuildTarget {
  * kpatch.config.json are dropped: the file's registry mirrors kube-cross
  * (and its image is a kube-cross), not the golang image runc builds in.
  */
-function fromUser(args: Record<string, unknown>, key: 'image' | 'registry', target: BuildTarget): string | undefined {
+function fromUser(args: Record<string, unknown>, settings: ResolvedSettings, key: 'image' | 'registry', target: BuildTarget): string | undefined {
   const value = args[key] as string | undefined;
   if (target.name !== 'runc' || value === undefined) return value;
-  const origin = (args.$settings as { settings?: Record<string, { origin?: string }> } | undefined)?.settings?.[key]?.origin;
-  return origin === undefined || origin === 'flag' ? value : undefined;
+  return typedOrUnresolved(settings, key) ? value : undefined;
 }
 
 /** What a "nothing to do" verdict rests on: the files read and every call site with its status. */

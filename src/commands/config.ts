@@ -4,11 +4,10 @@
  * default). Takes the same flags, so `kpatch config --mode remove` shows a
  * flag overriding the file.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT } from '../errors.js';
 import type { Io } from '../io.js';
-import { SETTINGS_ARG, type ResolvedSettings } from '../config/applySettings.js';
-import { buildModes } from '../config/modeChoices.js';
+import { withFlags, withModeOption } from './flags.js';
 import { SETTING_FLAGS, SETTING_KEYS } from '../config/settings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { DEFAULT_REPO, resolveCacheDir } from '../source/cacheLayout.js';
@@ -27,16 +26,9 @@ export const configCommand: Command = {
   command: 'config',
   describe: 'print the effective settings (flags, kpatch.config.json or package.json "kpatch", defaults) and where each came from',
   builder: (y) =>
-    y
-      .option('repo', { type: 'string', requiresArg: true, describe: 'git URL or path of the Kubernetes repository or a mirror' })
-      .option('registry', { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross' })
-      .option('image', { type: 'string', requiresArg: true, describe: 'build image reference' })
-      .option('mode', { type: 'string', choices: [...buildModes()], default: DEFAULT_RECIPE.defaultMode, describe: 'how the source is fixed' })
-      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list' })
-      .option('cache-dir', { type: 'string', requiresArg: true, describe: 'kpatch cache folder' })
+    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir'])
       .option('json', { type: 'boolean', default: false, describe: 'print the settings as JSON (schemaVersion 1)' }),
-  async handler(args, io) {
-    const resolved = args[SETTINGS_ARG] as ResolvedSettings;
+  async handler(args, io, resolved) {
     // Unset settings get the value kpatch would really use, so the output answers "what happens if I run it here".
     const settings = Object.fromEntries(
       SETTING_KEYS.map((k) => {

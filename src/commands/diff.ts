@@ -5,9 +5,11 @@
  * `<out>/patches/`); with `--check DIR`, compare that file with a freshly
  * generated one and exit 1 with the difference when they drift apart.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
-import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode } from '../rewrite/prepareRewrite.js';
+import { withModeOption } from './flags.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `diff --json` document. */
@@ -18,7 +20,7 @@ export const diffCommand: Command = {
   command: 'diff',
   describe: 'print the change a patch would make, as a git-style diff; --write files it for review, --check finds drift',
   builder: (y) =>
-    withModeOption(withSourceOptions(y))
+    withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
       .option('write', { type: 'string', requiresArg: true, describe: 'write the patch to DIR/<tag>/0001-<recipe>-<mode>.patch, for review and commit' })
       .option('check', { type: 'string', requiresArg: true, describe: 'compare DIR/<tag>/0001-<recipe>-<mode>.patch with a fresh one: exit 1 and show the difference when they differ' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON (schemaVersion 1)' }),
@@ -29,8 +31,8 @@ export const diffCommand: Command = {
       if (args[f] !== undefined && (typeof args[f] !== 'string' || args[f] === '')) fail('usage', { where: `--${f}`, detail: 'give one folder, once' });
     }
   },
-  async handler(args, io) {
-    const source = await openSource(args, io);
+  async handler(args, io, settings) {
+    const source = await openSource(args, io, settings);
     try {
       const mode = String(args.mode);
       const docFor = (report: { recipe: string; verdict: string }) => ({ schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } });

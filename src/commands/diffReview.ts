@@ -19,8 +19,8 @@ import type { ScanReport } from '../engine/recipe.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { readUserText, writeFileAtomic } from '../safeFiles.js';
-import { nothingToDo } from './prepareRewrite.js';
-import type { SourceTree } from './sourceOptions.js';
+import { nothingToDo } from '../rewrite/prepareRewrite.js';
+import type { SourceTree } from '../source/openSource.js';
 
 /** What the diff command hands over. */
 export interface ReviewRequest {

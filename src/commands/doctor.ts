@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Args, Command } from '../cli.js';
+import type { Args, Command } from './command.js';
 import { EXIT, KpatchError, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { runDoctor } from '../doctor/runDoctor.js';

@@ -6,10 +6,10 @@
  * (`cd "$(kpatch fetch --k8s v1.12.4)"`). `--no-keep` only fills the cache,
  * e.g. to prepare a machine for offline use, and checks nothing out.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { acquireTree } from '../source/acquireTree.js';
-import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
+import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
 
 /** `kpatch fetch`: see the module comment; the library side is source/acquireTree.ts. */
 /** Version of the `fetch --json` document. */
@@ -29,9 +29,9 @@ export const fetchCommand: Command = {
     if (args.k8s === undefined) fail('usage', { where: 'fetch', detail: 'say which release to fetch: --k8s TAG' });
     checkCacheArgs(args, true);
   },
-  async handler(args, io) {
+  async handler(args, io, settings) {
     const keep = Boolean(args.keep);
-    const tree = await acquireTree({ ...acquireOptionsFromArgs(args), keep, checkout: keep }, io);
+    const tree = await acquireTree({ ...acquireOptionsFromArgs(args, settings), keep, checkout: keep }, io);
     if (args.json) {
       const doc = {
         schemaVersion: FETCH_SCHEMA_VERSION,

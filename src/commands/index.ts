@@ -4,7 +4,7 @@
  * start-up would make `kpatch scan` pay for git, jsdiff and the build code,
  * and start-up is most of a scan's time (scripts/bench-scan.mjs).
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 
 /** Command name to a loader of its module. */
 export const COMMANDS: Record<string, () => Promise<Command>> = {

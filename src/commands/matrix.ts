@@ -5,10 +5,10 @@
  * (`parallel: matrix:`) reads, or as kpatch's own JSON. Fetches nothing:
  * tags are checked for form only, so the matrix job needs no network.
  */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
-import { buildModes } from '../config/modeChoices.js';
+import { withFlags, withModeOption } from './flags.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 
 /** A flag given once or several times, each possibly a comma-separated list. */
@@ -28,22 +28,18 @@ function single(args: Record<string, unknown>, flag: string): string | undefined
 export const matrixCommand: Command = {
   command: 'matrix',
   describe: 'print the CI job matrix (tag x platform, each with its exact kpatch build arguments) for GitHub Actions, GitLab CI or as JSON',
+  // The build flags are the catalogue's (their help is kpatch build's): matrix passes each on to every build.
   builder: (y) =>
-    y
+    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['platform', 'repo', 'registry', 'image', 'runner'], { runner: { default: undefined, defaultDescription: 'none, build picks' } })
+      .group(['mode', 'platform', 'repo', 'registry', 'image', 'runner'], 'Given to every kpatch build:')
       .option('k8s', { type: 'string', requiresArg: true, describe: 'release tags, comma-separated (v1.12.4,v1.13.12,v1.20.15)' })
       .option('runc', { type: 'string', requiresArg: true, describe: 'runc release tags to build too, comma-separated (v1.0.0-rc5,v1.0.0-rc92): the runc your nodes run with those releases' })
       .option('runc-repo', { type: 'string', requiresArg: true, describe: 'the --repo every runc build gets (a runc mirror)' })
       .option('runc-registry', { type: 'string', requiresArg: true, describe: 'the --registry every runc build gets (a mirror of docker.io/library)' })
       .option('runc-image', { type: 'string', requiresArg: true, describe: 'the --image every runc build gets (Go, make, gcc and libseccomp headers)' })
-      .option('platform', { type: 'string', default: 'linux/amd64', describe: 'comma-separated os/arch list' })
       .option('format', { type: 'string', choices: [...MATRIX_FORMATS], default: 'github', describe: 'github: {"include":[...]} for fromJSON; gitlab: a parallel:matrix snippet; json: kpatch\'s versioned document' })
       .option('json', { type: 'boolean', default: false, describe: 'same as --format json' })
       .option('shard-size', { type: 'string', requiresArg: true, describe: 'at most this many jobs per shard; a bigger matrix prints one matrix per shard (github: one line each, gitlab: one YAML document each) [default: 256 for github, 200 for gitlab]' })
-      .option('mode', { type: 'string', choices: [...buildModes()], default: DEFAULT_RECIPE.defaultMode, describe: 'the --mode every build gets' })
-      .option('repo', { type: 'string', requiresArg: true, describe: 'the --repo every build gets (a mirror)' })
-      .option('registry', { type: 'string', requiresArg: true, describe: 'the --registry every build gets' })
-      .option('image', { type: 'string', requiresArg: true, describe: 'the --image every build gets' })
-      .option('runner', { type: 'string', choices: ['auto', 'docker', 'podman', 'local'], describe: 'the --runner every build gets [default: none, build picks]' })
       .option('patches', { type: 'string', requiresArg: true, describe: 'folder of reviewed patches: each build gets --patch DIR/<tag>/0001-<recipe>-<mode>.patch, which must exist' }),
   check(args) {
     if (!list(args.k8s).length && !list(args.runc).length) fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12 (and/or --runc v1.0.0-rc5)' });

@@ -1,8 +1,10 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT } from '../errors.js';
 import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
-import { nothingToDo, prepareRewrite, refuseOtherMode, withModeOption, writeRewrite } from './prepareRewrite.js';
+import { nothingToDo, prepareRewrite, refuseOtherMode, writeRewrite } from '../rewrite/prepareRewrite.js';
+import { withModeOption } from './flags.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `patch --json` document. */
@@ -13,7 +15,7 @@ export const patchCommand: Command = {
   command: 'patch',
   describe: 'apply the fix to the tree in place (all files or none)',
   builder: (y) =>
-    withModeOption(withSourceOptions(y))
+    withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
       .option('allow-dirty', {
         type: 'boolean',
         default: false,
@@ -21,8 +23,8 @@ export const patchCommand: Command = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print what was patched as JSON (schemaVersion 1)' }),
   check: checkSourceArgs,
-  async handler(args, io) {
-    const source = await openSource(args, io);
+  async handler(args, io, settings) {
+    const source = await openSource(args, io, settings);
     try {
       const mode = String(args.mode);
       const { targets, report, changes } = await prepareRewrite(source.root, mode);

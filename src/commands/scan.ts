@@ -1,11 +1,12 @@
 /** `kpatch scan`: report every kmem-enabling call site in a tree and the verdict. */
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { checkSourceArgs, openSource, withSourceOptions, type SourceTree } from './sourceOptions.js';
+import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+import type { SourceTree } from '../source/openSource.js';
 
 /** Version of the `scan --json` document. */
 export const SCAN_SCHEMA_VERSION = 1;
@@ -19,8 +20,8 @@ export const scanCommand: Command = {
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' })
       .option('fail-on', { type: 'string', choices: ['affected'], describe: 'exit 1 when the tree is affected (for CI)' }),
   check: checkSourceArgs,
-  async handler(args, io) {
-    const source = await openSource(args, io);
+  async handler(args, io, settings) {
+    const source = await openSource(args, io, settings);
     try {
       const targets = await loadTargets(source.root, DEFAULT_RECIPE);
       const report = DEFAULT_RECIPE.scan(targets.files);
@@ -58,10 +59,6 @@ function printScan(report: ScanReport, source: SourceTree, io: Io): void {
   if (report.files.length === 0) {
     io.stderr.write('kpatch: warning: no runc cgroups code found under this folder; is it the root of a Kubernetes or runc tree? (a symlinked vendor/ is not followed)\n');
   }
-  const nokmem = report.facts.nokmemFiles as string[] | undefined;
-  const uncovered = report.facts.nokmemUncovered as string[] | undefined;
-  if (nokmem?.length && uncovered?.length) w(`nokmem build tag: not a fix for this tree: ${nokmem.join(', ')} have it, but ${uncovered.join('; ')}`);
-  else if (nokmem?.length) w(`nokmem build tag: available (${nokmem.join(', ')})`);
-  else w('nokmem build tag: not available in this tree (a source patch is the only fix)');
+  for (const line of DEFAULT_RECIPE.renderFacts(report)) w(line);
   if (report.verdict === 'affected') w('next: `kpatch diff` to review the fix, `kpatch patch` to apply it');
 }

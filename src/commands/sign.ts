@@ -1,6 +1,6 @@
 /** `kpatch sign DIR --sign-key KEY`: sign a build folder made elsewhere (CI), after checking its SHA256SUMS. */
 import path from 'node:path';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { EXIT, fail } from '../errors.js';
 
 /** The `kpatch sign` command: flags, checks and handler (see docs/provenance.md). */

@@ -3,31 +3,17 @@
  * fetched through the cache with `--k8s TAG` or `--runc TAG`), and how to
  * open that tree.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { Args } from '../cli.js';
+import type { Args } from './command.js';
 import { fail } from '../errors.js';
+import type { ResolvedSettings } from '../config/applySettings.js';
 import type { Io } from '../io.js';
-import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from '../source/cacheOptions.js';
-
-/** A source tree ready to read or patch, and how to let go of it. */
-export interface SourceTree {
-  /** Absolute path of the tree's root folder. */
-  root: string;
-  /** Release tag, when the tree came from the cache. */
-  tag?: string;
-  /** Commit the tree is checked out at, when known. */
-  commit?: string;
-  /** Remote URL, when the tree came from the cache. */
-  repo?: string;
-  /** Removes a temporary work tree (a no-op for --src). */
-  release(): Promise<void>;
-}
+import { openSource as openTree, type SourceSpec, type SourceTree } from '../source/openSource.js';
+import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
 
 /**
  * Declares `--src`, `--k8s TAG` with the tag cache's flags
- * (source/cacheOptions.ts), and `--runc TAG`: a runc release from
+ * (cacheOptions.ts), and `--runc TAG`: a runc release from
  * opencontainers/runc (or --repo), fetched through the same cache.
  */
 export function withSourceOptions(y: Argv): Argv {
@@ -70,22 +56,12 @@ export function checkSourceArgs(args: Args, opts: { cacheWithSrc?: boolean } = {
   checkCacheArgs(args, false);
 }
 
-/** Opens the tree the flags name. */
-export async function openSource(args: Args, io: Io): Promise<SourceTree> {
-  if (args.k8s !== undefined || args.runc !== undefined) {
-    // Loaded only when a release is fetched: --src needs no git code at start-up.
-    const { acquireTree } = await import('../source/acquireTree.js');
-    const tree = await acquireTree(acquireOptionsFromArgs(args), io);
-    if (tree.kept) io.stderr.write(`kpatch: the work tree of ${tree.tag} stays at ${tree.root}\n`);
-    return tree;
-  }
-  const root = path.resolve(io.cwd, String(args.src));
-  let st;
-  try {
-    st = await stat(root);
-  } catch {
-    fail('src_missing', { where: root });
-  }
-  if (!st.isDirectory()) fail('src_not_dir', { where: root });
-  return { root, release: async () => {} };
+/** Which tree the flags name, for the library's openSource. Call checkSourceArgs first. */
+export function sourceSpec(args: Args, settings: ResolvedSettings): SourceSpec {
+  return args.k8s !== undefined || args.runc !== undefined ? { release: acquireOptionsFromArgs(args, settings) } : { src: String(args.src) };
+}
+
+/** Opens the tree the flags (and the settings file's repo) name. */
+export async function openSource(args: Args, io: Io, settings: ResolvedSettings): Promise<SourceTree> {
+  return openTree(sourceSpec(args, settings), io);
 }

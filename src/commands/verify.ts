@@ -1,6 +1,7 @@
 /** `kpatch verify DIR`: the check a CI gate or a reviewer runs on an artifact folder. */
 import path from 'node:path';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
+import { withFlags } from './flags.js';
 import { EXIT, fail } from '../errors.js';
 
 /** The `kpatch verify` command: flags, checks and handler (see the module comment and the README). */
@@ -8,11 +9,9 @@ export const verifyCommand: Command = {
   command: 'verify <dir>',
   describe: 'check an artifact folder from kpatch build: checksums, manifest, patch against the pristine tag, binary proofs',
   builder: (y) =>
-    y
-      .positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' })
-      .option('repo', { type: 'string', requiresArg: true, describe: "where to fetch the pristine tag [default: the manifest's repository]" })
-      .option('cache-dir', { type: 'string', requiresArg: true, describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]' })
-      .option('timeout', { type: 'number', requiresArg: true, describe: 'seconds the remote may send nothing before the fetch is stopped' })
+    withFlags(y.positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' }), ['repo', 'cache-dir', 'timeout'], {
+      repo: { describe: "where to fetch the pristine tag [default: the manifest's repository]" },
+    })
       .option('key', { type: 'string', requiresArg: true, describe: 'EC P-256 public key (PEM): check SHA256SUMS.sig, which must then be there' })
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' }),
   check(args) {

@@ -8,7 +8,6 @@
  * defaults and the typed values alike, and its defaults must lose to the file
  * while typed flags must win.
  */
-import type { Args, Command } from '../cli.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { CONFIG_FILE, loadConfig } from './loadConfig.js';
@@ -24,14 +23,37 @@ export interface EffectiveSetting {
   origin: SettingOrigin;
 }
 
-/** The resolution, kept on the args under this key for `kpatch config`. */
-export const SETTINGS_ARG = '$settings';
-
-/** What applySettings leaves under {@link SETTINGS_ARG}. */
+/** What applySettings resolved: the value and origin of every setting the command takes. */
 export interface ResolvedSettings {
   /** Absolute path of the settings file read, or null. */
   file: string | null;
   settings: Partial<Record<SettingKey, EffectiveSetting>>;
+}
+
+/** The resolution of a command that takes no settings. */
+export const NO_SETTINGS: ResolvedSettings = { file: null, settings: {} };
+
+/** Where `key`'s value came from; `default` for a setting the command does not take. */
+export function originOf(resolved: ResolvedSettings, key: SettingKey): SettingOrigin {
+  return resolved.settings[key]?.origin ?? 'default';
+}
+
+/**
+ * Whether `key` was typed as a flag (or the command takes no settings, so
+ * whatever it has was typed): a value from the settings file may mean
+ * something else for another target (the file's repo and registry are
+ * Kubernetes', not runc's).
+ */
+export function typedOrUnresolved(resolved: ResolvedSettings, key: SettingKey): boolean {
+  const origin = resolved.settings[key]?.origin;
+  return origin === undefined || origin === 'flag';
+}
+
+/** `"repo" in /path/kpatch.config.json` when `key` came from the settings file, for messages; else undefined. */
+export function settingSource(resolved: ResolvedSettings, key: SettingKey): string | undefined {
+  const origin = resolved.settings[key]?.origin;
+  if (!origin || origin === 'default' || origin === 'flag') return undefined;
+  return `"${key}" in ${resolved.file ?? origin}`;
 }
 
 /** The flags typed on the command line, as kebab-case names, up to a bare `--`. */
@@ -46,10 +68,14 @@ export function typedFlags(argv: readonly string[]): Set<string> {
   return typed;
 }
 
-/** Applies the working folder's settings to `args` for `cmd`; a no-op for commands that take none. */
-export async function applySettings(cmd: Command, args: Args, argv: readonly string[], io: Io): Promise<void> {
-  const spec = COMMAND_SETTINGS[cmd.command.split(' ')[0]];
-  if (!spec) return;
+/**
+ * Fills the settings file's values into `args` for the command `name`, where
+ * no flag was typed, and returns where every setting came from (handed to the
+ * command's handler). NO_SETTINGS for commands that take none.
+ */
+export async function applySettings(name: string, args: Record<string, unknown>, argv: readonly string[], io: Io): Promise<ResolvedSettings> {
+  const spec = COMMAND_SETTINGS[name];
+  if (!spec) return NO_SETTINGS;
   const config = await loadConfig(io);
   const typed = typedFlags(argv);
   const resolved: ResolvedSettings = { file: config.file ?? null, settings: {} };
@@ -66,7 +92,7 @@ export async function applySettings(cmd: Command, args: Args, argv: readonly str
     else if (key === 'cacheDir' && io.env.KPATCH_CACHE_DIR) origin = 'env KPATCH_CACHE_DIR';
     else if (fromFile !== undefined) {
       origin = config.origin as SettingOrigin;
-      if (key === 'mode') await checkMode(String(fromFile), cmd, spec.modes ?? 'source', config.file ?? CONFIG_FILE);
+      if (key === 'mode') await checkMode(String(fromFile), name, spec.modes ?? 'source', config.file ?? CONFIG_FILE);
       args[flag] = Array.isArray(fromFile) ? fromFile.join(',') : fromFile;
       // yargs keeps a camelCase twin of every dashed flag; keep them equal.
       const camel = flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -74,7 +100,7 @@ export async function applySettings(cmd: Command, args: Args, argv: readonly str
     }
     resolved.settings[key] = { value: effectiveValue(key, args[flag], origin, io), origin };
   }
-  args[SETTINGS_ARG] = resolved;
+  return resolved;
 }
 
 function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, io: Io): string | string[] | null {
@@ -84,11 +110,10 @@ function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, io
   return String(arg);
 }
 
-async function checkMode(mode: string, cmd: Command, kind: 'source' | 'build', file: string): Promise<void> {
+async function checkMode(mode: string, name: string, kind: 'source' | 'build', file: string): Promise<void> {
   const { buildModes, sourceModes } = await import('./modeChoices.js');
   const accepted = kind === 'build' ? buildModes() : sourceModes();
   if (accepted.includes(mode)) return;
-  const name = cmd.command.split(' ')[0];
   if (buildModes().includes(mode)) {
     fail('usage', {
       where: `mode "${mode}" from ${file}`,

@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
-import { SETTING_KEYS, type SettingKey } from './settings.js';
+import { PLATFORM_PATTERN, SETTING_KEYS, type SettingKey } from './settings.js';
 
 /** The name of kpatch's own settings file. */
 export const CONFIG_FILE = 'kpatch.config.json';
@@ -22,8 +22,6 @@ export interface LoadedConfig {
   file?: string;
   values: Partial<Record<SettingKey, string | string[]>>;
 }
-
-const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 
 /** Loads the working folder's settings; an empty result when there are none. */
 export async function loadConfig(io: Io): Promise<LoadedConfig> {
@@ -83,7 +81,7 @@ function validate(raw: unknown, where: string, base: string): LoadedConfig['valu
       continue;
     }
     if (key === 'platforms') {
-      if (!Array.isArray(value) || value.length === 0 || !value.every((p) => typeof p === 'string' && PLATFORM.test(p))) {
+      if (!Array.isArray(value) || value.length === 0 || !value.every((p) => typeof p === 'string' && PLATFORM_PATTERN.test(p))) {
         problems.push('"platforms" must be a non-empty list of os/arch strings, e.g. ["linux/amd64", "linux/arm64"]');
         continue;
       }

@@ -4,6 +4,15 @@
  * which commands take which. Flags always win over the file; the file wins
  * over kpatch's built-in defaults.
  */
+/** A platform as Go names it, os/arch (`linux/amd64`): one pattern for flags, the settings file and matrix. */
+export const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9]+$/;
+
+/** The platform built when neither `--platform` nor the settings file names one. */
+export const DEFAULT_PLATFORM = 'linux/amd64';
+
+/** Where make may run (`--runner`): a container engine, the host Go, or `auto` (the first that works). */
+export const RUNNER_CHOICES = ['auto', 'docker', 'podman', 'local'] as const;
+
 /** A setting's name as written in the config file. */
 export type SettingKey = 'repo' | 'registry' | 'image' | 'mode' | 'platforms' | 'cacheDir';
 

@@ -5,7 +5,7 @@
  * reviewer sees which function a hunk touches.
  */
 import { structuredPatch } from 'diff';
-import { refuseUnpatchableNames } from '../safeFiles.js';
+import { fail } from '../errors.js';
 
 /** One changed file: its path relative to the tree root and both contents. */
 export interface FileChange {
@@ -24,6 +24,21 @@ export function renderDiff(changes: FileChange[]): string {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map(renderFile)
     .join('');
+}
+
+/**
+ * Refuses file names a git-style patch can only carry quoted (git writes
+ * "a/x\ty"): an unquoted one breaks `git apply` and every reader of the
+ * patch (build --patch, verify). Called before anything is written, so a
+ * refused tree is left as it was.
+ */
+export function refuseUnpatchableNames(paths: readonly string[]): void {
+  const bad = paths.find((p) => /[\u0000-\u001f\u007f"\\]/.test(p));
+  if (bad === undefined) return;
+  fail('unsafe_name', {
+    where: JSON.stringify(bad),
+    detail: 'the file name holds a control character (tab, newline, ...), a quote or a backslash, which a git-style patch can only name quoted',
+  });
 }
 
 function renderFile(c: FileChange): string {

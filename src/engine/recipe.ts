@@ -53,6 +53,13 @@ export interface Recipe {
   /** Modes that edit source, in the order the help lists them. */
   modes: readonly string[];
   defaultMode: string;
+  /** What each editing mode does, one phrase per mode, for `--mode`'s help (`guard: ...`). */
+  modeHelp: Readonly<Record<string, string>>;
+  /**
+   * The recipe's facts (ScanReport.facts) as lines for `kpatch scan`'s text
+   * output: only the recipe knows what its facts mean.
+   */
+  renderFacts(report: ScanReport): string[];
   /** Every tree-sitter query the recipe uses, by name (compiled in a test). */
   queries: Record<string, string>;
   /** True when a file (path relative to the root) is one the recipe reads. */
@@ -95,6 +102,8 @@ export interface Recipe {
 export interface BuildTag {
   /** The tag, e.g. `nokmem`. */
   name: string;
+  /** What building with the tag does, for `--mode`'s help (after `<name>: `). */
+  help: string;
   /** Target files (relative paths) the tag selects; empty when the tree does not offer it. */
   files(files: GoFile[]): string[];
   /** Strings only the tag's variant puts in a binary; empty when it has none of its own. */

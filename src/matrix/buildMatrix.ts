@@ -9,6 +9,7 @@ import { fail } from '../errors.js';
 import { validateTag } from '../source/acquireTree.js';
 import { reviewedPatchPath } from '../patchfile/reviewedPatch.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
+import { PLATFORM_PATTERN } from '../config/settings.js';
 
 /** One job. */
 export interface MatrixEntry {
@@ -56,7 +57,6 @@ export interface MatrixRequest {
   cwd: string;
 }
 
-const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 /** Characters an argument may hold so that `$KPATCH_ARGS` splits into exactly the arguments in any POSIX shell. */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -68,7 +68,7 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
   ];
   const platforms = [...new Set(r.platforms)];
   for (const p of platforms) {
-    if (!PLATFORM.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
+    if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
   }
   if (r.patches !== undefined && !DEFAULT_RECIPE.modes.includes(r.mode)) {
     fail('usage', { where: `--patches with --mode ${r.mode}`, detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE.modes.join(' or ')}` });

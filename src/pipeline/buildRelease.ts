@@ -11,11 +11,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SourceTree } from '../commands/sourceOptions.js';
+import type { SourceTree } from '../source/openSource.js';
 import { fail, KpatchError } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
-import { writeRewrite } from '../commands/prepareRewrite.js';
+import { writeRewrite } from '../rewrite/prepareRewrite.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { KPATCH_VERSION } from '../version.js';

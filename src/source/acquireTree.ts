@@ -38,7 +38,7 @@ export interface AcquireOptions {
   repoFrom?: string;
 }
 
-/** A release's source tree from the cache. Structurally a `SourceTree` (commands/sourceOptions.ts). */
+/** A release's source tree from the cache. Structurally a `SourceTree` (openSource.ts). */
 export interface CachedTree {
   /** Absolute path of the work tree; empty when `checkout` was false. */
   root: string;

@@ -2,7 +2,7 @@
  * The release facts a build stamps into the kubelet and the manifest: tag,
  * commit and commit time (SOURCE_DATE_EPOCH), read from the tree's git.
  */
-import type { SourceTree } from '../commands/sourceOptions.js';
+import type { SourceTree } from './openSource.js';
 import { queryGit, type GitIo } from './runGit.js';
 
 /** Tag, commit and commit time of a tree; fields are absent when git cannot tell. */

@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KpatchError } from '../../src/errors.js';
-import { otherModeMarkers } from '../../src/commands/prepareRewrite.js';
+import { otherModeMarkers } from '../../src/rewrite/prepareRewrite.js';
 import { loadTargets } from '../../src/engine/loadTargets.js';
 import { parseGo, syntaxProblems } from '../../src/engine/parse.js';
 import { rewrite, type PlannedChange } from '../../src/engine/rewrite.js';

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
-import { openSource } from '../../src/commands/sourceOptions.js';
+import { openSource } from '../../src/source/openSource.js';
 import { cacheLayout } from '../../src/source/cacheLayout.js';
 import { git, makeRemote, testIo, tmpDir, type TestRemote } from '../helpers/tagCache.js';
 
@@ -54,8 +54,7 @@ describe('--k8s for scan, diff and patch', () => {
 
   it('openSource hands out a SourceTree whose release() removes a temporary tree', async () => {
     const cache = path.join(root, 'c-open');
-    const args = { _: [], k8s: 'v1.12.3', repo: remote.url, 'cache-dir': cache, keep: false };
-    const tree = await openSource(args, testIo(root));
+    const tree = await openSource({ release: { tag: 'v1.12.3', repo: remote.url, cacheDir: cache, keep: false } }, testIo(root));
     expect(tree).toMatchObject({ tag: 'v1.12.3', commit: remote.commits['v1.12.3'], repo: remote.url });
     expect(existsSync(path.join(tree.root, 'VERSION'))).toBe(true);
     await tree.release();
@@ -64,7 +63,7 @@ describe('--k8s for scan, diff and patch', () => {
   });
 
   it('--src still opens a checkout the user has', async () => {
-    const tree = await openSource({ _: [], src: remote.work }, testIo(root));
+    const tree = await openSource({ src: remote.work }, testIo(root));
     expect(tree.root).toBe(remote.work);
     expect(tree.tag).toBeUndefined();
   });

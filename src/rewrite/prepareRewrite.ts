@@ -1,33 +1,16 @@
 /**
- * The steps `diff`, `patch` and `build` share: open the tree, load and scan
- * the recipe's targets, and compute (but not write) the rewrite for a mode.
+ * The steps `diff`, `patch` and `build` share: load and scan the recipe's
+ * targets, compute the rewrite for a mode, say why nothing changes, and
+ * write a rewrite into a tree the one safe way.
  */
-import type { Argv } from 'yargs';
 import { loadTargets, type LoadedTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
 import { rewrite, type PlannedChange } from '../engine/rewrite.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { fail } from '../errors.js';
 import { writeFilesAtomically } from '../engine/writeFiles.js';
-import { refuseUnpatchableNames } from '../safeFiles.js';
+import { refuseUnpatchableNames } from '../engine/diff.js';
 import type { Io } from '../io.js';
-
-/**
- * Declares `--mode` with the recipe's editing modes. `build` also offers the
- * recipe's build tag (no source change) and `auto` (the tag when the tree has
- * it, else the default edit); diff and patch only edit source.
- */
-export function withModeOption(y: Argv, opts: { build?: boolean } = {}): Argv {
-  const tag = opts.build ? DEFAULT_RECIPE.buildTag?.name : undefined;
-  return y.option('mode', {
-    type: 'string',
-    choices: [...DEFAULT_RECIPE.modes, ...(tag ? [tag, 'auto'] : [])],
-    default: DEFAULT_RECIPE.defaultMode,
-    describe:
-      'guard: restore the KernelMemory != 0 test; remove: delete the call' +
-      (tag ? `; ${tag}: no source change, build with -tags=${tag} (Kubernetes 1.14 to 1.21.1); auto: ${tag} when the tree supports it, else ${DEFAULT_RECIPE.defaultMode}` : ''),
-  });
-}
 
 /** A tree's scan and the changes a mode would make to it. */
 export interface PreparedRewrite {

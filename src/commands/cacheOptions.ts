@@ -1,33 +1,25 @@
 /**
  * The command-line flags of the tag cache (`--k8s TAG [--repo URL]
  * [--cache-dir DIR] [--keep] [--timeout SECONDS]`), shared by `kpatch fetch`
- * and every command that takes `--src` (through commands/sourceOptions.ts).
+ * and every command that takes `--src` (through sourceOptions.ts).
  */
 import type { Argv } from 'yargs';
-import type { Args } from '../cli.js';
+import type { Args } from './command.js';
 import { fail } from '../errors.js';
-import type { AcquireOptions } from './acquireTree.js';
-import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from './releaseTag.js';
-import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from './cacheLayout.js';
+import { settingSource, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
+import { FLAGS, withFlags } from './flags.js';
+import type { AcquireOptions } from '../source/acquireTree.js';
+import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from '../source/releaseTag.js';
+import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from '../source/cacheLayout.js';
 
 /** Declares the cache flags. `keepDefault` is true for `kpatch fetch`, whose point is the tree it prints. */
 export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
-  return y
-    .option('k8s', {
-      type: 'string',
-      requiresArg: true,
-      describe: 'Kubernetes release to work on, fetched through the cache (v1.12.4, 1.12.4, v1.13.0-rc.1)',
-    })
-    .option('repo', {
-      type: 'string',
-      requiresArg: true,
-      describe: `git URL or local path of the Kubernetes repository or a mirror [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]`,
-    })
-    .option('cache-dir', {
-      type: 'string',
-      requiresArg: true,
-      describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]',
-    })
+  const withRelease = y.option('k8s', {
+    type: 'string',
+    requiresArg: true,
+    describe: 'Kubernetes release to work on, fetched through the cache (v1.12.4, 1.12.4, v1.13.0-rc.1)',
+  });
+  return withFlags(withRelease, ['repo', 'cache-dir'], { repo: { describe: `${FLAGS.repo.describe} [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]` } })
     .option('keep', {
       type: 'boolean',
       default: keepDefault,
@@ -35,11 +27,7 @@ export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
         ? 'leave the work tree in place and print its path (--no-keep: only fill the cache)'
         : 'leave the work tree of --k8s in place when the command ends',
     })
-    .option('timeout', {
-      type: 'number',
-      requiresArg: true,
-      describe: `seconds the remote may send nothing before the fetch is stopped [default: ${DEFAULT_TIMEOUT_SECONDS}]`,
-    });
+    .option('timeout', { ...FLAGS.timeout, describe: `${FLAGS.timeout.describe} [default: ${DEFAULT_TIMEOUT_SECONDS}]` });
 }
 
 /**
@@ -83,35 +71,21 @@ export function releaseArg(args: Args): { flag: 'k8s' | 'runc'; kind: TagKind; t
   return undefined;
 }
 
-/** The acquireTree options the flags ask for. Call checkCacheArgs first. */
-export function acquireOptionsFromArgs(args: Args): AcquireOptions {
+/**
+ * The acquireTree options the flags ask for. Call checkCacheArgs first.
+ * The settings file's `repo` names the Kubernetes repository (or its
+ * mirror), which holds no runc tag, so `--runc` only takes a typed --repo.
+ */
+export function acquireOptionsFromArgs(args: Args, settings: ResolvedSettings): AcquireOptions {
   const release = releaseArg(args);
+  const typed = typedOrUnresolved(settings, 'repo');
   return {
     tag: String(release?.tag),
     tagKind: release?.kind,
-    repo: release?.kind === 'runc' && !repoTyped(args) ? undefined : (args.repo as string | undefined),
-    repoFrom: repoTyped(args) ? undefined : repoSetting(args),
+    repo: release?.kind === 'runc' && !typed ? undefined : (args.repo as string | undefined),
+    repoFrom: typed ? undefined : settingSource(settings, 'repo'),
     cacheDir: args['cache-dir'] as string | undefined,
     keep: Boolean(args.keep),
     timeoutSeconds: args.timeout as number | undefined,
   };
-}
-
-/**
- * Whether --repo was typed rather than filled in from kpatch.config.json:
- * the file's `repo` names the Kubernetes repository (or its mirror), which
- * holds no runc tag, so `--runc` only takes a typed --repo.
- */
-function repoTyped(args: Args): boolean {
-  const settings = args.$settings as { settings?: { repo?: { origin?: string } } } | undefined;
-  const origin = settings?.settings?.repo?.origin;
-  return origin === undefined || origin === 'flag';
-}
-
-/** `"repo" in /path/kpatch.config.json` when the repository came from the settings file, for messages. */
-function repoSetting(args: Args): string | undefined {
-  const resolved = args.$settings as { file?: string | null; settings?: { repo?: { origin?: string } } } | undefined;
-  const origin = resolved?.settings?.repo?.origin;
-  if (!origin || origin === 'default') return undefined;
-  return `"repo" in ${resolved?.file ?? origin}`;
 }
