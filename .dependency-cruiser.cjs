@@ -3,10 +3,7 @@
  * src/engine/. Run by `npm run lint:deps` (the first step of `npm test`) and
  * by test/architecture/layers.test.ts. Type-only imports count: they are
  * design dependencies too.
- *
- * .dependency-cruiser-known-violations.json lists what another branch fixes
- * (the make runners' cycle inside src/pipeline/, manifest.ts's ImageAttempt
- * from pipeline/runner.ts); it is to be emptied when that branch is merged.
+
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

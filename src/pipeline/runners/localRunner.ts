@@ -10,6 +10,7 @@ import { childEnv, runCapture, runStreaming } from '../../process/childProcess.j
 import { goVersionOfCrossTag } from '../kubeCross.js';
 import { CONTAINER_TREE, type BuildOutcome, type BuildRequest, type Runner } from '../runner.js';
 import { GO_BUILD_DIR, hostGoCacheKey, linkTreeCache } from './goCache.js';
+import { atStablePath, type StableTree } from './stableTree.js';
 
 /** How the local runner is set up. */
 export interface LocalRunnerOptions {
@@ -31,7 +32,9 @@ export interface LocalRunnerOptions {
  * without go.mod (`req.gopath`) builds with GO111MODULE=off, and, where its
  * make builds `.` as its import path (runc), from a private GOPATH whose
  * `src/<import path>` links to the tree: make runs in that link with PWD
- * naming it, which is the path go takes for the current folder.
+ * naming it, which is the path go takes for the current folder. make runs
+ * with the tree moved to one fixed path under the cache (stableTree.ts), as
+ * Kubernetes' compile flags name the tree's path.
  */
 export function createLocalRunner(opts: LocalRunnerOptions): Runner {
   return {
@@ -42,17 +45,20 @@ export function createLocalRunner(opts: LocalRunnerOptions): Runner {
       const gocache = path.join(home, GO_BUILD_DIR, await hostGoCacheKey(opts.env));
       await mkdir(gocache, { recursive: true });
       const layout: Record<string, string> = {};
-      let cwd = req.tree;
       let gopath: string | undefined;
       let unlink: (() => Promise<void>) | undefined;
+      let moved: StableTree | undefined;
       try {
-        if (req.treeGoCache) unlink = await linkTreeCache(req.tree, req.treeGoCache, gocache);
+        moved = await atStablePath(req.tree, home, path.basename(req.containerTree ?? CONTAINER_TREE), req.onLine, req.signal);
+        const tree = moved.tree;
+        let cwd = tree;
+        if (req.treeGoCache) unlink = await linkTreeCache(tree, req.treeGoCache, gocache);
         if (req.gopath) layout.GO111MODULE = 'off';
         if (req.gopath === 'import-path') {
           gopath = await mkdtemp(path.join(home, 'gopath-'));
           cwd = path.join(gopath, 'src', importPathOf(req.containerTree));
           await mkdir(path.dirname(cwd), { recursive: true });
-          await symlink(path.resolve(req.tree), cwd);
+          await symlink(path.resolve(tree), cwd);
           Object.assign(layout, { GOPATH: gopath, PWD: cwd });
         }
         const command = ['make', ...req.makeArgs];
@@ -67,6 +73,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): Runner {
       } finally {
         await unlink?.();
         if (gopath) await rm(gopath, { recursive: true, force: true });
+        await moved?.restore();
       }
     },
   };
