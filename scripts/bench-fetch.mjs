@@ -41,8 +41,11 @@ const git = (cwd, ...a) => execFileSync(GIT, a, { cwd, env, encoding: 'utf8', ma
 // --- a remote shaped like Kubernetes: ~18k source files, a long history, many releases ---------
 let seed = 42;
 // Math.imul keeps the LCG exact (a plain * loses low bits past 2^53 and cycles early).
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-const WORDS = 'func return err nil if else for range package import struct interface string int64 error context ctx cgroup memory kubelet pod container path config value result manager state status node volume'.split(' ');
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+const WORDS =
+  'func return err nil if else for range package import struct interface string int64 error context ctx cgroup memory kubelet pod container path config value result manager state status node volume'.split(
+    ' ',
+  );
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 function ident() {
   let s = '';
@@ -73,7 +76,9 @@ async function generateRemote() {
   git(root, 'init', '--quiet', '--bare', work);
   // One fast-import process for the whole history: marks and the branch tip carry over.
   const fi = spawn(GIT, ['fast-import', '--quiet'], { cwd: work, env, stdio: ['pipe', 'ignore', 'inherit'] });
-  const finished = new Promise((resolve, reject) => fi.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fast-import exited ${code}`)))));
+  const finished = new Promise((resolve, reject) =>
+    fi.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fast-import exited ${code}`)))),
+  );
   const emit = async (s) => {
     if (!fi.stdin.write(s)) await new Promise((r) => fi.stdin.once('drain', r));
   };
@@ -101,7 +106,8 @@ async function generateRemote() {
       const tag = `v1.${8 + Math.floor(n / 10)}.${n % 10}`;
       tags.push(tag);
       // Releases alternate between annotated and lightweight tags, as real repositories do.
-      if (n % 2 === 0) await emit(`tag ${tag}\nfrom :${mark}\ntagger Bench <bench@kpatch.invalid> ${when} +0000\n${data(`Kubernetes ${tag}`)}`);
+      if (n % 2 === 0)
+        await emit(`tag ${tag}\nfrom :${mark}\ntagger Bench <bench@kpatch.invalid> ${when} +0000\n${data(`Kubernetes ${tag}`)}`);
       else await emit(`reset refs/tags/${tag}\nfrom :${mark}\n\n`);
     }
   }
@@ -136,7 +142,9 @@ const remote = await generateRemote();
 const url = `file://${remote.bare}`;
 const tag = remote.tags[Math.floor(remote.tags.length / 2)];
 const remoteBytes = bytesOf(remote.bare);
-console.log(`remote: ${FILES} files, ${COMMITS} commits, ${remote.tags.length} releases, ${mb(remoteBytes)} on disk (generated in ${((Date.now() - t0) / 1000).toFixed(1)} s); tag ${tag}`);
+console.log(
+  `remote: ${FILES} files, ${COMMITS} commits, ${remote.tags.length} releases, ${mb(remoteBytes)} on disk (generated in ${((Date.now() - t0) / 1000).toFixed(1)} s); tag ${tag}`,
+);
 
 // (a) cache bytes against a shallow clone of the same tag.
 const cache = path.join(root, 'cache');
@@ -148,7 +156,9 @@ const cacheBytes = bytesOf(fetched.cacheRepo);
 const cloneBytes = bytesOf(path.join(cloneDir, '.git'));
 const packBytes = (d) => bytesOf(path.join(d, 'objects'));
 console.log(`(a) first fetch ${first.ms.toFixed(0)} ms, git clone --depth 1 ${clone.ms.toFixed(0)} ms`);
-console.log(`    cache repository ${mb(cacheBytes)} (objects ${mb(packBytes(fetched.cacheRepo))}); clone .git ${mb(cloneBytes)} (objects ${mb(packBytes(path.join(cloneDir, '.git')))})`);
+console.log(
+  `    cache repository ${mb(cacheBytes)} (objects ${mb(packBytes(fetched.cacheRepo))}); clone .git ${mb(cloneBytes)} (objects ${mb(packBytes(path.join(cloneDir, '.git')))})`,
+);
 const ratioA = cacheBytes / cloneBytes;
 console.log(`    bytes ratio kpatch/clone: ${fmtRatio(ratioA, 1.05)}`);
 git(fetched.cacheRepo, 'worktree', 'remove', '--force', fetched.path);
@@ -173,10 +183,16 @@ for (let i = 0; i < RUNS; i++) {
 // The machine is shared: best-of-N is the least noisy estimate of each cost; medians are shown too.
 const ratioB = Math.min(...kp) / Math.min(...hand);
 const startup = median([0, 1, 2].map(() => timed(process.execPath, [BIN, '--version']).ms));
-console.log(`(b) cached fetch: kpatch best ${Math.min(...kp).toFixed(0)} ms, median ${median(kp).toFixed(0)} ms [${kp.map((x) => x.toFixed(0)).join(', ')}]`);
-console.log(`    git worktree add by hand: best ${Math.min(...hand).toFixed(0)} ms, median ${median(hand).toFixed(0)} ms [${hand.map((x) => x.toFixed(0)).join(', ')}]`);
+console.log(
+  `(b) cached fetch: kpatch best ${Math.min(...kp).toFixed(0)} ms, median ${median(kp).toFixed(0)} ms [${kp.map((x) => x.toFixed(0)).join(', ')}]`,
+);
+console.log(
+  `    git worktree add by hand: best ${Math.min(...hand).toFixed(0)} ms, median ${median(hand).toFixed(0)} ms [${hand.map((x) => x.toFixed(0)).join(', ')}]`,
+);
 console.log(`    kpatch --version alone (node start-up): ${startup.toFixed(0)} ms`);
-console.log(`    time ratio kpatch/by hand (best of ${RUNS}): ${fmtRatio(ratioB, 1.2)}; medians ${(median(kp) / median(hand)).toFixed(3)}x`);
+console.log(
+  `    time ratio kpatch/by hand (best of ${RUNS}): ${fmtRatio(ratioB, 1.2)}; medians ${(median(kp) / median(hand)).toFixed(3)}x`,
+);
 
 // (c) every git call on the cached path, recorded by a shim first on PATH.
 const shimDir = path.join(root, 'shim');
@@ -184,7 +200,9 @@ const log = path.join(root, 'git-calls.log');
 execFileSync('mkdir', ['-p', shimDir]);
 writeFileSync(path.join(shimDir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${GIT}' "$@"\n`);
 chmodSync(path.join(shimDir, 'git'), 0o755);
-const r = timed(process.execPath, [BIN, 'fetch', '--json', '--k8s', tag, '--repo', url, '--cache-dir', cache], { PATH: `${shimDir}:${env.PATH}` });
+const r = timed(process.execPath, [BIN, 'fetch', '--json', '--k8s', tag, '--repo', url, '--cache-dir', cache], {
+  PATH: `${shimDir}:${env.PATH}`,
+});
 const calls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
 // The subcommand is the first word that is not an option (or the value of -c).
 const subcommand = (line) => {
@@ -196,7 +214,9 @@ const subcommand = (line) => {
   return '';
 };
 const network = calls.filter((c) => ['fetch', 'ls-remote', 'clone', 'pull', 'fetch-pack', 'remote'].includes(subcommand(c)));
-console.log(`(c) cached path with the remote renamed away: ok=${JSON.parse(r.out).cached}; git calls: ${calls.map(subcommand).join(', ')}; network calls: ${network.length}`);
+console.log(
+  `(c) cached path with the remote renamed away: ok=${JSON.parse(r.out).cached}; git calls: ${calls.map(subcommand).join(', ')}; network calls: ${network.length}`,
+);
 
 if (!argv.includes('--keep-dir')) rmSync(root, { recursive: true, force: true });
 else console.log(`left in ${root}`);

@@ -36,7 +36,9 @@ const { copyCheckout } = await import(path.join(HERE, '../dist/src/pipeline/priv
 const git = (cwd, ...a) => execFileSync('git', a, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
 
 const cache = mkdtempSync(path.join(os.tmpdir(), 'kpatch-bench-copy-'));
-const tracked = git(SRC, 'ls-files', '-z', '--', 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go', 'README.md').split('\0').filter(Boolean)[0];
+const tracked = git(SRC, 'ls-files', '-z', '--', 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go', 'README.md')
+  .split('\0')
+  .filter(Boolean)[0];
 const original = readFileSync(path.join(SRC, tracked));
 appendFileSync(path.join(SRC, tracked), '\n// a local edit\n');
 writeFileSync(path.join(SRC, 'NOTES.kpatch-bench'), 'untracked notes\n');
@@ -85,6 +87,10 @@ try {
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 console.log(`checkout: ${SRC} (${files} tracked files), ${RUNS} alternating runs each, copy+removal`);
-console.log(`  copy (kpatch):           median ${median(results.copy).toFixed(2)} s  [${results.copy.map((x) => x.toFixed(2)).join(', ')}]`);
-console.log(`  stash+worktree+overlay:  median ${median(results.worktree).toFixed(2)} s  [${results.worktree.map((x) => x.toFixed(2)).join(', ')}]`);
+console.log(
+  `  copy (kpatch):           median ${median(results.copy).toFixed(2)} s  [${results.copy.map((x) => x.toFixed(2)).join(', ')}]`,
+);
+console.log(
+  `  stash+worktree+overlay:  median ${median(results.worktree).toFixed(2)} s  [${results.worktree.map((x) => x.toFixed(2)).join(', ')}]`,
+);
 console.log(`  ratio copy / worktree:   ${(median(results.copy) / median(results.worktree)).toFixed(2)}x`);

@@ -25,7 +25,10 @@ const argv = process.argv.slice(2);
 const RUNS = Number(argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : 7);
 const BUILD = argv.includes('--build');
 
-const url = execFileSync(path.join(REPO, 'scripts/real-release.sh'), ['kubernetes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const url = execFileSync(path.join(REPO, 'scripts/real-release.sh'), ['kubernetes'], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+}).trim();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-bench-real-'));
 const env = { ...process.env, CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache') };
 
@@ -49,7 +52,9 @@ function bytesOf(dir) {
 try {
   const tree = path.join(tmp, 'kubernetes');
   execFileSync('git', ['clone', '-q', '--branch', TAG, url, tree], { stdio: 'pipe' });
-  console.log(`tree: ${TAG} from ${url}, ${execFileSync('git', ['ls-files'], { cwd: tree, encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n').length - 1} files`);
+  console.log(
+    `tree: ${TAG} from ${url}, ${execFileSync('git', ['ls-files'], { cwd: tree, encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n').length - 1} files`,
+  );
 
   // --- scan -------------------------------------------------------------------------------------
   const grepArgs = ['grep', '-l', 'EnableKernelMemoryAccounting'];
@@ -69,8 +74,12 @@ try {
   }
   const g = median(grep);
   const sc = median(scan);
-  console.log(`scan: git grep -l ${ms(g)}, kpatch scan ${ms(sc)} (medians of ${RUNS}): ${(sc / g).toFixed(2)}x (target <= 1.2x: ${sc / g <= 1.2 ? 'met' : 'MISSED'})`);
-  console.log(`      start-up: node -e 0 ${ms(median(node0))}, kpatch scan --help ${ms(median(version))}; scan minus start-up ${ms(sc - median(version))}`);
+  console.log(
+    `scan: git grep -l ${ms(g)}, kpatch scan ${ms(sc)} (medians of ${RUNS}): ${(sc / g).toFixed(2)}x (target <= 1.2x: ${sc / g <= 1.2 ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `      start-up: node -e 0 ${ms(median(node0))}, kpatch scan --help ${ms(median(version))}; scan minus start-up ${ms(sc - median(version))}`,
+  );
 
   // --- fetch ------------------------------------------------------------------------------------
   const fetched = JSON.parse(time(process.execPath, [BIN, 'fetch', '--json', '--k8s', TAG, '--repo', url]).out);
@@ -78,26 +87,38 @@ try {
   time('git', ['clone', '-q', '--depth', '1', '--branch', TAG, url, clone]);
   const cacheBytes = bytesOf(fetched.cacheRepo);
   const cloneBytes = bytesOf(path.join(clone, '.git'));
-  console.log(`fetch: kpatch cache repository ${(cacheBytes / 1e6).toFixed(1)} MB, git clone --depth 1 .git ${(cloneBytes / 1e6).toFixed(1)} MB: ${(cacheBytes / cloneBytes).toFixed(3)}x (target <= 1.05x: ${cacheBytes / cloneBytes <= 1.05 ? 'met' : 'MISSED'})`);
+  console.log(
+    `fetch: kpatch cache repository ${(cacheBytes / 1e6).toFixed(1)} MB, git clone --depth 1 .git ${(cloneBytes / 1e6).toFixed(1)} MB: ${(cacheBytes / cloneBytes).toFixed(3)}x (target <= 1.05x: ${cacheBytes / cloneBytes <= 1.05 ? 'met' : 'MISSED'})`,
+  );
   rmSync(clone, { recursive: true, force: true });
 
   // --- build ------------------------------------------------------------------------------------
   if (BUILD) {
     const home = path.join(tmp, 'home');
     mkdirSync(home);
-    const built = time(process.execPath, [BIN, 'build', '--k8s', TAG, '--repo', url, '--runner', 'local', '--out', path.join(tmp, 'out')], { env: { ...env, HOME: home } });
+    const built = time(process.execPath, [BIN, 'build', '--k8s', TAG, '--repo', url, '--runner', 'local', '--out', path.join(tmp, 'out')], {
+      env: { ...env, HOME: home },
+    });
     // The same make by hand: the tag patched in place, an empty Go cache, the same version file.
     const byHand = path.join(tmp, 'by-hand');
     execFileSync('git', ['clone', '-q', '--branch', TAG, url, byHand], { stdio: 'pipe' });
     time(process.execPath, [BIN, 'patch', '--src', byHand]);
     const versionFile = path.join(tmp, 'version.env');
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: byHand, encoding: 'utf8' }).trim();
-    writeFileSync(versionFile, `KUBE_GIT_VERSION='${TAG}+kpatch.guard'\nKUBE_GIT_TREE_STATE='clean'\nKUBE_GIT_COMMIT='${commit}'\nKUBE_GIT_MAJOR='1'\nKUBE_GIT_MINOR='20'\n`);
+    writeFileSync(
+      versionFile,
+      `KUBE_GIT_VERSION='${TAG}+kpatch.guard'\nKUBE_GIT_TREE_STATE='clean'\nKUBE_GIT_COMMIT='${commit}'\nKUBE_GIT_MAJOR='1'\nKUBE_GIT_MINOR='20'\n`,
+    );
     const home2 = path.join(tmp, 'home2');
     mkdirSync(home2);
-    const make = time('make', ['WHAT=cmd/kubelet', 'KUBE_BUILD_PLATFORMS=linux/amd64'], { cwd: byHand, env: { ...process.env, HOME: home2, KUBE_GIT_VERSION_FILE: versionFile } });
+    const make = time('make', ['WHAT=cmd/kubelet', 'KUBE_BUILD_PLATFORMS=linux/amd64'], {
+      cwd: byHand,
+      env: { ...process.env, HOME: home2, KUBE_GIT_VERSION_FILE: versionFile },
+    });
     const over = built.s - make.s;
-    console.log(`build: kpatch build ${built.s.toFixed(1)} s, make by hand ${make.s.toFixed(1)} s: overhead ${over.toFixed(1)} s = ${((over / built.s) * 100).toFixed(1)}% (target < 2 s and < 5%)`);
+    console.log(
+      `build: kpatch build ${built.s.toFixed(1)} s, make by hand ${make.s.toFixed(1)} s: overhead ${over.toFixed(1)} s = ${((over / built.s) * 100).toFixed(1)}% (target < 2 s and < 5%)`,
+    );
   } else {
     console.log('build: skipped (--build runs two real kubelet builds)');
   }

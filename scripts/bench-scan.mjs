@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const FILES = Number(args.files ?? 25000);
 const DIRS = Number(args.dirs ?? 2000);
 const RUNS = Number(args.runs ?? 7);
@@ -30,7 +32,8 @@ function generate(root) {
     const d = dirs[i % DIRS];
     const name = path.basename(d);
     let body = `package ${name.replace(/\W/g, '')}\n\nimport "fmt"\n\n// F${i} is generated filler.\nfunc F${i}(x int) string {\n\tif x > ${i} {\n\t\treturn fmt.Sprint(x)\n\t}\n\treturn ""\n}\n`;
-    if (i === 0) body = `package fs\n\nimport "os"\n\nfunc (s *MemoryGroup) Apply(d *cgroupData) (err error) {\n\tpath, err := d.path("memory")\n\tif err != nil {\n\t\treturn err\n\t}\n\tif _, err := os.Stat(path); os.IsNotExist(err) {\n\t\tif err := os.MkdirAll(path, 0755); err != nil {\n\t\t\treturn err\n\t\t}\n\t\tif err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n\treturn nil\n}\n`;
+    if (i === 0)
+      body = `package fs\n\nimport "os"\n\nfunc (s *MemoryGroup) Apply(d *cgroupData) (err error) {\n\tpath, err := d.path("memory")\n\tif err != nil {\n\t\treturn err\n\t}\n\tif _, err := os.Stat(path); os.IsNotExist(err) {\n\t\tif err := os.MkdirAll(path, 0755); err != nil {\n\t\t\treturn err\n\t\t}\n\t\tif err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n\treturn nil\n}\n`;
     writeFileSync(path.join(root, d, `file${i}.go`), body);
   }
   const git = (...a) => execFileSync('git', a, { cwd: root, stdio: 'ignore' });

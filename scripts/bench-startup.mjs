@@ -16,7 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const RUNS = Number(args.runs ?? 11);
 const CGROUPS = Number(args.cgroups ?? 1000);
 const ONLY = args.only ? args.only.split(',') : undefined;
@@ -69,7 +71,8 @@ function fakeNode(count) {
   kmem(mem, false);
   kmem(path.join(mem, 'kubepods'), true);
   kmem(path.join(mem, 'kubepods/burstable'), true);
-  for (let i = 0; i < count; i++) kmem(path.join(mem, `kubepods/burstable/pod${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`), true);
+  for (let i = 0; i < count; i++)
+    kmem(path.join(mem, `kubepods/burstable/pod${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`), true);
   put('proc/cgroups', `#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t11\t${count + 3}\t1\n`);
   return root;
 }
@@ -83,7 +86,10 @@ function smallTree() {
     path.join(fs, 'memory.go'),
     'package fs\n\nimport "os"\n\ntype MemoryGroup struct{}\n\nfunc (s *MemoryGroup) Apply(path string) error {\n\tif _, err := os.Stat(path); os.IsNotExist(err) {\n\t\tif err := os.MkdirAll(path, 0755); err != nil {\n\t\t\treturn err\n\t\t}\n\t\tif err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n\treturn nil\n}\n',
   );
-  writeFileSync(path.join(fs, 'kmem.go'), '// +build linux,!nokmem\n\npackage fs\n\nfunc EnableKernelMemoryAccounting(path string) error {\n\treturn nil\n}\n');
+  writeFileSync(
+    path.join(fs, 'kmem.go'),
+    '// +build linux,!nokmem\n\npackage fs\n\nfunc EnableKernelMemoryAccounting(path string) error {\n\treturn nil\n}\n',
+  );
   for (let i = 0; i < 20; i++) writeFileSync(path.join(root, `f${i}.go`), `package main\n\nfunc f${i}() int { return ${i} }\n`);
   return root;
 }
@@ -92,7 +98,11 @@ function smallTree() {
 function once(argv) {
   const out = path.join(work, 'time.out');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-f', '%M', '-o', out, ...argv], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(TIME, ['-f', '%M', '-o', out, ...argv], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    maxBuffer: 64 << 20,
+  });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   return { wall, kib: Number(readFileSync(out, 'utf8').trim().split('\n').pop()), status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -113,7 +123,12 @@ const cases = [
   { name: 'kpatch --help', argv: kpatch('--help'), kind: 'startup' },
   ...commands.map((c) => ({ name: `kpatch ${c} --help`, argv: kpatch(c, '--help'), kind: 'startup' })),
   { name: 'kpatch scan (small tree)', argv: kpatch('scan', '--src', tree, '--json'), kind: 'work', ok: [0] },
-  { name: `kpatch doctor ${npd ? '--format npd' : '--json'} (${CGROUPS} cgroups)`, argv: kpatch('doctor', '--root', node, ...(npd ? ['--format', 'npd'] : ['--json'])), kind: 'doctor', ok: [0, 1] },
+  {
+    name: `kpatch doctor ${npd ? '--format npd' : '--json'} (${CGROUPS} cgroups)`,
+    argv: kpatch('doctor', '--root', node, ...(npd ? ['--format', 'npd'] : ['--json'])),
+    kind: 'doctor',
+    ok: [0, 1],
+  },
 ].filter((c) => c.kind === 'baseline' || !ONLY || ONLY.some((o) => c.name.includes(o)));
 
 // Warm the page cache once, and check each case does what it should (a failing command is not a start-up figure).
@@ -131,8 +146,12 @@ for (let i = 0; i < RUNS; i++) {
 }
 
 const base = { wall: median(samples.get('node -e 0').wall), kib: median(samples.get('node -e 0').kib) };
-console.log(`kpatch start-up, median of ${RUNS} runs (interleaved); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg()[0].toFixed(1)}`);
-console.log(`${'case'.padEnd(44)} ${'wall s'.padStart(7)} ${'x node'.padStart(7)} ${'peak MiB'.padStart(9)} ${'x node'.padStart(7)}  target`);
+console.log(
+  `kpatch start-up, median of ${RUNS} runs (interleaved); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg()[0].toFixed(1)}`,
+);
+console.log(
+  `${'case'.padEnd(44)} ${'wall s'.padStart(7)} ${'x node'.padStart(7)} ${'peak MiB'.padStart(9)} ${'x node'.padStart(7)}  target`,
+);
 let missed = 0;
 for (const c of cases) {
   const s = samples.get(c.name);
@@ -149,6 +168,8 @@ for (const c of cases) {
     target = `${ok ? 'ok' : 'MISSED'}: <= ${DOCTOR_WALL_S} s, <= ${DOCTOR_PEAK_MIB} MiB`;
     if (!ok) missed++;
   }
-  console.log(`${c.name.padEnd(44)} ${wall.toFixed(3).padStart(7)} ${ratio.toFixed(2).padStart(7)} ${mib.toFixed(1).padStart(9)} ${(median(s.kib) / base.kib).toFixed(2).padStart(7)}  ${target}`);
+  console.log(
+    `${c.name.padEnd(44)} ${wall.toFixed(3).padStart(7)} ${ratio.toFixed(2).padStart(7)} ${mib.toFixed(1).padStart(9)} ${(median(s.kib) / base.kib).toFixed(2).padStart(7)}  ${target}`,
+  );
 }
 process.exitCode = missed ? 1 : 0;

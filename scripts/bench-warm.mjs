@@ -90,7 +90,12 @@ try {
   console.log(`| warm (second build, new work tree) | ${fmt(warm)} | ${mb(afterWarm.bytes)} |`);
   console.log(`| warm / cold | ${ratio.toFixed(2)}x (target <= 0.35x) | |`);
   console.log(`kubelets bit-identical: ${same ? 'yes' : 'no'}`);
-  console.log(`host: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
+  console.log(
+    `host: ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end`,
+  );
   process.exitCode = ratio <= 0.35 ? 0 : 1;
 } finally {
   if (KEEP) console.log(`kept ${tmp}`);

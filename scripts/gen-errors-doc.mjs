@@ -85,7 +85,8 @@ export const WHEN = {
     '`diff --check DIR`: the committed patch differs from a freshly generated one (or is missing, or is no longer needed); the difference is printed',
   output_failed: 'standard output could not be written (full disk, a closed file): the output is incomplete',
   interrupted: 'Ctrl-C; 143 for SIGTERM and 129 for SIGHUP (`interrupted: by SIGTERM`)',
-  key_unreadable: '`build --sign-key`, `sign --sign-key` or `verify --key`: the key file is missing, not PEM, not an EC P-256 key, or the wrong half (private for signing, public for verify)',
+  key_unreadable:
+    '`build --sign-key`, `sign --sign-key` or `verify --key`: the key file is missing, not PEM, not an EC P-256 key, or the wrong half (private for signing, public for verify)',
   sums_missing: '`kpatch sign DIR`: the folder has no SHA256SUMS to sign',
   internal: 'a kpatch bug',
 };

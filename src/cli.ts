@@ -24,7 +24,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const yargs = await loadYargs(help);
   const parser = yargs(argv)
     .scriptName('kpatch')
-    .usage('kpatch: patch the kmem-accounting cgroup leak out of Kubernetes and runc, and build the fixed binaries\n\nUsage: kpatch <command> [options]')
+    .usage(
+      'kpatch: patch the kmem-accounting cgroup leak out of Kubernetes and runc, and build the fixed binaries\n\nUsage: kpatch <command> [options]',
+    )
     .strict()
     .demandCommand(1, 'say which command to run')
     .recommendCommands()
@@ -34,7 +36,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. Each error id is explained in docs/errors.md.');
+    .epilogue(
+      'Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. Each error id is explained in docs/errors.md.',
+    );
   // Only the command being run is loaded; help and mistakes load them all, --version none.
   const names = known ? [first] : versionOnly ? [] : Object.keys(COMMANDS);
   for (const cmd of await Promise.all(names.map((n) => COMMANDS[n]()))) {
@@ -88,7 +92,10 @@ async function checkOutput(code: number, io: Io): Promise<number> {
 function checkRepeatedFlags(args: Args, lists: string[]): void {
   for (const [key, value] of Object.entries(args)) {
     if (key === '_' || key === '$0' || /[A-Z]/.test(key) || !Array.isArray(value) || lists.includes(key)) continue;
-    throw new KpatchError('usage', { where: `--${key}`, detail: `given ${value.length} times (${value.map((v) => JSON.stringify(String(v))).join(', ')}); give it once` });
+    throw new KpatchError('usage', {
+      where: `--${key}`,
+      detail: `given ${value.length} times (${value.map((v) => JSON.stringify(String(v))).join(', ')}); give it once`,
+    });
   }
 }
 
@@ -100,7 +107,8 @@ function report(e: unknown, io: Io): number {
       : new KpatchError('internal', { detail: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   // Say which signal stopped the run, and exit with its own code (130, 143, 129).
   const signal = io.signal?.aborted && typeof io.signal.reason === 'string' ? io.signal.reason : undefined;
-  if (k.id === 'interrupted' && signal && signal !== 'SIGINT' && !k.where) k = new KpatchError('interrupted', { where: `by ${signal}`, detail: k.detail });
+  if (k.id === 'interrupted' && signal && signal !== 'SIGINT' && !k.where)
+    k = new KpatchError('interrupted', { where: `by ${signal}`, detail: k.detail });
   const exitCode = k.id === 'interrupted' && signal ? (SIGNAL_EXIT[signal] ?? k.exitCode) : k.exitCode;
   // Only the `kpatch: error[id]` tag is coloured, and only on a terminal without NO_COLOR.
   const paint = painter(io.stderr, io.env);

@@ -158,7 +158,7 @@ export const ERRORS = {
   host_tools_missing: {
     title: 'the host lacks programs the build runs',
     exit: EXIT.failure,
-    hint: 'install the packages named above, or build in the release\'s image with --runner podman or docker; nothing was fetched or patched',
+    hint: "install the packages named above, or build in the release's image with --runner podman or docker; nothing was fetched or patched",
   },
   node_root_missing: {
     title: 'node root not found',
@@ -168,12 +168,12 @@ export const ERRORS = {
   node_root_not_dir: {
     title: 'node root is not a folder',
     exit: EXIT.usage,
-    hint: 'pass --root with a folder (the node\'s /, or a copy of its /proc and /sys), not a file',
+    hint: "pass --root with a folder (the node's /, or a copy of its /proc and /sys), not a file",
   },
   node_root_unrecognised: {
     title: 'node root has neither proc nor sys',
     exit: EXIT.usage,
-    hint: 'point --root at the node\'s / (or a folder with proc/ and sys/fs/cgroup/ in it); doctor reads <root>/proc and <root>/sys',
+    hint: "point --root at the node's / (or a folder with proc/ and sys/fs/cgroup/ in it); doctor reads <root>/proc and <root>/sys",
   },
   node_binary_missing: {
     title: 'binary not found',
@@ -183,7 +183,7 @@ export const ERRORS = {
   node_binary_unreadable: {
     title: 'cannot read the binary',
     exit: EXIT.failure,
-    hint: 'check the file\'s permissions (run doctor as root); the binary is only read, never run',
+    hint: "check the file's permissions (run doctor as root); the binary is only read, never run",
   },
   out_exists: {
     title: 'output folder already exists',
@@ -218,12 +218,12 @@ export const ERRORS = {
   image_unusable: {
     title: 'build image lacks make or Go',
     exit: EXIT.failure,
-    hint: 'name an image with make and go on its PATH (the release\'s kube-cross, or a golang image for runc), or leave out --image; nothing was patched or built',
+    hint: "name an image with make and go on its PATH (the release's kube-cross, or a golang image for runc), or leave out --image; nothing was patched or built",
   },
   container_failed: {
     title: 'build container did not start',
     exit: EXIT.failure,
-    hint: 'see the engine\'s message above; check the image has make and Go, and the engine\'s own set-up',
+    hint: "see the engine's message above; check the image has make and Go, and the engine's own set-up",
   },
   kube_cross_version: {
     title: 'cannot tell which kube-cross image this tree builds with',

@@ -62,7 +62,8 @@ export async function openRegular(file: string, opts: SafeReadOptions = {}): Pro
     // The folders on the way may not be links out either: compare real paths.
     const root = await realpath(opts.inside);
     const parent = await realpath(path.dirname(file));
-    if (parent !== root && !parent.startsWith(root + path.sep)) throw new UnsafeFile(file, `is reached through a link to ${parent}, outside ${opts.inside}`);
+    if (parent !== root && !parent.startsWith(root + path.sep))
+      throw new UnsafeFile(file, `is reached through a link to ${parent}, outside ${opts.inside}`);
     target = path.join(parent, path.basename(file));
   }
   let fh: FileHandle;
@@ -72,7 +73,10 @@ export async function openRegular(file: string, opts: SafeReadOptions = {}): Pro
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
       const to = await realpath(target).catch(() => undefined);
       const out = to && opts.inside && !to.startsWith((await realpath(opts.inside)) + path.sep);
-      throw new UnsafeFile(file, `is a symbolic link${to ? ` to ${to}` : ''}${out ? ', outside the folder' : ''}: only regular files are read`);
+      throw new UnsafeFile(
+        file,
+        `is a symbolic link${to ? ` to ${to}` : ''}${out ? ', outside the folder' : ''}: only regular files are read`,
+      );
     }
     throw e;
   }
@@ -117,7 +121,8 @@ async function eachChunk(file: string, opts: SafeReadOptions, use: (chunk: Buffe
       if (bytesRead === 0) break;
       total += bytesRead;
       // The file may grow while it is read.
-      if (opts.maxBytes !== undefined && total > opts.maxBytes) throw new UnsafeFile(file, `grew past ${opts.maxBytes} bytes while it was read`);
+      if (opts.maxBytes !== undefined && total > opts.maxBytes)
+        throw new UnsafeFile(file, `grew past ${opts.maxBytes} bytes while it was read`);
       use(buf.subarray(0, bytesRead));
     }
   } finally {
@@ -189,7 +194,8 @@ export async function makeDirs(dir: string): Promise<string | undefined> {
   for (;;) {
     try {
       const st = await stat(at);
-      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}' (${at} is a file)`), { code: 'ENOTDIR' });
+      if (!st.isDirectory())
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}' (${at} is a file)`), { code: 'ENOTDIR' });
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;

@@ -62,7 +62,14 @@ export async function loadYargs(withHelp: boolean): Promise<YargsFn> {
       getProcessArgvBin: argvBin.getProcessArgvBin,
       mainFilename: process.cwd(),
       Parser: parser.default,
-      path: { basename: path.basename, dirname: path.dirname, extname: path.extname, relative: path.relative, resolve: path.resolve, join: path.join },
+      path: {
+        basename: path.basename,
+        dirname: path.dirname,
+        extname: path.extname,
+        relative: path.relative,
+        resolve: path.resolve,
+        join: path.join,
+      },
       process: {
         argv: () => process.argv,
         cwd: process.cwd,

@@ -32,7 +32,10 @@ export function sourcesHash(root = REPO_ROOT): string {
   };
   for (const top of ['src', 'patches']) if (existsSync(path.join(root, top))) walk(top);
   const h = createHash('sha256');
-  for (const f of files.sort()) h.update(`${f}\0`).update(readFileSync(path.join(root, f))).update('\0');
+  for (const f of files.sort())
+    h.update(`${f}\0`)
+      .update(readFileSync(path.join(root, f)))
+      .update('\0');
   return h.digest('hex');
 }
 
@@ -42,7 +45,10 @@ export default function setup(): void {
   if (stamped === hash && existsSync(path.join(REPO_ROOT, 'dist/src/cli.js'))) return;
   rmSync(STAMP, { force: true });
   try {
-    execFileSync(process.execPath, [`${REPO_ROOT}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [`${REPO_ROOT}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.json'], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
   } catch (e) {
     if (process.env.KPATCH_TEST_ALLOW_TYPE_ERRORS !== '1') throw e;
     return;

@@ -36,7 +36,14 @@ function loadCase(name: string): Case {
   const eol = (s: string) => (g.crlf ? s.replace(/\r?\n/g, '\r\n') : s);
   const section = (n: string) => g.archive.files.find((f) => f.name === n)?.data;
   const tree = new Map([...g.tree].map(([rel, data]) => [rel, eol(data)]));
-  return { file: g.file, archive: g.archive, crlf: g.crlf, modes: g.modes, section: (n) => (n.startsWith('guard/') || n.startsWith('remove/') ? mapEol(section(n), eol) : section(n)), tree };
+  return {
+    file: g.file,
+    archive: g.archive,
+    crlf: g.crlf,
+    modes: g.modes,
+    section: (n) => (n.startsWith('guard/') || n.startsWith('remove/') ? mapEol(section(n), eol) : section(n)),
+    tree,
+  };
 }
 
 function mapEol(s: string | undefined, eol: (s: string) => string): string | undefined {
@@ -73,7 +80,10 @@ function probeDirs(c: Case): string[] {
 function checkGo(dir: string, c: Case, probeMode: string, changed: string[] = []): void {
   if (!c.crlf) {
     const unformatted = gofmtList(dir).map((f) => path.relative(dir, f));
-    expect(unformatted.filter((f) => changed.includes(f)), 'gofmt -l on patched files').toEqual([]);
+    expect(
+      unformatted.filter((f) => changed.includes(f)),
+      'gofmt -l on patched files',
+    ).toEqual([]);
   }
   const layout = goLayout(dir, probeDirs(c));
   go(layout, ['vet', ...layout.patterns]);
@@ -92,20 +102,25 @@ describe('the shared compile scaffold (cases/_scaffold)', () => {
       for (const r of scaffoldRequests(archive.comment)) for (const n of r.names) taken.add(n);
       for (const f of archive.files.filter((x) => x.name.startsWith('tree/'))) {
         const rel = shared.get(path.posix.basename(f.name));
-        if (rel && f.name.endsWith(`/${rel}`) && f.data === readFileSync(path.join(SCAFFOLD_DIR, rel), 'utf8')) copies.push(`${name}: ${f.name}`);
+        if (rel && f.name.endsWith(`/${rel}`) && f.data === readFileSync(path.join(SCAFFOLD_DIR, rel), 'utf8'))
+          copies.push(`${name}: ${f.name}`);
       }
     }
-    expect([...shared.keys()].filter((n) => !taken.has(n)), 'scaffold files no case takes').toEqual([]);
+    expect(
+      [...shared.keys()].filter((n) => !taken.has(n)),
+      'scaffold files no case takes',
+    ).toEqual([]);
     expect(copies, 'tree/ files identical to a scaffold file (take them with a scaffold: line)').toEqual([]);
   });
 
-  it('overlays the named files under each runc root; a case\'s own file at the same path wins; an unknown name is an error', () => {
+  it("overlays the named files under each runc root; a case's own file at the same path wins; an unknown name is an error", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kpatch-scaffold-'));
     try {
       mkdirSync(path.join(dir, '_scaffold/libcontainer/fs'), { recursive: true });
       writeFileSync(path.join(dir, '_scaffold/libcontainer/fs/a.go'), 'package fs // shared a\n');
       writeFileSync(path.join(dir, '_scaffold/libcontainer/fs/b.go'), 'package fs // shared b\n');
-      const text = (line: string) => `a made-up case\n${line}\nscaffold: . a.go\n-- tree/vendor/r/libcontainer/fs/b.go --\npackage fs // own b\n-- scan.json --\n{}\n`;
+      const text = (line: string) =>
+        `a made-up case\n${line}\nscaffold: . a.go\n-- tree/vendor/r/libcontainer/fs/b.go --\npackage fs // own b\n-- scan.json --\n{}\n`;
       writeFileSync(path.join(dir, 'x.txtar'), text('scaffold: vendor/r a.go b.go'));
       const c = loadGoldenCase('x.txtar', dir);
       expect(Object.fromEntries(c.tree)).toEqual({
@@ -141,7 +156,13 @@ describe.each(names)('golden case %s', (name) => {
     expect({
       verdict: got.verdict,
       nokmem: got.nokmem,
-      sites: got.sites.map((s: Record<string, unknown>) => ({ file: s.file, line: s.line, column: s.column, function: s.function, status: s.status })),
+      sites: got.sites.map((s: Record<string, unknown>) => ({
+        file: s.file,
+        line: s.line,
+        column: s.column,
+        function: s.function,
+        status: s.status,
+      })),
     }).toEqual({ verdict: want.verdict, nokmem: want.nokmem, sites: want.sites });
     if (c.section('scan.json') && probeDirs(c).length > 0 && !c.section('guard.error')) checkGo(dir, c, 'none');
   });
@@ -163,10 +184,12 @@ describe.each(names)('golden case %s', (name) => {
       expect(diff.code, diff.stderr).toBe(0);
       expect(readTree(dir, c), 'diff writes nothing').toEqual(before);
 
-      const outputs = new Map([...c.tree.keys()].flatMap((rel) => {
-        const want = c.section(`${mode}/${rel}`);
-        return want === undefined ? [] : [[rel, want] as const];
-      }));
+      const outputs = new Map(
+        [...c.tree.keys()].flatMap((rel) => {
+          const want = c.section(`${mode}/${rel}`);
+          return want === undefined ? [] : [[rel, want] as const];
+        }),
+      );
       if (diff.stdout) {
         execFileSync('git', ['apply', '--check', '-'], { cwd: dir, input: diff.stdout });
       } else {

@@ -32,7 +32,15 @@ export function classifyCalls(files: GoFile[]): CallSite[] {
       const call = m.call;
       const fn = enclosingFunction(call);
       const { status, reason } = classify(f, call, pkg, new Set());
-      sites.push({ file: f.path, ...positionOf(f, call), function: fn ? functionName(fn) : '(package level)', status, reason, node: call, source: f });
+      sites.push({
+        file: f.path,
+        ...positionOf(f, call),
+        function: fn ? functionName(fn) : '(package level)',
+        status,
+        reason,
+        node: call,
+        source: f,
+      });
     }
   }
   return sites.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
@@ -53,7 +61,11 @@ function valueReferences(f: GoFile): CallSite[] {
     const p = ref.parent;
     if (!p) continue;
     // The declaration itself, or an interface method of the same name.
-    if ((p.type === 'function_declaration' || p.type === 'method_declaration' || p.type === 'method_elem' || p.type === 'method_spec') && sameNode(p.childForFieldName('name'), ref)) continue;
+    if (
+      (p.type === 'function_declaration' || p.type === 'method_declaration' || p.type === 'method_elem' || p.type === 'method_spec') &&
+      sameNode(p.childForFieldName('name'), ref)
+    )
+      continue;
     const callee = p.type === 'selector_expression' && sameNode(p.childForFieldName('field'), ref) ? p : ref;
     if (callee.parent?.type === 'call_expression' && sameNode(callee.parent.childForFieldName('function'), callee)) continue;
     const fn = enclosingFunction(ref);

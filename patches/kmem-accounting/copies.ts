@@ -51,7 +51,9 @@ export function nokmemUncovered(files: GoFile[], report: ScanReport): string[] {
   const out: string[] = [];
   for (const [copy, site] of needingCopies(report)) {
     if (nokmemFiles(copies.get(copy) ?? []).length) continue;
-    out.push(`${copyName(copy)}: kmem is switched on at ${site}, and no file of this copy has a \`${NOKMEM_TAG}\` build constraint (a runc from before rc6), so -tags=${NOKMEM_TAG} leaves it unchanged`);
+    out.push(
+      `${copyName(copy)}: kmem is switched on at ${site}, and no file of this copy has a \`${NOKMEM_TAG}\` build constraint (a runc from before rc6), so -tags=${NOKMEM_TAG} leaves it unchanged`,
+    );
   }
   return out;
 }
@@ -60,5 +62,8 @@ export function nokmemUncovered(files: GoFile[], report: ScanReport): string[] {
 export function nokmemProofStringsByCopy(files: GoFile[], report: ScanReport): { copy: string; strings: string[] }[] {
   const all = new Set(nokmemProofStrings(files));
   const copies = byCopy(files);
-  return [...needingCopies(report).keys()].map((copy) => ({ copy, strings: nokmemProofStrings(copies.get(copy) ?? []).filter((s) => all.has(s)) }));
+  return [...needingCopies(report).keys()].map((copy) => ({
+    copy,
+    strings: nokmemProofStrings(copies.get(copy) ?? []).filter((s) => all.has(s)),
+  }));
 }

@@ -37,7 +37,11 @@ export function planEdits(sites: CallSite[], mode: EditMode): Map<string, TextEd
   const done = new Set<string>();
   // Refused before anything is planned: a use kpatch cannot see cannot be half fixed.
   const unseen = sites.find((s) => s.status === UNSUPPORTED);
-  if (unseen) refuse(unseen, `${unseen.reason}; guard or remove every call made through it by hand, or build with -tags=nokmem where the tree offers it (kpatch build --mode nokmem)`);
+  if (unseen)
+    refuse(
+      unseen,
+      `${unseen.reason}; guard or remove every call made through it by hand, or build with -tags=nokmem where the tree offers it (kpatch build --mode nokmem)`,
+    );
   for (const site of sites) {
     if (site.status !== 'unguarded') continue;
     const f = site.source;
@@ -72,7 +76,10 @@ function statementSpan(site: CallSite): Span {
   const stmt = enclosingStatement(call);
   if (!stmt) refuse(site, 'the call is not inside a statement block');
   if (!isRewritableStatement(stmt, call)) {
-    refuse(site, `the call's value is used by a ${stmt.type.replace(/_/g, ' ')}; only \`if err := Call(...); err != nil {...}\`, a bare call or \`_ = Call(...)\` can be rewritten`);
+    refuse(
+      site,
+      `the call's value is used by a ${stmt.type.replace(/_/g, ' ')}; only \`if err := Call(...); err != nil {...}\`, a bare call or \`_ = Call(...)\` can be rewritten`,
+    );
   }
   const commentRows = leadingCommentRows(f, stmt);
   const firstRow = commentRows[0] ?? stmt.startPosition.row;
@@ -89,7 +96,8 @@ function statementSpan(site: CallSite): Span {
 
 /** `if err := Call(); err != nil {...}`, `Call()` or `_ = Call()`, where Call is the whole right-hand side. */
 function isRewritableStatement(stmt: SyntaxNode, call: SyntaxNode): boolean {
-  const only = (list: SyntaxNode | null) => list?.namedChildCount === 1 && list.namedChildren[0].startIndex === call.startIndex && list.namedChildren[0].endIndex === call.endIndex;
+  const only = (list: SyntaxNode | null) =>
+    list?.namedChildCount === 1 && list.namedChildren[0].startIndex === call.startIndex && list.namedChildren[0].endIndex === call.endIndex;
   switch (stmt.type) {
     case 'expression_statement':
       return stmt.namedChildren[0]?.startIndex === call.startIndex && stmt.namedChildren[0]?.endIndex === call.endIndex;
@@ -116,7 +124,9 @@ function guardText(site: CallSite, span: Span): string {
     const decl = shadowingDeclaration(site.node, p);
     if (decl) {
       const row = decl.startPosition.row;
-      shadowed.push(`\`${p}\` (${g.paramType}) is redeclared at line ${row + 1} (\`${f.text.slice(lineStart(f, row), lineEnd(f, row)).trim().slice(0, 80)}\`), so \`${g.condition.replace('{p}', p)}\` there would not test the parameter`);
+      shadowed.push(
+        `\`${p}\` (${g.paramType}) is redeclared at line ${row + 1} (\`${f.text.slice(lineStart(f, row), lineEnd(f, row)).trim().slice(0, 80)}\`), so \`${g.condition.replace('{p}', p)}\` there would not test the parameter`,
+      );
       continue;
     }
     condition = g.condition.replace('{p}', p);
@@ -142,14 +152,24 @@ function removeText(site: CallSite, span: Span): string {
   const body = fn?.childForFieldName('body');
   const args = site.node.childForFieldName('arguments');
   if (!body || !args) return text;
-  const names = new Set(args.descendantsOfType('identifier').filter((n) => n.parent?.type !== 'selector_expression' || sameNode(n.parent.childForFieldName('operand'), n)).map((n) => n.text));
+  const names = new Set(
+    args
+      .descendantsOfType('identifier')
+      .filter((n) => n.parent?.type !== 'selector_expression' || sameNode(n.parent.childForFieldName('operand'), n))
+      .map((n) => n.text),
+  );
   for (const name of names) {
     // A name declared by an inner scope (`for _, d := range`) is that scope's
     // variable: count its uses there, or Go rejects the loop variable as unused.
     const inner = shadowingDeclaration(site.node, name);
     if (inner) {
       const declared = declaredIdentifiers(inner, name);
-      const scope = inner.parent?.type === 'block' || inner.parent?.type === 'statement_list' ? inner.parent : inner.type === 'parameter_list' ? inner.parent! : inner.parent ?? body;
+      const scope =
+        inner.parent?.type === 'block' || inner.parent?.type === 'statement_list'
+          ? inner.parent
+          : inner.type === 'parameter_list'
+            ? inner.parent!
+            : (inner.parent ?? body);
       const uses = identifierUses(scope, name, span.start, span.end).filter((n) => !declared.some((d) => sameNode(d, n)));
       if (!uses.length) text += `${f.eol}${span.indent}_ = ${name}`;
       continue;
@@ -165,7 +185,11 @@ function removeText(site: CallSite, span: Span): string {
 /** The identifiers named `name` that a declaring node (from shadowingDeclaration) introduces. */
 function declaredIdentifiers(decl: SyntaxNode, name: string): SyntaxNode[] {
   const left = decl.childForFieldName('left') ?? decl.childForFieldName('alias');
-  const where = left ? [left] : decl.type === 'parameter_list' ? decl.namedChildren.flatMap((p) => p.childrenForFieldName('name')) : decl.descendantsOfType(['var_spec', 'const_spec']).flatMap((v) => v.childrenForFieldName('name'));
+  const where = left
+    ? [left]
+    : decl.type === 'parameter_list'
+      ? decl.namedChildren.flatMap((p) => p.childrenForFieldName('name'))
+      : decl.descendantsOfType(['var_spec', 'const_spec']).flatMap((v) => v.childrenForFieldName('name'));
   return where.flatMap((n) => (n.type === 'identifier' ? [n] : n.namedChildren)).filter((n) => n.type === 'identifier' && n.text === name);
 }
 
@@ -185,7 +209,9 @@ function unusedImportEdits(f: GoFile, spans: Span[]): TextEdit[] {
     if (name === '_' || name === '.') continue;
     // A package is used as `pkg.F(...)` (selector) or in a type, `pkg.T` (qualified_type).
     const uses = identifierUses(f.tree.rootNode, name).filter(
-      (n) => (n.parent?.type === 'selector_expression' && sameNode(n.parent.childForFieldName('operand'), n)) || n.parent?.type === 'qualified_type',
+      (n) =>
+        (n.parent?.type === 'selector_expression' && sameNode(n.parent.childForFieldName('operand'), n)) ||
+        n.parent?.type === 'qualified_type',
     );
     if (!uses.some(inRemoved) || uses.some((n) => !inRemoved(n))) continue;
     const decl = spec.parent?.type === 'import_spec_list' ? spec : spec.parent!;

@@ -11,7 +11,17 @@ import { classifyCalls, UNSUPPORTED } from './classify.js';
 import { nokmemFiles, nokmemProofStrings } from './nokmem.js';
 import { copyOf, nokmemProofStringsByCopy, nokmemUncovered } from './copies.js';
 import { planEdits } from './plan.js';
-import { ISSUE_URL, MARKER_PREFIX, MARKERS, NOKMEM_RELEASED_PROOF, NOKMEM_TAG, QUERIES, TARGET_FUNCTION, TARGET_PATH, type EditMode } from './rules.js';
+import {
+  ISSUE_URL,
+  MARKER_PREFIX,
+  MARKERS,
+  NOKMEM_RELEASED_PROOF,
+  NOKMEM_TAG,
+  QUERIES,
+  TARGET_FUNCTION,
+  TARGET_PATH,
+  type EditMode,
+} from './rules.js';
 
 /** The recipe object the engine and the commands use. */
 export const kmemAccounting: Recipe = {
@@ -64,7 +74,12 @@ export const kmemAccounting: Recipe = {
     // nokmem is a fix only when every copy that switches kmem on has the variant.
     const uncovered = nokmemUncovered(files, report);
     const copies = [...new Set(files.map((f) => copyOf(f.path)))];
-    report.facts = { nokmem: nokmem.length > 0 && uncovered.length === 0, nokmemFiles: nokmem, ...(copies.length > 1 ? { copies } : {}), ...(nokmem.length && uncovered.length ? { nokmemUncovered: uncovered } : {}) };
+    report.facts = {
+      nokmem: nokmem.length > 0 && uncovered.length === 0,
+      nokmemFiles: nokmem,
+      ...(copies.length > 1 ? { copies } : {}),
+      ...(nokmem.length && uncovered.length ? { nokmemUncovered: uncovered } : {}),
+    };
     return report;
   },
 
@@ -88,10 +103,17 @@ export const kmemAccounting: Recipe = {
       how,
       '',
       `Call sites (kpatch ${'kmem-accounting'}, mode ${mode}):`,
-      ...report.sites.map((s) => `  ${s.file}:${s.line} ${s.function}: ${s.status}${fixed.includes(s) ? ` -> ${mode === 'remove' ? 'removed' : 'guarded'}` : ''}`),
+      ...report.sites.map(
+        (s) =>
+          `  ${s.file}:${s.line} ${s.function}: ${s.status}${fixed.includes(s) ? ` -> ${mode === 'remove' ? 'removed' : 'guarded'}` : ''}`,
+      ),
     ].join('\n');
     // DEP-3: the fix is kpatch's own (vendor), for the Kubernetes issue; upstream fixed it another way (runc rc94 ignores kmem), so nothing is forwarded.
-    return { subject, body, dep3: { origin: `vendor, kpatch recipe kmem-accounting (mode ${mode})`, bug: ISSUE_URL, forwarded: 'not-needed' } };
+    return {
+      subject,
+      body,
+      dep3: { origin: `vendor, kpatch recipe kmem-accounting (mode ${mode})`, bug: ISSUE_URL, forwarded: 'not-needed' },
+    };
   },
 
   plan(files: GoFile[], _report: ScanReport, mode: string) {
@@ -104,7 +126,8 @@ export const kmemAccounting: Recipe = {
 function renderFacts(report: ScanReport): string[] {
   const nokmem = report.facts.nokmemFiles as string[] | undefined;
   const uncovered = report.facts.nokmemUncovered as string[] | undefined;
-  if (nokmem?.length && uncovered?.length) return [`${NOKMEM_TAG} build tag: not a fix for this tree: ${nokmem.join(', ')} have it, but ${uncovered.join('; ')}`];
+  if (nokmem?.length && uncovered?.length)
+    return [`${NOKMEM_TAG} build tag: not a fix for this tree: ${nokmem.join(', ')} have it, but ${uncovered.join('; ')}`];
   if (nokmem?.length) return [`${NOKMEM_TAG} build tag: available (${nokmem.join(', ')})`];
   return [`${NOKMEM_TAG} build tag: not available in this tree (a source patch is the only fix)`];
 }

@@ -25,14 +25,34 @@ export const buildCommand: Command = {
   describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',
   builder: (y) =>
     withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'build'), ['runner', 'platform', 'image', 'registry'])
-      .option('buildtags', { type: 'string', describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)' })
+      .option('buildtags', {
+        type: 'string',
+        describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)',
+      })
       .option('out', { type: 'string', requiresArg: true, describe: 'artifact folder [default: ./_kpatch/<tag>]' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out' })
-      .option('version-string', { type: 'string', requiresArg: true, describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>; runc: the tag without its v]' })
+      .option('version-string', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'version the kubelet reports [default: <tag>+kpatch.<mode>; runc: the tag without its v]',
+      })
       .option('allow-dirty', { type: 'boolean', default: false, describe: 'with --src: patch files that have uncommitted changes' })
-      .option('build-anyway', { type: 'boolean', default: false, describe: 'build a tree that needs no fix (not affected, already patched) as it is' })
-      .option('patch', { type: 'string', requiresArg: true, describe: 'apply this reviewed patch (from kpatch diff --write) with git apply instead of generating one; its sha256 goes in the manifest' })
-      .option('sign-key', { type: 'string', requiresArg: true, describe: 'EC P-256 private key (PEM): sign SHA256SUMS into SHA256SUMS.sig (the form cosign sign-blob writes)' })
+      .option('build-anyway', {
+        type: 'boolean',
+        default: false,
+        describe: 'build a tree that needs no fix (not affected, already patched) as it is',
+      })
+      .option('patch', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'apply this reviewed patch (from kpatch diff --write) with git apply instead of generating one; its sha256 goes in the manifest',
+      })
+      .option('sign-key', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'EC P-256 private key (PEM): sign SHA256SUMS into SHA256SUMS.sig (the form cosign sign-blob writes)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON on stdout' }),
   check(args) {
     // build keeps its private copy of --src, its logs and build caches in the cache: --cache-dir applies.
@@ -45,17 +65,29 @@ export const buildCommand: Command = {
       if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
     }
     // With --src the tree says what it is (checked again in the handler); a release flag says it here.
-    if (args['version-string'] !== undefined && args.src === undefined) (args.runc !== undefined ? RUNC_TARGET : KUBELET_TARGET).checkVersion(String(args['version-string']));
+    if (args['version-string'] !== undefined && args.src === undefined)
+      (args.runc !== undefined ? RUNC_TARGET : KUBELET_TARGET).checkVersion(String(args['version-string']));
     if (args.buildtags !== undefined) {
-      if (args.k8s !== undefined) fail('usage', { where: '--buildtags with --k8s', detail: "BUILDTAGS is runc's Makefile variable; Kubernetes ignores it (--mode nokmem passes the tag through GOFLAGS)" });
-      if (typeof args.buildtags !== 'string') fail('usage', { where: '--buildtags', detail: 'give it once, e.g. --buildtags "seccomp apparmor"' });
+      if (args.k8s !== undefined)
+        fail('usage', {
+          where: '--buildtags with --k8s',
+          detail: "BUILDTAGS is runc's Makefile variable; Kubernetes ignores it (--mode nokmem passes the tag through GOFLAGS)",
+        });
+      if (typeof args.buildtags !== 'string')
+        fail('usage', { where: '--buildtags', detail: 'give it once, e.g. --buildtags "seccomp apparmor"' });
       parseBuildtags(args.buildtags);
     }
-    if (args['sign-key'] !== undefined && (typeof args['sign-key'] !== 'string' || args['sign-key'] === '')) fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
-    if (args.image !== undefined && args.registry !== undefined) fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
-    if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === '')) fail('usage', { where: '--patch', detail: 'give one patch file, once' });
+    if (args['sign-key'] !== undefined && (typeof args['sign-key'] !== 'string' || args['sign-key'] === ''))
+      fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
+    if (args.image !== undefined && args.registry !== undefined)
+      fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
+    if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === ''))
+      fail('usage', { where: '--patch', detail: 'give one patch file, once' });
     if (args.patch !== undefined && args.mode !== undefined && parseFix(DEFAULT_RECIPE, 'build', String(args.mode))?.kind !== 'edit') {
-      fail('usage', { where: `--patch with --mode ${String(args.mode)}`, detail: 'a reviewed patch is a source change; its own kpatch markers say its mode (guard or remove)' });
+      fail('usage', {
+        where: `--patch with --mode ${String(args.mode)}`,
+        detail: 'a reviewed patch is a source change; its own kpatch markers say its mode (guard or remove)',
+      });
     }
   },
   async handler(args, io, settings) {
@@ -75,11 +107,21 @@ export const buildCommand: Command = {
     await checkOutput(out, Boolean(args.force), { src, cacheDir, cwd: io.cwd });
     const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
     const patchStat = patchFile ? await stat(patchFile).catch(() => undefined) : undefined;
-    if (patchFile && !patchStat?.isFile()) fail('usage', { where: `--patch ${patchFile}`, detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file' });
+    if (patchFile && !patchStat?.isFile())
+      fail('usage', {
+        where: `--patch ${patchFile}`,
+        detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file',
+      });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
-    const checkout = src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory() ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io) : undefined;
+    const checkout =
+      src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory()
+        ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io)
+        : undefined;
     // The signing key before anything runs: a bad key costs a second, not a build.
-    const signKey = args['sign-key'] !== undefined ? await (await import('../manifest/signature.js')).loadSigningKey(path.resolve(io.cwd, String(args['sign-key'])), io.signal) : undefined;
+    const signKey =
+      args['sign-key'] !== undefined
+        ? await (await import('../manifest/signature.js')).loadSigningKey(path.resolve(io.cwd, String(args['sign-key'])), io.signal)
+        : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');
@@ -118,13 +160,29 @@ export const buildCommand: Command = {
       if (!result.built) {
         progress.end(true);
         report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built (--build-anyway builds it as it is)`, evidence(result.report));
-        if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, built: false, target: target.name, verdict: result.report.verdict, files: result.report.files, sites: result.report.sites, markers: result.report.markers }, null, 2) + '\n');
+        if (args.json)
+          io.stdout.write(
+            JSON.stringify(
+              {
+                schemaVersion: 1,
+                built: false,
+                target: target.name,
+                verdict: result.report.verdict,
+                files: result.report.files,
+                sites: result.report.sites,
+                markers: result.report.markers,
+              },
+              null,
+              2,
+            ) + '\n',
+          );
         return EXIT.ok;
       }
       if (args.json) io.stdout.write(JSON.stringify(result.manifest, null, 2) + '\n');
       else summary(io, result.out, result.manifest);
       const v = result.manifest.verification;
-      if (v?.status === 'unverified') io.stderr.write(`kpatch: warning: ${v.summary}; check the ${target.binary} by hand before rolling it out\n`);
+      if (v?.status === 'unverified')
+        io.stderr.write(`kpatch: warning: ${v.summary}; check the ${target.binary} by hand before rolling it out\n`);
       return EXIT.ok;
     } finally {
       await source.release();
@@ -163,9 +221,16 @@ function chooseTarget(args: Record<string, unknown>, io: Io): BuildTarget {
   if (args.src !== undefined) {
     if (args['version-string'] !== undefined) target.checkVersion(String(args['version-string']));
     if (!runc && args.buildtags !== undefined) {
-      fail('usage', { where: `--buildtags with --src ${String(args.src)}`, detail: "the tree is not a runc tree (libcontainer/, main.go and a Makefile at its root), and BUILDTAGS is runc's Makefile variable" });
+      fail('usage', {
+        where: `--buildtags with --src ${String(args.src)}`,
+        detail:
+          "the tree is not a runc tree (libcontainer/, main.go and a Makefile at its root), and BUILDTAGS is runc's Makefile variable",
+      });
     }
-    if (runc) io.stderr.write(`kpatch: ${String(args.src)} has runc's layout at its root (libcontainer/cgroups/, main.go, Makefile): building runc\n`);
+    if (runc)
+      io.stderr.write(
+        `kpatch: ${String(args.src)} has runc's layout at its root (libcontainer/cgroups/, main.go, Makefile): building runc\n`,
+      );
   }
   return target;
 }
@@ -175,7 +240,12 @@ function chooseTarget(args: Record<string, unknown>, io: Io): BuildTarget {
  * kpatch.config.json are dropped: the file's registry mirrors kube-cross
  * (and its image is a kube-cross), not the golang image runc builds in.
  */
-function fromUser(args: Record<string, unknown>, settings: ResolvedSettings, key: 'image' | 'registry', target: BuildTarget): string | undefined {
+function fromUser(
+  args: Record<string, unknown>,
+  settings: ResolvedSettings,
+  key: 'image' | 'registry',
+  target: BuildTarget,
+): string | undefined {
   const value = args[key] as string | undefined;
   if (target.name !== 'runc' || value === undefined) return value;
   return typedOrUnresolved(settings, key) ? value : undefined;
@@ -198,10 +268,17 @@ function report(io: Io, head: string, lines: string[]): void {
 
 function summary(io: Io, out: string, m: import('../manifest/manifest.js').Manifest): void {
   const w = (s: string) => io.stdout.write(s + '\n');
-  w(`kpatch: built ${m.target === 'runc' ? 'runc ' : ''}${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`);
-  if (m.modeReason) w(`  mode:     ${m.mode}${m.modeRequested && m.modeRequested !== m.mode ? ` (chosen by --mode ${m.modeRequested})` : ''}: ${m.modeReason}`);
+  w(
+    `kpatch: built ${m.target === 'runc' ? 'runc ' : ''}${m.source.tag ?? ''} (${m.mode}) with ${m.runner}${m.image ? ` in ${m.image.ref}` : ''}; version ${m.versionString}`,
+  );
+  if (m.modeReason)
+    w(
+      `  mode:     ${m.mode}${m.modeRequested && m.modeRequested !== m.mode ? ` (chosen by --mode ${m.modeRequested})` : ''}: ${m.modeReason}`,
+    );
   for (const a of m.artifacts) w(`  ${path.join(out, a.path)}  sha256:${a.sha256}`);
-  w(`  patch:    ${m.patch ? path.join(out, m.patch.path) : `none (${m.goflags ? `no source change; GOFLAGS=${m.goflags}` : m.target === 'runc' && m.mode !== 'none' ? `no source change; BUILDTAGS=${m.buildtags}` : 'the tree was built as it is'})`}`);
+  w(
+    `  patch:    ${m.patch ? path.join(out, m.patch.path) : `none (${m.goflags ? `no source change; GOFLAGS=${m.goflags}` : m.target === 'runc' && m.mode !== 'none' ? `no source change; BUILDTAGS=${m.buildtags}` : 'the tree was built as it is'})`}`,
+  );
   if (m.verification) w(`  proof:    ${m.verification.status}: ${m.verification.summary}`);
   w(`  manifest: ${path.join(out, 'manifest.json')}   checksums: ${path.join(out, 'SHA256SUMS')}`);
   w(`  records:  ${path.join(out, 'provenance.json')} (SLSA provenance)   ${path.join(out, 'sbom.spdx.json')} (SPDX SBOM)`);

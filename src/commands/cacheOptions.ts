@@ -19,7 +19,9 @@ export function withCacheOptions(y: Argv, keepDefault: boolean): Argv {
     requiresArg: true,
     describe: 'Kubernetes release to work on, fetched through the cache (v1.12.4, 1.12.4, v1.13.0-rc.1)',
   });
-  return withFlags(withRelease, ['repo', 'cache-dir'], { repo: { describe: `${FLAGS.repo.describe} [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]` } })
+  return withFlags(withRelease, ['repo', 'cache-dir'], {
+    repo: { describe: `${FLAGS.repo.describe} [default: ${DEFAULT_REPO}; with --runc: ${DEFAULT_RUNC_REPO}]` },
+  })
     .option('keep', {
       type: 'boolean',
       default: keepDefault,
@@ -42,7 +44,10 @@ export function checkCacheArgs(args: Args, keepDefault: boolean): void {
     const stray = ['repo', 'cache-dir', 'timeout'].filter((f) => args[f] !== undefined);
     if (args.keep !== undefined && args.keep !== keepDefault) stray.push('keep');
     if (stray.length) {
-      fail('usage', { where: `--${stray[0]}`, detail: `--${stray.join(', --')} only apply to --k8s TAG${'runc' in args ? ' or --runc TAG' : ''}` });
+      fail('usage', {
+        where: `--${stray[0]}`,
+        detail: `--${stray.join(', --')} only apply to --k8s TAG${'runc' in args ? ' or --runc TAG' : ''}`,
+      });
     }
     return;
   }

@@ -26,8 +26,11 @@ export const configCommand: Command = {
   command: 'config',
   describe: 'print the effective settings (flags, kpatch.config.json or package.json "kpatch", defaults) and where each came from',
   builder: (y) =>
-    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir'])
-      .option('json', { type: 'boolean', default: false, describe: 'print the settings as JSON (schemaVersion 1)' }),
+    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir']).option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print the settings as JSON (schemaVersion 1)',
+    }),
   async handler(args, io, resolved) {
     // Unset settings get the value kpatch would really use, so the output answers "what happens if I run it here".
     const settings = Object.fromEntries(
@@ -53,7 +56,7 @@ function printSettings(io: Io, file: string | null, settings: Record<string, { v
   w(`settings file: ${file ?? `none (no kpatch.config.json or "kpatch" key in package.json in ${io.cwd})`}`);
   const rows = SETTING_KEYS.map((k) => {
     const s = settings[k];
-    const value = s.value === null ? UNSET[k] ?? '(unset)' : Array.isArray(s.value) ? s.value.join(',') : s.value;
+    const value = s.value === null ? (UNSET[k] ?? '(unset)') : Array.isArray(s.value) ? s.value.join(',') : s.value;
     return [k, value, s.origin === 'flag' ? `flag --${SETTING_FLAGS[k]}` : s.origin];
   });
   const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));

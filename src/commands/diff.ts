@@ -21,26 +21,57 @@ export const diffCommand: Command = {
   describe: 'print the change a patch would make, as a git-style diff; --write files it for review, --check finds drift',
   builder: (y) =>
     withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
-      .option('write', { type: 'string', requiresArg: true, describe: 'write the patch to DIR/<tag>/0001-<recipe>-<mode>.patch, for review and commit' })
-      .option('check', { type: 'string', requiresArg: true, describe: 'compare DIR/<tag>/0001-<recipe>-<mode>.patch with a fresh one: exit 1 and show the difference when they differ' })
+      .option('write', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'write the patch to DIR/<tag>/0001-<recipe>-<mode>.patch, for review and commit',
+      })
+      .option('check', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'compare DIR/<tag>/0001-<recipe>-<mode>.patch with a fresh one: exit 1 and show the difference when they differ',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON (schemaVersion 1)' }),
   check(args) {
     checkSourceArgs(args);
     if (args.write !== undefined && args.check !== undefined) fail('usage', { where: '--write and --check', detail: 'give one of them' });
     for (const f of ['write', 'check']) {
-      if (args[f] !== undefined && (typeof args[f] !== 'string' || args[f] === '')) fail('usage', { where: `--${f}`, detail: 'give one folder, once' });
+      if (args[f] !== undefined && (typeof args[f] !== 'string' || args[f] === ''))
+        fail('usage', { where: `--${f}`, detail: 'give one folder, once' });
     }
   },
   async handler(args, io, settings) {
     const source = await openSource(args, io, settings);
     try {
       const mode = String(args.mode);
-      const docFor = (report: { recipe: string; verdict: string }) => ({ schemaVersion: DIFF_SCHEMA_VERSION, recipe: report.recipe, mode, verdict: report.verdict, source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null } });
+      const docFor = (report: { recipe: string; verdict: string }) => ({
+        schemaVersion: DIFF_SCHEMA_VERSION,
+        recipe: report.recipe,
+        mode,
+        verdict: report.verdict,
+        source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null },
+      });
       if (args.write !== undefined || args.check !== undefined) {
         // A reviewed patch is made from the tag's content, not from the work tree (diffReview.ts).
         const { reviewPatch } = await import('./diffReview.js');
-        const sourceFlag = args.src !== undefined ? `--src ${String(args.src)}` : args.k8s !== undefined ? `--k8s ${String(args.k8s)}` : `--runc ${String(args.runc)}`;
-        return await reviewPatch({ source, mode, write: args.write as string | undefined, check: args.check as string | undefined, json: Boolean(args.json), docFor, sourceFlag }, io);
+        const sourceFlag =
+          args.src !== undefined
+            ? `--src ${String(args.src)}`
+            : args.k8s !== undefined
+              ? `--k8s ${String(args.k8s)}`
+              : `--runc ${String(args.runc)}`;
+        return await reviewPatch(
+          {
+            source,
+            mode,
+            write: args.write as string | undefined,
+            check: args.check as string | undefined,
+            json: Boolean(args.json),
+            docFor,
+            sourceFlag,
+          },
+          io,
+        );
       }
       const { report, changes } = await prepareRewrite(source.root, mode);
       refuseOtherMode(report, mode, source.root);

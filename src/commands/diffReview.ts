@@ -49,7 +49,9 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
   const { report, changes, differs, notInTag } = await pristineRewrite(r.source.root, commit.sha, commit.tag, r.mode, io);
   // Say what is true of the checkout: its targets are not what the patch was made from.
   if (differs.length) {
-    io.stderr.write(`kpatch: note: ${differs.length} target file(s) in ${r.source.root} differ from ${commit.tag} (local edits, or a patch applied already): ${differs.join(', ')}\n`);
+    io.stderr.write(
+      `kpatch: note: ${differs.length} target file(s) in ${r.source.root} differ from ${commit.tag} (local edits, or a patch applied already): ${differs.join(', ')}\n`,
+    );
     io.stderr.write(`kpatch: note: the reviewed patch is made from ${commit.tag} as tagged, not from those files\n`);
   }
   if (notInTag.length) io.stderr.write(`kpatch: note: not part of ${commit.tag}, left out of the reviewed patch: ${notInTag.join(', ')}\n`);
@@ -58,7 +60,9 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
   const fresh = changes.length ? await renderPatch(changes, report, r.mode, commit) : '';
   const checkout = { differs, notInTag };
   const out = (human: string, json: Record<string, unknown>) =>
-    io.stdout.write(r.json ? JSON.stringify({ ...r.docFor(report), files: changes.map((c) => c.path).sort(), checkout, ...json }, null, 2) + '\n' : human);
+    io.stdout.write(
+      r.json ? JSON.stringify({ ...r.docFor(report), files: changes.map((c) => c.path).sort(), checkout, ...json }, null, 2) + '\n' : human,
+    );
 
   if (r.write !== undefined) {
     if (fresh === '') {
@@ -66,7 +70,10 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
         () => true,
         () => false,
       );
-      out(`kpatch: ${commit.tag} as tagged is ${nothingToDo(report)}; ${removed ? `removed the stale ${file}` : `no patch written for ${commit.tag}`}\n`, { written: null, removed: removed ? file : null });
+      out(
+        `kpatch: ${commit.tag} as tagged is ${nothingToDo(report)}; ${removed ? `removed the stale ${file}` : `no patch written for ${commit.tag}`}\n`,
+        { written: null, removed: removed ? file : null },
+      );
       return EXIT.ok;
     }
     // Write then rename: a reader (or an interrupted run) never sees half a patch; a failure is out_unwritable.
@@ -94,7 +101,9 @@ export async function reviewPatch(r: ReviewRequest, io: Io): Promise<number> {
   }[drift.status];
   fail('patch_drift', {
     where: file,
-    detail: what + (differs.length ? `\n(made from ${commit.tag} as tagged; the checkout's own edits to ${differs.join(', ')} play no part)` : ''),
+    detail:
+      what +
+      (differs.length ? `\n(made from ${commit.tag} as tagged; the checkout's own edits to ${differs.join(', ')} play no part)` : ''),
     hint: `read the difference above; if it is right, rewrite the file with \`kpatch diff ${r.sourceFlag} --mode ${r.mode} --write ${r.check}\`, review and commit it`,
   });
 }

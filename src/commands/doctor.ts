@@ -24,9 +24,20 @@ export const doctorCommand: Command = {
   describe: 'check this node for the kmem memory-cgroup leak and whether the fix took (read-only)',
   builder: (y) =>
     y
-      .option('root', { type: 'string', default: '/', requiresArg: true, describe: "folder standing for the node's / (reads <root>/proc and <root>/sys)" })
+      .option('root', {
+        type: 'string',
+        default: '/',
+        requiresArg: true,
+        describe: "folder standing for the node's / (reads <root>/proc and <root>/sys)",
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the facts and verdict as JSON (schemaVersion 1)' })
-      .option('format', { type: 'string', choices: ['text', 'json', 'npd'], default: 'text', requiresArg: true, describe: 'text, json (same as --json), or npd: one line, exit 0/1/2 for node-problem-detector' })
+      .option('format', {
+        type: 'string',
+        choices: ['text', 'json', 'npd'],
+        default: 'text',
+        requiresArg: true,
+        describe: 'text, json (same as --json), or npd: one line, exit 0/1/2 for node-problem-detector',
+      })
       .option('kubelet', { type: 'string', requiresArg: true, describe: 'kubelet binary to inspect (read, never run)' })
       .option('runc', { type: 'string', requiresArg: true, describe: 'runc binary to inspect (read, never run)' }),
   check(args: Args) {
@@ -35,7 +46,8 @@ export const doctorCommand: Command = {
       if (v === undefined) continue;
       if (typeof v !== 'string' || v.trim() === '') fail('usage', { detail: `--${flag} needs a path` });
     }
-    if (args.json && args.format !== 'text' && args.format !== 'json') fail('usage', { detail: `--json and --format ${String(args.format)} ask for two formats; give one` });
+    if (args.json && args.format !== 'text' && args.format !== 'json')
+      fail('usage', { detail: `--json and --format ${String(args.format)} ask for two formats; give one` });
   },
   async handler(args, io) {
     if (args.format === 'npd') {
@@ -89,8 +101,11 @@ async function checkRoot(root: string): Promise<string> {
 
 /** A binary flag must name a regular file (or a link to one). */
 async function checkBinary(file: string, flag: string): Promise<string> {
-  const st = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : fail('node_binary_unreadable', { where: file, detail: e.message })));
+  const st = await stat(file).catch((e: NodeJS.ErrnoException) =>
+    e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : fail('node_binary_unreadable', { where: file, detail: e.message }),
+  );
   if (!st) fail('node_binary_missing', { where: file, detail: `${flag} names a path that does not exist` });
-  if (!st.isFile()) fail('node_binary_missing', { where: file, detail: `${flag} names a ${st.isDirectory() ? 'folder' : 'special file'}, not a binary` });
+  if (!st.isFile())
+    fail('node_binary_missing', { where: file, detail: `${flag} names a ${st.isDirectory() ? 'folder' : 'special file'}, not a binary` });
   return file;
 }

@@ -13,11 +13,28 @@ import { fixChoices, type FixScope } from '../rewrite/fix.js';
 /** The shared flags, by name. */
 export const FLAGS = {
   platform: { type: 'string', default: DEFAULT_PLATFORM, describe: 'comma-separated os/arch list, e.g. linux/amd64,linux/arm64' },
-  runner: { type: 'string', choices: [...RUNNER_CHOICES], default: 'auto', describe: 'where make runs: a container engine, or the host Go' },
+  runner: {
+    type: 'string',
+    choices: [...RUNNER_CHOICES],
+    default: 'auto',
+    describe: 'where make runs: a container engine, or the host Go',
+  },
   repo: { type: 'string', requiresArg: true, describe: 'git URL or local path of the Kubernetes repository or a mirror' },
-  registry: { type: 'string', requiresArg: true, describe: 'registry HOST/PATH that mirrors kube-cross (for runc: mirrors docker.io/library, where golang lives) (air-gapped builds)' },
-  image: { type: 'string', requiresArg: true, describe: 'build image reference (overrides the kube-cross image of the tree, or for runc the golang image of its Dockerfile)' },
-  'cache-dir': { type: 'string', requiresArg: true, describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]' },
+  registry: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'registry HOST/PATH that mirrors kube-cross (for runc: mirrors docker.io/library, where golang lives) (air-gapped builds)',
+  },
+  image: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'build image reference (overrides the kube-cross image of the tree, or for runc the golang image of its Dockerfile)',
+  },
+  'cache-dir': {
+    type: 'string',
+    requiresArg: true,
+    describe: 'tag cache folder [default: $KPATCH_CACHE_DIR, else $XDG_CACHE_HOME/kpatch, else ~/.cache/kpatch]',
+  },
   timeout: { type: 'number', requiresArg: true, describe: 'seconds the remote may send nothing before the fetch is stopped' },
 } satisfies Record<string, Options>;
 

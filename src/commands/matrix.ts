@@ -14,7 +14,10 @@ import { DEFAULT_RECIPE } from '../recipes.js';
 /** A flag given once or several times, each possibly a comma-separated list. */
 function list(v: unknown): string[] {
   const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return all.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+  return all
+    .flatMap((x) => String(x).split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function single(args: Record<string, unknown>, flag: string): string | undefined {
@@ -30,19 +33,48 @@ export const matrixCommand: Command = {
   describe: 'print the CI job matrix (tag x platform, each with its exact kpatch build arguments) for GitHub Actions, GitLab CI or as JSON',
   // The build flags are the catalogue's (their help is kpatch build's): matrix passes each on to every build.
   builder: (y) =>
-    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['platform', 'repo', 'registry', 'image', 'runner'], { runner: { default: undefined, defaultDescription: 'none, build picks' } })
+    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['platform', 'repo', 'registry', 'image', 'runner'], {
+      runner: { default: undefined, defaultDescription: 'none, build picks' },
+    })
       .group(['mode', 'platform', 'repo', 'registry', 'image', 'runner'], 'Given to every kpatch build:')
       .option('k8s', { type: 'string', requiresArg: true, describe: 'release tags, comma-separated (v1.12.4,v1.13.12,v1.20.15)' })
-      .option('runc', { type: 'string', requiresArg: true, describe: 'runc release tags to build too, comma-separated (v1.0.0-rc5,v1.0.0-rc92): the runc your nodes run with those releases' })
+      .option('runc', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'runc release tags to build too, comma-separated (v1.0.0-rc5,v1.0.0-rc92): the runc your nodes run with those releases',
+      })
       .option('runc-repo', { type: 'string', requiresArg: true, describe: 'the --repo every runc build gets (a runc mirror)' })
-      .option('runc-registry', { type: 'string', requiresArg: true, describe: 'the --registry every runc build gets (a mirror of docker.io/library)' })
-      .option('runc-image', { type: 'string', requiresArg: true, describe: 'the --image every runc build gets (Go, make, gcc and libseccomp headers)' })
-      .option('format', { type: 'string', choices: [...MATRIX_FORMATS], default: 'github', describe: 'github: {"include":[...]} for fromJSON; gitlab: a parallel:matrix snippet; json: kpatch\'s versioned document' })
+      .option('runc-registry', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'the --registry every runc build gets (a mirror of docker.io/library)',
+      })
+      .option('runc-image', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'the --image every runc build gets (Go, make, gcc and libseccomp headers)',
+      })
+      .option('format', {
+        type: 'string',
+        choices: [...MATRIX_FORMATS],
+        default: 'github',
+        describe: 'github: {"include":[...]} for fromJSON; gitlab: a parallel:matrix snippet; json: kpatch\'s versioned document',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'same as --format json' })
-      .option('shard-size', { type: 'string', requiresArg: true, describe: 'at most this many jobs per shard; a bigger matrix prints one matrix per shard (github: one line each, gitlab: one YAML document each) [default: 256 for github, 200 for gitlab]' })
-      .option('patches', { type: 'string', requiresArg: true, describe: 'folder of reviewed patches: each build gets --patch DIR/<tag>/0001-<recipe>-<mode>.patch, which must exist' }),
+      .option('shard-size', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'at most this many jobs per shard; a bigger matrix prints one matrix per shard (github: one line each, gitlab: one YAML document each) [default: 256 for github, 200 for gitlab]',
+      })
+      .option('patches', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'folder of reviewed patches: each build gets --patch DIR/<tag>/0001-<recipe>-<mode>.patch, which must exist',
+      }),
   check(args) {
-    if (!list(args.k8s).length && !list(args.runc).length) fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12 (and/or --runc v1.0.0-rc5)' });
+    if (!list(args.k8s).length && !list(args.runc).length)
+      fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12 (and/or --runc v1.0.0-rc5)' });
     if (args.json && args.format !== 'github' && args.format !== 'json') {
       fail('usage', { where: '--json and --format', detail: '--json is --format json; give one of them' });
     }
@@ -71,8 +103,12 @@ export const matrixCommand: Command = {
       fail('usage', { where: `--${runc}image and --${runc}registry`, detail: '--image names the whole reference; give one of them' });
     }
     const tagsOf = (t: string) => [...new Set(entries.filter((e) => e.target === t).map((e) => e.tag))].join(',');
-    const releases = [tagsOf('kubelet') && `--k8s ${tagsOf('kubelet')}`, tagsOf('runc') && `--runc ${tagsOf('runc')}`].filter(Boolean).join(' ');
-    io.stdout.write(renderMatrix(entries, format, `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`, size));
+    const releases = [tagsOf('kubelet') && `--k8s ${tagsOf('kubelet')}`, tagsOf('runc') && `--runc ${tagsOf('runc')}`]
+      .filter(Boolean)
+      .join(' ');
+    io.stdout.write(
+      renderMatrix(entries, format, `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`, size),
+    );
     return EXIT.ok;
   },
 };

@@ -29,7 +29,23 @@ export const patchCommand: Command = {
       const mode = String(args.mode);
       const { targets, report, changes } = await prepareRewrite(source.root, mode);
       const json = (files: string[], compiled?: CompileCheck) =>
-        io.stdout.write(JSON.stringify({ schemaVersion: PATCH_SCHEMA_VERSION, recipe: report.recipe, mode, verdictBefore: report.verdict, root: source.root, tag: source.tag ?? null, files, sites: report.sites, ...(compiled ? { compileCheck: compiled } : {}) }, null, 2) + '\n');
+        io.stdout.write(
+          JSON.stringify(
+            {
+              schemaVersion: PATCH_SCHEMA_VERSION,
+              recipe: report.recipe,
+              mode,
+              verdictBefore: report.verdict,
+              root: source.root,
+              tag: source.tag ?? null,
+              files,
+              sites: report.sites,
+              ...(compiled ? { compileCheck: compiled } : {}),
+            },
+            null,
+            2,
+          ) + '\n',
+        );
       refuseOtherMode(report, mode, source.root);
       if (changes.length === 0) {
         if (args.json) json([]);
@@ -39,7 +55,11 @@ export const patchCommand: Command = {
       // A tree whose patched package does not compile is never reported as patched.
       const compiled = await compileCheck(source.root, targets.files, changes, io.env, io.signal);
       if (compiled.status === 'skipped') io.stderr.write(`kpatch: warning: ${compiled.detail}\n`);
-      await writeRewrite(source.root, targets.symlinks, changes, { checkDirty: !args['allow-dirty'], what: 'patch edits the tree in place', io });
+      await writeRewrite(source.root, targets.symlinks, changes, {
+        checkDirty: !args['allow-dirty'],
+        what: 'patch edits the tree in place',
+        io,
+      });
       if (args.json) {
         json(changes.map((c) => c.path).sort(), compiled);
         return EXIT.ok;

@@ -53,11 +53,15 @@ export function scanJson(report: ScanReport, source: SourceTree): Record<string,
 
 function printScan(report: ScanReport, source: SourceTree, io: Io): void {
   const w = (s: string) => io.stdout.write(s + '\n');
-  w(`${report.recipe}: ${report.verdict}  (${source.tag ?? source.root}; ${report.files.length} file(s) read, ${report.sites.length} call site(s))`);
+  w(
+    `${report.recipe}: ${report.verdict}  (${source.tag ?? source.root}; ${report.files.length} file(s) read, ${report.sites.length} call site(s))`,
+  );
   for (const s of report.sites) w(`  ${s.file}:${s.line}:${s.column}  ${s.function}  ${s.status}  (${s.reason ?? ''})`);
   for (const m of report.markers) w(`  ${m.file}:${m.line}  kpatch marker (${m.mode})`);
   if (report.files.length === 0) {
-    io.stderr.write('kpatch: warning: no runc cgroups code found under this folder; is it the root of a Kubernetes or runc tree? (a symlinked vendor/ is not followed)\n');
+    io.stderr.write(
+      'kpatch: warning: no runc cgroups code found under this folder; is it the root of a Kubernetes or runc tree? (a symlinked vendor/ is not followed)\n',
+    );
   }
   for (const line of DEFAULT_RECIPE.renderFacts(report)) w(line);
   if (report.verdict === 'affected') w('next: `kpatch diff` to review the fix, `kpatch patch` to apply it');

@@ -10,10 +10,16 @@ export const signCommand: Command = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' })
-      .option('sign-key', { type: 'string', requiresArg: true, demandOption: 'give the EC P-256 private key in PEM', describe: 'EC P-256 private key (PEM) to sign with' })
+      .option('sign-key', {
+        type: 'string',
+        requiresArg: true,
+        demandOption: 'give the EC P-256 private key in PEM',
+        describe: 'EC P-256 private key (PEM) to sign with',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print what was written as JSON (schemas/sign.schema.json)' }),
   check(args) {
-    if (typeof args['sign-key'] !== 'string' || args['sign-key'] === '') fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
+    if (typeof args['sign-key'] !== 'string' || args['sign-key'] === '')
+      fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
   },
   async handler(args, io) {
     const { loadSigningKey } = await import('../manifest/signature.js');

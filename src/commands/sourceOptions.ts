@@ -41,14 +41,18 @@ export function checkSourceArgs(args: Args, opts: { cacheWithSrc?: boolean } = {
     fail('usage', { detail: 'say which tree to work on: --src DIR or --k8s TAG (--runc TAG for a runc release)' });
   }
   if (given.length > 1) {
-    fail('usage', { where: `--${given.join(' and --')}`, detail: 'give one of them: --src for a checkout you have, --k8s or --runc for a release from the cache' });
+    fail('usage', {
+      where: `--${given.join(' and --')}`,
+      detail: 'give one of them: --src for a checkout you have, --k8s or --runc for a release from the cache',
+    });
   }
   if (typeof args.src === 'string' && args.src.trim() === '') {
     // `--src "$DIR"` with DIR unset: taking it for the current folder could patch the wrong tree.
     fail('usage', { where: '--src ""', detail: 'the path is empty (an unset variable?); name the tree, e.g. --src .' });
   }
   if (opts.cacheWithSrc && args.src !== undefined && args['cache-dir'] !== undefined) {
-    if (typeof args['cache-dir'] !== 'string' || args['cache-dir'].trim() === '') fail('usage', { where: '--cache-dir', detail: 'give one folder, once' });
+    if (typeof args['cache-dir'] !== 'string' || args['cache-dir'].trim() === '')
+      fail('usage', { where: '--cache-dir', detail: 'give one folder, once' });
     // The other cache flags still only apply to a release from the cache.
     checkCacheArgs({ ...args, 'cache-dir': undefined }, false);
     return;
@@ -58,7 +62,9 @@ export function checkSourceArgs(args: Args, opts: { cacheWithSrc?: boolean } = {
 
 /** Which tree the flags name, for the library's openSource. Call checkSourceArgs first. */
 export function sourceSpec(args: Args, settings: ResolvedSettings): SourceSpec {
-  return args.k8s !== undefined || args.runc !== undefined ? { release: acquireOptionsFromArgs(args, settings) } : { src: String(args.src) };
+  return args.k8s !== undefined || args.runc !== undefined
+    ? { release: acquireOptionsFromArgs(args, settings) }
+    : { src: String(args.src) };
 }
 
 /** Opens the tree the flags (and the settings file's repo) name. */

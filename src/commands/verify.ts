@@ -9,10 +9,18 @@ export const verifyCommand: Command = {
   command: 'verify <dir>',
   describe: 'check an artifact folder from kpatch build: checksums, manifest, patch against the pristine tag, binary proofs',
   builder: (y) =>
-    withFlags(y.positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' }), ['repo', 'cache-dir', 'timeout'], {
-      repo: { describe: "where to fetch the pristine tag [default: the manifest's repository]" },
-    })
-      .option('key', { type: 'string', requiresArg: true, describe: 'EC P-256 public key (PEM): check SHA256SUMS.sig, which must then be there' })
+    withFlags(
+      y.positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' }),
+      ['repo', 'cache-dir', 'timeout'],
+      {
+        repo: { describe: "where to fetch the pristine tag [default: the manifest's repository]" },
+      },
+    )
+      .option('key', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'EC P-256 public key (PEM): check SHA256SUMS.sig, which must then be there',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' }),
   check(args) {
     for (const f of ['repo', 'cache-dir', 'key']) {
@@ -28,10 +36,17 @@ export const verifyCommand: Command = {
     const { renderFinding } = await import('../verify/verifyResult.js');
     const dir = path.resolve(io.cwd, String(args.dir));
     // The key first: a bad --key is a usage error before any file is hashed.
-    const key = args.key !== undefined ? await (await import('../manifest/signature.js')).loadVerifyKey(path.resolve(io.cwd, String(args.key)), io.signal) : undefined;
+    const key =
+      args.key !== undefined
+        ? await (await import('../manifest/signature.js')).loadVerifyKey(path.resolve(io.cwd, String(args.key)), io.signal)
+        : undefined;
     const found = await verifyArtifacts(
       dir,
-      { repo: args.repo as string | undefined, cacheDir: args['cache-dir'] as string | undefined, timeoutSeconds: args.timeout as number | undefined },
+      {
+        repo: args.repo as string | undefined,
+        cacheDir: args['cache-dir'] as string | undefined,
+        timeoutSeconds: args.timeout as number | undefined,
+      },
       io,
       { key },
     );

@@ -73,7 +73,12 @@ export function typedFlags(argv: readonly string[]): Set<string> {
  * no flag was typed, and returns where every setting came from (handed to the
  * command's handler). NO_SETTINGS for commands that take none.
  */
-export async function applySettings(name: string, args: Record<string, unknown>, argv: readonly string[], io: Io): Promise<ResolvedSettings> {
+export async function applySettings(
+  name: string,
+  args: Record<string, unknown>,
+  argv: readonly string[],
+  io: Io,
+): Promise<ResolvedSettings> {
   const spec = COMMAND_SETTINGS[name];
   if (!spec) return NO_SETTINGS;
   const config = await loadConfig(io);
@@ -106,7 +111,11 @@ export async function applySettings(name: string, args: Record<string, unknown>,
 function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, io: Io): string | string[] | null {
   if (origin === 'env KPATCH_CACHE_DIR') return io.env.KPATCH_CACHE_DIR ?? null;
   if (arg === undefined || arg === null) return null;
-  if (key === 'platforms') return String(arg).split(',').map((p) => p.trim()).filter(Boolean);
+  if (key === 'platforms')
+    return String(arg)
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   return String(arg);
 }
 

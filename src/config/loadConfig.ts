@@ -38,7 +38,8 @@ export async function loadConfig(io: Io): Promise<LoadedConfig> {
     });
   }
   if (ownText !== undefined) return { origin: CONFIG_FILE, file: own, values: validate(parse(ownText, own), own, io.cwd) };
-  if (pkgValue !== undefined) return { origin: 'package.json#kpatch', file: pkg, values: validate(pkgValue, `${pkg} ("kpatch" key)`, io.cwd) };
+  if (pkgValue !== undefined)
+    return { origin: 'package.json#kpatch', file: pkg, values: validate(pkgValue, `${pkg} ("kpatch" key)`, io.cwd) };
   return { values: {} };
 }
 

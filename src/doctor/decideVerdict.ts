@@ -114,7 +114,8 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
 
   // Kernel.
   if (kernel.leakProne === 'yes') reasons.push(`kernel ${kernel.release} is a 3.10 el7 kernel, where the leak happens`);
-  else if (kernel.leakProne === 'unknown') reasons.push('kernel release unknown (/proc/sys/kernel/osrelease unreadable): assuming the leak can happen');
+  else if (kernel.leakProne === 'unknown')
+    reasons.push('kernel release unknown (/proc/sys/kernel/osrelease unreadable): assuming the leak can happen');
   else reasons.push(`kernel ${kernel.release} is not a 3.10 el7 kernel: the leak is not known there`);
 
   // Memory IDs.
@@ -123,12 +124,14 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
   if (!row) {
     atRisk = true;
     reasons.push(`${memory.rowError ?? 'no memory row in /proc/cgroups'}: cannot count memory cgroup IDs`);
-    steps.push('Run doctor as root on the node (or check --root): the kernel\'s memory cgroup count could not be read.');
+    steps.push("Run doctor as root on the node (or check --root): the kernel's memory cgroup count could not be read.");
   } else {
     const pct = ((100 * row.numCgroups) / memory.limit).toFixed(1);
     if (row.numCgroups >= memory.warnAt) {
       atRisk = true;
-      reasons.push(`${row.numCgroups} of ${memory.limit} memory cgroup IDs in use (${pct}%), at or above the warning level of ${memory.warnAt}`);
+      reasons.push(
+        `${row.numCgroups} of ${memory.limit} memory cgroup IDs in use (${pct}%), at or above the warning level of ${memory.warnAt}`,
+      );
     } else {
       reasons.push(`${row.numCgroups} of ${memory.limit} memory cgroup IDs in use (${pct}%)`);
     }
@@ -138,7 +141,9 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
         reasons.push(`${gap} IDs are held by deleted cgroups (${memory.present?.dirs} memory cgroup folders present): the leak`);
       } else {
         atRisk = true;
-        reasons.push(`${gap} deleted memory cgroups are not freed yet (${memory.present?.dirs} folders present); usually memory still charged to them, watch the trend`);
+        reasons.push(
+          `${gap} deleted memory cgroups are not freed yet (${memory.present?.dirs} folders present); usually memory still charged to them, watch the trend`,
+        );
       }
     } else if (gap !== undefined) {
       reasons.push(`${gap} IDs held by deleted cgroups, below the ${LEAK_GAP} that doctor calls a leak`);
@@ -166,18 +171,32 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
       atRisk = true;
       reasons.push('the kmem state of kubepods could not be read; run doctor as root');
     }
-    if (kubepodsOn && kernel.cmdlineNokmem) reasons.push('the kernel command line has cgroup.memory=nokmem, yet kmem accounting is on for kubepods');
+    if (kubepodsOn && kernel.cmdlineNokmem)
+      reasons.push('the kernel command line has cgroup.memory=nokmem, yet kmem accounting is on for kubepods');
   }
   // The kernel's own mitigation counts only when seen working: kmem off on kubepods and everything checked.
-  const mitigated = prone && kernel.cmdlineNokmem === true && kmem !== undefined && kmem.roots.length > 0 && !anyOn && !kubepodsUnknown && kmem.total.off > 0;
-  if (mitigated) reasons.push('the kernel command line has cgroup.memory=nokmem and kmem accounting is observed off on kubepods and every cgroup checked: the kernel keeps it off whatever the binaries do');
+  const mitigated =
+    prone &&
+    kernel.cmdlineNokmem === true &&
+    kmem !== undefined &&
+    kmem.roots.length > 0 &&
+    !anyOn &&
+    !kubepodsUnknown &&
+    kmem.total.off > 0;
+  if (mitigated)
+    reasons.push(
+      'the kernel command line has cgroup.memory=nokmem and kmem accounting is observed off on kubepods and every cgroup checked: the kernel keeps it off whatever the binaries do',
+    );
   const exposed = prone && !mitigated;
 
   // Binaries.
   const kubelet = binaries.kubelet;
   const runc = binaries.runc;
   const fixed = (b?: BinaryFacts) => b !== undefined && b.looks !== 'unpatched';
-  for (const [name, b] of [['kubelet', kubelet], ['runc', runc]] as const) {
+  for (const [name, b] of [
+    ['kubelet', kubelet],
+    ['runc', runc],
+  ] as const) {
     if (!b) continue;
     reasons.push(`${name} ${b.path} ${describeBinary(b)}`);
     if (b.looks === 'unpatched' && exposed) atRisk = true;
@@ -191,19 +210,33 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
         `Check the binaries: doctor did not find or read the ${missing} (see where it looked); name them, e.g. kpatch doctor --kubelet "$(command -v kubelet)" --runc "$(command -v runc)". If they do not look fixed, build fixed ones (kpatch build --k8s <your Kubernetes tag>, kpatch build --runc <your runc tag>) and install them.`,
       );
     }
-    if (kubelet?.looks === 'unpatched') steps.push(`Install a fixed kubelet (kpatch build --k8s <your Kubernetes tag>): ${kubelet.path} still switches kmem on for every pod.`);
-    if (runc?.looks === 'unpatched') steps.push(`Install a fixed runc (kpatch build --runc <your runc tag>): ${runc.path} still switches kmem on for every container.`);
+    if (kubelet?.looks === 'unpatched')
+      steps.push(
+        `Install a fixed kubelet (kpatch build --k8s <your Kubernetes tag>): ${kubelet.path} still switches kmem on for every pod.`,
+      );
+    if (runc?.looks === 'unpatched')
+      steps.push(`Install a fixed runc (kpatch build --runc <your runc tag>): ${runc.path} still switches kmem on for every container.`);
     if (kubepodsOn || leaking) {
       const why = kubepodsOn ? REBOOT_WHY : 'only a reboot releases the IDs held by deleted cgroups';
       const allFixed = fixed(kubelet) && (fixed(runc) || !runc);
       const who = runc ? 'The kubelet and runc are' : 'The kubelet is';
-      const lead = allFixed && kubepodsOn ? `${who} fixed, but kubepods still has kmem accounting on: drain and reboot the node` : allFixed ? `${who} fixed: drain and reboot the node` : 'Once fixed binaries are installed, drain and reboot the node';
+      const lead =
+        allFixed && kubepodsOn
+          ? `${who} fixed, but kubepods still has kmem accounting on: drain and reboot the node`
+          : allFixed
+            ? `${who} fixed: drain and reboot the node`
+            : 'Once fixed binaries are installed, drain and reboot the node';
       steps.push(`${lead}. Why: ${why}; restarting the kubelet is not enough.`);
     } else if (containersOn > 0 && fixed(runc)) {
-      steps.push('Containers created before the fixed runc was installed keep kmem on; they are fixed as they are recreated (or drain and reboot the node).');
+      steps.push(
+        'Containers created before the fixed runc was installed keep kmem on; they are fixed as they are recreated (or drain and reboot the node).',
+      );
     }
   }
-  if (leaking) steps.unshift(`This node is leaking: ${gap} memory cgroup IDs are lost until a reboot, and new containers fail with "no space left on device" when all ${memory.limit} are taken.`);
+  if (leaking)
+    steps.unshift(
+      `This node is leaking: ${gap} memory cgroup IDs are lost until a reboot, and new containers fail with "no space left on device" when all ${memory.limit} are taken.`,
+    );
 
   const verdict: Verdict = leaking ? 'leaking' : atRisk ? 'at-risk' : 'ok';
 
@@ -222,10 +255,14 @@ export function decideVerdict(f: VerdictInput): VerdictResult {
   else state = 'unknown';
 
   if (state === 'reboot-needed' && !runc) {
-    steps.push('runc was not found or checked: make sure the container runtime\'s runc is fixed too before the reboot (kpatch doctor --runc PATH), or containers will switch kmem on again.');
+    steps.push(
+      "runc was not found or checked: make sure the container runtime's runc is fixed too before the reboot (kpatch doctor --runc PATH), or containers will switch kmem on again.",
+    );
   }
   if (state === 'mitigated') {
-    steps.push('Nothing to do now: the kernel keeps kmem accounting off. Keep cgroup.memory=nokmem on the kernel command line across kernel updates; installing a fixed kubelet and runc (kpatch build) removes the dependence on it.');
+    steps.push(
+      'Nothing to do now: the kernel keeps kmem accounting off. Keep cgroup.memory=nokmem on the kernel command line across kernel updates; installing a fixed kubelet and runc (kpatch build) removes the dependence on it.',
+    );
   } else if (verdict === 'ok') {
     if (prone && kmem && kmem.roots.length > 0 && kmem.total.off > 0 && !anyOn) {
       steps.push('Nothing to do: the fix is in effect, kubepods and the pods checked have kmem accounting off.');
@@ -249,11 +286,15 @@ function describeKmem(k: KubepodsKmem, kubepods: string, podsOn: number, contain
 
 function describeBinary(b: BinaryFacts): string {
   if (b.looks === 'patched') {
-    const how = [b.kpatchNote ? `kpatch note ${b.kpatchNote}` : '', b.nokmemProof ? 'built with the nokmem tag' : ''].filter(Boolean).join(', ');
+    const how = [b.kpatchNote ? `kpatch note ${b.kpatchNote}` : '', b.nokmemProof ? 'built with the nokmem tag' : '']
+      .filter(Boolean)
+      .join(', ');
     return `looks fixed (${how})`;
   }
   if (b.looks === 'not-affected') return 'looks unaffected (a Go binary without the kmem-enabling function: runc rc94 or later)';
-  return b.goBinary ? 'does not look fixed (no kpatch note, no nokmem build)' : 'does not look fixed (no kpatch note, no nokmem build; not recognised as a Go binary)';
+  return b.goBinary
+    ? 'does not look fixed (no kpatch note, no nokmem build)'
+    : 'does not look fixed (no kpatch note, no nokmem build; not recognised as a Go binary)';
 }
 
 function dedupe(xs: string[]): string[] {

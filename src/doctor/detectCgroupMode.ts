@@ -61,7 +61,10 @@ function unescapeMount(s: string): string {
  */
 export async function detectCgroupMode(fs: NodeFs): Promise<CgroupMode> {
   const text = await fs.readOptional('/proc/self/mountinfo');
-  const mounts = underRoot(text === undefined ? [] : parseMountinfo(text).filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2'), fs.root);
+  const mounts = underRoot(
+    text === undefined ? [] : parseMountinfo(text).filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2'),
+    fs.root,
+  );
   if (mounts.length > 0) return fromMounts(mounts, fs);
   return fromFolders(fs);
 }

@@ -50,7 +50,9 @@ export async function findKubelet(fs: NodeFs): Promise<BinarySearch> {
       continue;
     }
     const deleted = target.endsWith(' (deleted)');
-    looked.push(`/proc/*/comm: kubelet is pid ${pid}; /proc/${pid}/exe -> ${target}${deleted ? ' (replaced on disk since it started: the running binary is read)' : ''}`);
+    looked.push(
+      `/proc/*/comm: kubelet is pid ${pid}; /proc/${pid}/exe -> ${target}${deleted ? ' (replaced on disk since it started: the running binary is read)' : ''}`,
+    );
     return { source: 'process', path: target, readFrom: fs.host(`/proc/${pid}/exe`), looked };
   }
   looked.push(`/proc/*/comm: no kubelet process among ${pids.length} processes`);
@@ -67,7 +69,9 @@ export async function findRunc(fs: NodeFs, pathDirs: string[]): Promise<BinarySe
   if (toml === undefined) looked.push(`${containerd}: not there`);
   else {
     const found = tomlStrings(toml, ['BinaryName', 'runtime_engine', 'runtime']);
-    looked.push(`${containerd}: ${found.length ? found.map((f) => `${f.key} = "${f.value}"`).join(', ') : 'no BinaryName, runtime_engine or runtime'}`);
+    looked.push(
+      `${containerd}: ${found.length ? found.map((f) => `${f.key} = "${f.value}"`).join(', ') : 'no BinaryName, runtime_engine or runtime'}`,
+    );
     for (const f of found) candidates.push({ source: 'containerd', name: f.value, from: `${containerd} ${f.key}` });
   }
 
@@ -76,11 +80,19 @@ export async function findRunc(fs: NodeFs, pathDirs: string[]): Promise<BinarySe
   if (json === undefined) looked.push(`${docker}: not there`);
   else {
     const paths = dockerRuntimes(json);
-    looked.push(`${docker}: ${paths === undefined ? 'not valid JSON' : paths.length ? paths.map((p) => `runtime ${p.name} path "${p.path}"`).join(', ') : 'no runtimes (docker uses its bundled runc from the PATH)'}`);
+    looked.push(
+      `${docker}: ${paths === undefined ? 'not valid JSON' : paths.length ? paths.map((p) => `runtime ${p.name} path "${p.path}"`).join(', ') : 'no runtimes (docker uses its bundled runc from the PATH)'}`,
+    );
     for (const p of paths ?? []) candidates.push({ source: 'docker', name: p.path, from: `${docker} runtimes.${p.name}.path` });
   }
 
-  const crioFiles = ['/etc/crio/crio.conf', ...(await fs.list('/etc/crio/crio.conf.d')).filter((e) => e.name.endsWith('.conf')).map((e) => `/etc/crio/crio.conf.d/${e.name}`).sort()];
+  const crioFiles = [
+    '/etc/crio/crio.conf',
+    ...(await fs.list('/etc/crio/crio.conf.d'))
+      .filter((e) => e.name.endsWith('.conf'))
+      .map((e) => `/etc/crio/crio.conf.d/${e.name}`)
+      .sort(),
+  ];
   for (const file of crioFiles) {
     const text = await fs.readOptional(file);
     if (text === undefined) {

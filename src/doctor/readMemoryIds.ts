@@ -74,7 +74,8 @@ export function parseMemoryRow(text: string): MemoryRow | RowProblem | undefined
     const count = /^\d+$/.test(num ?? '') ? Number(num) : NaN;
     const h = /^\d+$/.test(hierarchy ?? '') ? Number(hierarchy) : NaN;
     if (!Number.isSafeInteger(h)) return bad('hierarchy', hierarchy, 'a whole number of 0 or more');
-    if (!Number.isSafeInteger(count) || count > MEMCG_ID_LIMIT) return bad('num_cgroups', num, `a count from 0 to ${MEMCG_ID_LIMIT} (the memory cgroup IDs a kernel has)`);
+    if (!Number.isSafeInteger(count) || count > MEMCG_ID_LIMIT)
+      return bad('num_cgroups', num, `a count from 0 to ${MEMCG_ID_LIMIT} (the memory cgroup IDs a kernel has)`);
     if (enabled !== '0' && enabled !== '1') return bad('enabled', enabled, '0 or 1');
     return { hierarchy: h, numCgroups: count, enabled: enabled === '1' };
   }
@@ -110,7 +111,8 @@ export async function readMemoryIds(
   if (!ids.row) return ids;
   if (ids.present.capped) ids.gapCaveat = `the folder count stopped early (${ids.present.capped}), so it is a lower bound`;
   else if (!ids.present.complete) ids.gapCaveat = 'some folders could not be listed, so the folder count is a lower bound';
-  else if (memoryV1.mountRoot !== '/') ids.gapCaveat = `only the sub-tree ${memoryV1.mountRoot} of the memory hierarchy is visible here (cgroup namespace?), so the folders are undercounted`;
+  else if (memoryV1.mountRoot !== '/')
+    ids.gapCaveat = `only the sub-tree ${memoryV1.mountRoot} of the memory hierarchy is visible here (cgroup namespace?), so the folders are undercounted`;
   else ids.heldByDeleted = Math.max(0, ids.row.numCgroups - ids.present.dirs);
   return ids;
 }

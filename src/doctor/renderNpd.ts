@@ -40,7 +40,11 @@ function npdParts(r: DoctorReport): string[] {
   const held = m.heldByDeleted !== undefined ? `${m.heldByDeleted} held by deleted cgroups` : undefined;
   const checks = r.kmem?.checks ?? [];
   const kubepodsOn = checks.some((c) => (c.kind === 'kubepods' || c.kind === 'qos') && c.state === 'on');
-  const onWhere = kubepodsOn ? 'kmem on in kubepods' : checks.some((c) => c.state === 'on') ? `kmem on in ${checks.filter((c) => c.state === 'on').length} cgroups checked` : undefined;
+  const onWhere = kubepodsOn
+    ? 'kmem on in kubepods'
+    : checks.some((c) => c.state === 'on')
+      ? `kmem on in ${checks.filter((c) => c.state === 'on').length} cgroups checked`
+      : undefined;
   const unfixed = (['kubelet', 'runc'] as const).filter((n) => r.binaries[n]?.looks === 'unpatched');
   const el7 = r.kernel.leakProne === 'yes' ? 'el7 kernel' : r.kernel.leakProne === 'unknown' ? 'kernel unknown' : undefined;
   const defined = (xs: (string | undefined)[]) => xs.filter((x): x is string => x !== undefined);
@@ -51,17 +55,27 @@ function npdParts(r: DoctorReport): string[] {
     case 'id-pressure':
       return defined([`memcg ID pressure: ${idsShort}`, held]);
     case 'vulnerable':
-      return defined([`kmem vulnerable: ${onWhere ?? `${unfixed.join(' and ')} not fixed`}`, el7, idsShort, onWhere && unfixed.length ? `${unfixed.join(' and ')} not fixed` : undefined]);
+      return defined([
+        `kmem vulnerable: ${onWhere ?? `${unfixed.join(' and ')} not fixed`}`,
+        el7,
+        idsShort,
+        onWhere && unfixed.length ? `${unfixed.join(' and ')} not fixed` : undefined,
+      ]);
     case 'reboot-needed':
       return defined([`kmem fix not in effect: ${onWhere ?? 'kmem on'} with fixed binaries on disk, reboot`, idsShort]);
     case 'mitigated':
       return [`kmem mitigated: cgroup.memory=nokmem, kmem observed off`, idsShort];
     case 'fixed':
-      return [checks.length > 0 ? `kmem fixed: kmem off in all ${checks.length} cgroups checked` : 'kmem fixed: kubelet and runc look fixed', idsShort];
+      return [
+        checks.length > 0 ? `kmem fixed: kmem off in all ${checks.length} cgroups checked` : 'kmem fixed: kubelet and runc look fixed',
+        idsShort,
+      ];
     case 'not-affected':
       return [`kmem not affected: ${notAffectedWhy(r)}`, idsShort];
     case 'unknown':
-      return [`kmem unknown: ${r.reasons.find((x) => /cannot|could not|no cgroup hierarchy/.test(x)) ?? 'a fact needed could not be read'}`];
+      return [
+        `kmem unknown: ${r.reasons.find((x) => /cannot|could not|no cgroup hierarchy/.test(x)) ?? 'a fact needed could not be read'}`,
+      ];
   }
 }
 

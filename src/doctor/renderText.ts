@@ -11,7 +11,7 @@ import type { State } from './decideVerdict.js';
 export const STATE_LABEL: Readonly<Record<State, string>> = {
   leaking: 'leaking now: memory cgroup IDs are being lost',
   'id-pressure': 'memory cgroup IDs near the limit, not from the kmem leak',
-  vulnerable: 'kmem accounting on for the kubelet\'s cgroups on an el7 kernel, or unfixed binaries',
+  vulnerable: "kmem accounting on for the kubelet's cgroups on an el7 kernel, or unfixed binaries",
   'reboot-needed': 'fixed binaries on disk, not yet in effect: reboot',
   mitigated: 'mitigated by the kernel: cgroup.memory=nokmem, kmem observed off',
   fixed: 'fixed: kmem accounting observed off',
@@ -34,23 +34,34 @@ export function renderText(r: DoctorReport): string {
     : c.memoryOnV2
       ? 'memory controller on cgroup v2: the leak does not apply'
       : 'no v1 memory hierarchy';
-  row('cgroups', `${c.mode} (from ${c.source === 'mountinfo' ? '/proc/self/mountinfo' : c.source === 'filesystem' ? 'the folders under /sys/fs/cgroup' : 'nothing found'}); ${where}`);
+  row(
+    'cgroups',
+    `${c.mode} (from ${c.source === 'mountinfo' ? '/proc/self/mountinfo' : c.source === 'filesystem' ? 'the folders under /sys/fs/cgroup' : 'nothing found'}); ${where}`,
+  );
 
   const k = r.kernel;
-  const prone = k.leakProne === 'yes' ? 'a 3.10 el7 kernel: the leak happens here' : k.leakProne === 'no' ? 'not a 3.10 el7 kernel' : 'release unknown';
+  const prone =
+    k.leakProne === 'yes' ? 'a 3.10 el7 kernel: the leak happens here' : k.leakProne === 'no' ? 'not a 3.10 el7 kernel' : 'release unknown';
   row('kernel', `${k.release ?? 'unknown'} (${prone})`);
-  more(`cgroup.memory=nokmem on the command line: ${k.cmdlineNokmem === undefined ? 'unknown (/proc/cmdline unreadable)' : k.cmdlineNokmem ? 'yes' : 'no'}`);
+  more(
+    `cgroup.memory=nokmem on the command line: ${k.cmdlineNokmem === undefined ? 'unknown (/proc/cmdline unreadable)' : k.cmdlineNokmem ? 'yes' : 'no'}`,
+  );
 
   const m = r.memory;
   if (m.row) {
     const pct = ((100 * m.row.numCgroups) / m.limit).toFixed(1);
-    row('memory IDs', `${m.row.numCgroups} of ${m.limit} in use (${pct}%; warning at ${m.warnAt}, 80%)${m.row.enabled ? '' : ', controller disabled'}`);
+    row(
+      'memory IDs',
+      `${m.row.numCgroups} of ${m.limit} in use (${pct}%; warning at ${m.warnAt}, 80%)${m.row.enabled ? '' : ', controller disabled'}`,
+    );
   } else {
     row('memory IDs', `unknown: ${m.rowError}`);
   }
   if (m.present) {
     const capped = m.present.capped ? `, stopped early: ${m.present.capped}` : '';
-    more(`${m.present.dirs}${m.present.capped || !m.present.complete ? '+' : ''} memory cgroup folders present (counted in ${m.present.elapsedMs} ms${capped})`);
+    more(
+      `${m.present.dirs}${m.present.capped || !m.present.complete ? '+' : ''} memory cgroup folders present (counted in ${m.present.elapsedMs} ms${capped})`,
+    );
   }
   if (m.heldByDeleted !== undefined) more(`${m.heldByDeleted} IDs held by deleted cgroups`);
   else if (m.gapCaveat) more(`IDs held by deleted cgroups: not computed, ${m.gapCaveat}`);
@@ -61,7 +72,10 @@ export function renderText(r: DoctorReport): string {
     row('kmem', `no kubepods cgroup under ${c.memoryV1?.mountPoint} (no kubelet here, or another cgroup root)`);
   } else {
     const t = r.kmem.total;
-    row('kmem', `${t.on} on, ${t.off} off, ${t.unknown} unknown of ${t.checked} cgroups checked (${r.kmem.podsSampled} newest of ${r.kmem.podsFound} pods, one container each)`);
+    row(
+      'kmem',
+      `${t.on} on, ${t.off} off, ${t.unknown} unknown of ${t.checked} cgroups checked (${r.kmem.podsSampled} newest of ${r.kmem.podsFound} pods, one container each)`,
+    );
     const paths = r.kmem.checks.map((x) => shortIds(x.path));
     const width = Math.max(...paths.map((p) => p.length));
     r.kmem.checks.forEach((x, i) => more(`${x.state.padEnd(8)}${paths[i].padEnd(width)}  ${x.evidence.join('; ')}`));
@@ -70,7 +84,11 @@ export function renderText(r: DoctorReport): string {
   for (const name of ['kubelet', 'runc'] as const) {
     const found = r.search[name];
     const facts = r.binaries[name];
-    if (facts) row(name, `${describe(facts, `--${name}`)}${found.source && found.source !== 'flag' ? ` (found: ${found.source === 'path' ? 'on the PATH' : found.source === 'process' ? 'the running process' : `${found.source}'s config`})` : ''}`);
+    if (facts)
+      row(
+        name,
+        `${describe(facts, `--${name}`)}${found.source && found.source !== 'flag' ? ` (found: ${found.source === 'path' ? 'on the PATH' : found.source === 'process' ? 'the running process' : `${found.source}'s config`})` : ''}`,
+      );
     else if (found.path) row(name, `${found.path}: not read (${r.scanSkipped ?? 'skipped'})`);
     else row(name, `not found (pass --${name} PATH)`);
     for (const l of found.looked) more(`looked: ${l}`);

@@ -66,7 +66,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   };
   // Binaries found on the node are read only where they matter: a kubelet is
   // 50-150 MB, and a monitoring probe runs every minute on every node.
-  const scanSkipped = cgroups.memoryV1 && kernel.leakProne !== 'no' ? undefined : 'the leak does not apply to this node (no v1 memory hierarchy, or not a 3.10 el7 kernel)';
+  const scanSkipped =
+    cgroups.memoryV1 && kernel.leakProne !== 'no'
+      ? undefined
+      : 'the leak does not apply to this node (no v1 memory hierarchy, or not a 3.10 el7 kernel)';
   const binaries: DoctorReport['binaries'] = {};
   for (const name of ['kubelet', 'runc'] as const) {
     const s = search[name];
@@ -84,7 +87,17 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     }
   }
   const decided = decideVerdict({ cgroups, kernel, memory, kmem, binaries });
-  return { root: fs.root, cgroups, kernel, memory, kmem, binaries, search, scanSkipped: search.kubelet.readFrom || search.runc.readFrom ? scanSkipped : undefined, ...decided };
+  return {
+    root: fs.root,
+    cgroups,
+    kernel,
+    memory,
+    kmem,
+    binaries,
+    search,
+    scanSkipped: search.kubelet.readFrom || search.runc.readFrom ? scanSkipped : undefined,
+    ...decided,
+  };
 }
 
 /** A binary named on the command line: read as given, nothing looked for. */

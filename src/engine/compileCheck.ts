@@ -37,10 +37,20 @@ const TIMEOUT_MS = 300_000;
  * `unsupported_shape` (naming the compiler's errors) when the patched
  * packages do not compile but the unpatched ones do; `interrupted` on abort.
  */
-export async function compileCheck(root: string, files: GoFile[], changes: PlannedChange[], env: Record<string, string | undefined>, signal?: AbortSignal): Promise<CompileCheck> {
+export async function compileCheck(
+  root: string,
+  files: GoFile[],
+  changes: PlannedChange[],
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<CompileCheck> {
   if (!changes.length) return { status: 'passed', detail: 'nothing changed' };
   const version = await run('go', ['env', 'GOVERSION'], { env: goEnv(env, ''), cwd: root, signal });
-  if (version.code !== 0) return { status: 'skipped', detail: `no Go toolchain (\`go env GOVERSION\`: ${firstLine(version.output) || 'not found on PATH'}), so the patched package was checked for syntax only, not compiled` };
+  if (version.code !== 0)
+    return {
+      status: 'skipped',
+      detail: `no Go toolchain (\`go env GOVERSION\`: ${firstLine(version.output) || 'not found on PATH'}), so the patched package was checked for syntax only, not compiled`,
+    };
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'kpatch-compile-'));
   try {
     const layout = await linkTree(root, tmp, files, changes);
@@ -52,7 +62,11 @@ export async function compileCheck(root: string, files: GoFile[], changes: Plann
       for (const f of files.filter((g) => (g.realPath ?? g.path) === c.path)) overlay[layout.goPath(f.path)] = text;
     }
     await writeFile(path.join(tmp, 'overlay.json'), JSON.stringify({ Replace: overlay }));
-    const args = (withOverlay: boolean) => ['build', ...(withOverlay ? ['-overlay', path.join(tmp, 'overlay.json')] : []), ...layout.packages];
+    const args = (withOverlay: boolean) => [
+      'build',
+      ...(withOverlay ? ['-overlay', path.join(tmp, 'overlay.json')] : []),
+      ...layout.packages,
+    ];
     const opts = { env: { ...goEnv(env, layout.gopath), PWD: layout.cwd }, cwd: layout.cwd, signal };
     const patched = await run('go', args(true), opts);
     const what = `${layout.packages.length} package(s) (${layout.packages.join(', ')}) with ${version.output.trim()}`;
@@ -60,7 +74,10 @@ export async function compileCheck(root: string, files: GoFile[], changes: Plann
     if (patched.timedOut) return { status: 'skipped', detail: `compiling ${what} took more than ${TIMEOUT_MS / 1000} s; not checked` };
     const pristine = await run('go', args(false), opts);
     if (pristine.code !== 0) {
-      return { status: 'skipped', detail: `the unpatched package does not compile here either (${firstLine(pristine.output)}), so the patch was checked for syntax only, not compiled` };
+      return {
+        status: 'skipped',
+        detail: `the unpatched package does not compile here either (${firstLine(pristine.output)}), so the patch was checked for syntax only, not compiled`,
+      };
     }
     fail('unsupported_shape', {
       where: changes.map((c) => c.path).join(', '),
@@ -103,7 +120,9 @@ async function linkTree(root: string, tmp: string, files: GoFile[], changes: Pla
   await mkdir(path.dirname(at), { recursive: true });
   await symlink(root, at);
   const workspace = path.join(root, 'Godeps/_workspace');
-  const dirs = [...new Set(files.filter((f) => changes.some((c) => c.path === (f.realPath ?? f.path))).map((f) => path.posix.dirname(f.path)))].sort();
+  const dirs = [
+    ...new Set(files.filter((f) => changes.some((c) => c.path === (f.realPath ?? f.path))).map((f) => path.posix.dirname(f.path))),
+  ].sort();
   if (existsSync(path.join(workspace, 'src')) && dirs.every((d) => d.startsWith('Godeps/_workspace/src/'))) {
     const cwd = path.join(workspace, 'src');
     return {
@@ -152,7 +171,11 @@ function firstLine(s: string): string {
 }
 
 /** Runs a program in its own process group (so an abort or timeout stops the compilers go started), output combined. */
-function run(cmd: string, args: string[], opts: { env: Record<string, string>; cwd: string; signal?: AbortSignal }): Promise<{ code: number; output: string; timedOut: boolean }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env: Record<string, string>; cwd: string; signal?: AbortSignal },
+): Promise<{ code: number; output: string; timedOut: boolean }> {
   if (opts.signal?.aborted) fail('interrupted');
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

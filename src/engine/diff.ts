@@ -37,7 +37,8 @@ export function refuseUnpatchableNames(paths: readonly string[]): void {
   if (bad === undefined) return;
   fail('unsafe_name', {
     where: JSON.stringify(bad),
-    detail: 'the file name holds a control character (tab, newline, ...), a quote or a backslash, which a git-style patch can only name quoted',
+    detail:
+      'the file name holds a control character (tab, newline, ...), a quote or a backslash, which a git-style patch can only name quoted',
   });
 }
 

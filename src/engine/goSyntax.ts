@@ -124,7 +124,8 @@ export function shadowingDeclaration(use: SyntaxNode, name: string): SyntaxNode 
         const body = a.childForFieldName('body');
         if (!body || !contains(body, use)) break;
         for (const h of a.namedChildren) {
-          if (h.type === 'range_clause' && h.children.some((c) => c.type === ':=') && namesIn(h.childForFieldName('left')).includes(name)) return h;
+          if (h.type === 'range_clause' && h.children.some((c) => c.type === ':=') && namesIn(h.childForFieldName('left')).includes(name))
+            return h;
           if (h.type === 'for_clause' && declaresName(h.childForFieldName('initializer'), name, true)) return h;
         }
         break;
@@ -140,7 +141,13 @@ export function shadowingDeclaration(use: SyntaxNode, name: string): SyntaxNode 
       }
       case 'communication_case': {
         const comm = a.childForFieldName('communication');
-        if (comm?.type === 'receive_statement' && comm.children.some((c) => c.type === ':=') && !contains(comm, use) && namesIn(comm.childForFieldName('left')).includes(name)) return comm;
+        if (
+          comm?.type === 'receive_statement' &&
+          comm.children.some((c) => c.type === ':=') &&
+          !contains(comm, use) &&
+          namesIn(comm.childForFieldName('left')).includes(name)
+        )
+          return comm;
         break;
       }
       case 'func_literal': {

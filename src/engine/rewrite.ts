@@ -33,7 +33,11 @@ export function rewrite(files: GoFile[], report: ScanReport, recipe: Recipe, mod
     const change = { path: f.realPath ?? f.path, abs: f.abs, before: f.text, after };
     const seen = byPath.get(change.path);
     if (seen) {
-      if (seen.after !== after) fail('unsupported_shape', { where: change.path, detail: `the file is compiled under two paths (${f.path} and another link) and the rewrite differs between them` });
+      if (seen.after !== after)
+        fail('unsupported_shape', {
+          where: change.path,
+          detail: `the file is compiled under two paths (${f.path} and another link) and the rewrite differs between them`,
+        });
       continue;
     }
     byPath.set(change.path, change);

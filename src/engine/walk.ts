@@ -38,7 +38,11 @@ const OUTSIDE_LOOK_BUDGET = 20_000;
  * 2,000 folders) readdirSync is three times faster than promise-per-folder
  * (see scripts/bench-scan.mjs), and nothing else runs meanwhile.
  */
-export function findFiles(root: string, accept: (rel: string) => boolean, acceptFolder: (dirRel: string) => boolean = () => true): FoundFile[] {
+export function findFiles(
+  root: string,
+  accept: (rel: string) => boolean,
+  acceptFolder: (dirRel: string) => boolean = () => true,
+): FoundFile[] {
   const found: FoundFile[] = [];
   const realRoot = realpathSync(root);
   const join = (dirRel: string, name: string) => (dirRel ? `${dirRel}/${name}` : name);

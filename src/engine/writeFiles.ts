@@ -47,7 +47,10 @@ export async function writeFilesAtomically(writes: FileWrite[], signal?: AbortSi
     });
     if (st.isFile() && st.nlink > 1) {
       await dropStaged();
-      fail('hard_linked', { where: w.path, detail: `${w.abs} has ${st.nlink} names (hard links); writing the patched text under one of them would leave the others on the old text\nno file was changed` });
+      fail('hard_linked', {
+        where: w.path,
+        detail: `${w.abs} has ${st.nlink} names (hard links); writing the patched text under one of them would leave the others on the old text\nno file was changed`,
+      });
     }
     const tmp = path.join(path.dirname(w.abs), `.${path.basename(w.abs)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     staged.push({ w, tmp, st });

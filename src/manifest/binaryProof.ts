@@ -84,7 +84,12 @@ export async function readBuildTags(binary: string, env: Record<string, string |
 }
 
 /** Runs every check that can run on one binary. */
-export async function proveBinary(binary: string, artifactPath: string, expect: ProofExpectation, env: Record<string, string | undefined>): Promise<ProofOutcome> {
+export async function proveBinary(
+  binary: string,
+  artifactPath: string,
+  expect: ProofExpectation,
+  env: Record<string, string | undefined>,
+): Promise<ProofOutcome> {
   const problems: string[] = [];
   let ran = 0;
   let proofStringsFound: string[] | null = null;
@@ -92,12 +97,16 @@ export async function proveBinary(binary: string, artifactPath: string, expect: 
     ran++;
     proofStringsFound = await findStrings(binary, expect.proofStrings);
     // One is enough: each exists only in the tag's variant, and the linker may drop a function it never calls.
-    if (!proofStringsFound.length) problems.push(`none of the ${expect.tag} variant's strings is in the binary (looked for ${expect.proofStrings.map((s) => JSON.stringify(s)).join(', ')})`);
+    if (!proofStringsFound.length)
+      problems.push(
+        `none of the ${expect.tag} variant's strings is in the binary (looked for ${expect.proofStrings.map((s) => JSON.stringify(s)).join(', ')})`,
+      );
   }
   const tags = await readBuildTags(binary, env);
   if (tags) {
     ran++;
-    if (!tags.includes(expect.tag)) problems.push(`its Go build info lists ${tags.length ? `-tags=${tags.join(',')}` : 'no -tags'}, not ${expect.tag}`);
+    if (!tags.includes(expect.tag))
+      problems.push(`its Go build info lists ${tags.length ? `-tags=${tags.join(',')}` : 'no -tags'}, not ${expect.tag}`);
   }
   return { path: artifactPath, proofStringsFound, buildTags: tags ?? null, ran, problems };
 }

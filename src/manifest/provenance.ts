@@ -74,12 +74,35 @@ export function provenanceFor(m: Manifest, invocationId: string, builderVersion:
       name: DEPENDENCY.source,
       uri: sourceUri(src.repo, src.tag),
       digest: src.commit ? { gitCommit: src.commit } : undefined,
-      annotations: defined({ tag: src.tag, repository: src.repo, path: src.path, treeState: src.treeState, fixCommittedOn: src.fixCommittedOn }),
+      annotations: defined({
+        tag: src.tag,
+        repository: src.repo,
+        path: src.path,
+        treeState: src.treeState,
+        fixCommittedOn: src.fixCommittedOn,
+      }),
     }),
   );
-  if (m.patch) deps.push(defined({ name: DEPENDENCY.patch, uri: undefined, digest: { sha256: m.patch.sha256 }, annotations: defined({ path: m.patch.path, reviewedFrom: m.patch.reviewedFrom }) }));
-  if (m.image) deps.push(defined({ name: DEPENDENCY.image, uri: `docker://${m.image.ref}`, digest: imageDigest(m.image.digest), annotations: defined({ reference: m.image.ref, digest: m.image.digest, chosen: m.image.source }) }));
-  if (m.goVersion) deps.push({ name: DEPENDENCY.go, uri: `pkg:generic/go@${encodeURIComponent(m.goVersion)}`, annotations: { version: m.goVersion } });
+  if (m.patch)
+    deps.push(
+      defined({
+        name: DEPENDENCY.patch,
+        uri: undefined,
+        digest: { sha256: m.patch.sha256 },
+        annotations: defined({ path: m.patch.path, reviewedFrom: m.patch.reviewedFrom }),
+      }),
+    );
+  if (m.image)
+    deps.push(
+      defined({
+        name: DEPENDENCY.image,
+        uri: `docker://${m.image.ref}`,
+        digest: imageDigest(m.image.digest),
+        annotations: defined({ reference: m.image.ref, digest: m.image.digest, chosen: m.image.source }),
+      }),
+    );
+  if (m.goVersion)
+    deps.push({ name: DEPENDENCY.go, uri: `pkg:generic/go@${encodeURIComponent(m.goVersion)}`, annotations: { version: m.goVersion } });
   return {
     _type: 'https://in-toto.io/Statement/v1',
     subject: m.artifacts.map((a) => ({ name: a.path, digest: { sha256: a.sha256 } })),

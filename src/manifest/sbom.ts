@@ -100,7 +100,10 @@ export function modifiedModule(file: string, modules: GoModule[]): string | unde
   const i = file.lastIndexOf('vendor/');
   if (i < 0) return undefined;
   const importPath = file.slice(i + 'vendor/'.length);
-  const known = modules.map((m) => m.path).filter((p) => importPath.startsWith(p + '/')).sort((a, b) => b.length - a.length)[0];
+  const known = modules
+    .map((m) => m.path)
+    .filter((p) => importPath.startsWith(p + '/'))
+    .sort((a, b) => b.length - a.length)[0];
   if (known) return known;
   const parts = importPath.split('/');
   return parts.slice(0, parts[0] === 'github.com' ? 3 : 2).join('/');
@@ -129,7 +132,10 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
     SPDXID: SOURCE,
     name: sourceName,
     versionInfo: m.source.tag ?? m.versionString,
-    downloadLocation: m.source.repo && /^[a-z][a-z0-9+.-]*:\/\//i.test(m.source.repo) ? `git+${m.source.repo}${m.source.commit ? `@${m.source.commit}` : ''}` : 'NOASSERTION',
+    downloadLocation:
+      m.source.repo && /^[a-z][a-z0-9+.-]*:\/\//i.test(m.source.repo)
+        ? `git+${m.source.repo}${m.source.commit ? `@${m.source.commit}` : ''}`
+        : 'NOASSERTION',
     filesAnalyzed: false,
     primaryPackagePurpose: 'SOURCE',
     sourceInfo: `release ${m.source.tag ?? '(untagged)'} at commit ${m.source.commit ?? 'unknown'}${m.source.treeState === 'dirty' ? ', with uncommitted changes' : ''}`,
@@ -139,7 +145,17 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
     ...(sourceModified ? { annotations: [annotate(fixNote!)] } : {}),
   });
   if (m.goVersion) {
-    packages.push({ SPDXID: 'SPDXRef-Go-toolchain', name: 'go', versionInfo: m.goVersion, downloadLocation: 'NOASSERTION', filesAnalyzed: false, primaryPackagePurpose: 'APPLICATION', comment: m.image ? `in the build image ${m.image.ref}${m.image.digest ? `@${m.image.digest}` : ''}` : `the host Go (runner ${m.runner})` });
+    packages.push({
+      SPDXID: 'SPDXRef-Go-toolchain',
+      name: 'go',
+      versionInfo: m.goVersion,
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      primaryPackagePurpose: 'APPLICATION',
+      comment: m.image
+        ? `in the build image ${m.image.ref}${m.image.digest ? `@${m.image.digest}` : ''}`
+        : `the host Go (runner ${m.runner})`,
+    });
   }
   const moduleIds = new Map<string, string>();
   const moduleNotes: string[] = [];
@@ -158,13 +174,17 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
       licenseConcluded: 'NOASSERTION',
       licenseDeclared: 'Apache-2.0',
       copyrightText: 'NOASSERTION',
-      comment: `${target} for ${a.platform}, built by kpatch ${m.kpatchVersion} (mode ${m.mode}) from ${sourceName} ${m.source.tag ?? ''}`.trim(),
+      comment:
+        `${target} for ${a.platform}, built by kpatch ${m.kpatchVersion} (mode ${m.mode}) from ${sourceName} ${m.source.tag ?? ''}`.trim(),
     });
     relationships.push({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: id });
     relationships.push({ spdxElementId: id, relationshipType: 'GENERATED_FROM', relatedSpdxElement: SOURCE });
-    if (m.goVersion) relationships.push({ spdxElementId: 'SPDXRef-Go-toolchain', relationshipType: 'BUILD_TOOL_OF', relatedSpdxElement: id });
+    if (m.goVersion)
+      relationships.push({ spdxElementId: 'SPDXRef-Go-toolchain', relationshipType: 'BUILD_TOOL_OF', relatedSpdxElement: id });
     const mods = input.modules.get(a.path) ?? { modules: [], source: 'none' as ModuleSource };
-    moduleNotes.push(`${a.path}: ${mods.modules.length} Go modules, from ${mods.source === 'none' ? 'nowhere (no module information in the binary or the tree)' : mods.source}`);
+    moduleNotes.push(
+      `${a.path}: ${mods.modules.length} Go modules, from ${mods.source === 'none' ? 'nowhere (no module information in the binary or the tree)' : mods.source}`,
+    );
     for (const mod of mods.modules) {
       const key = `${mod.path}@${mod.version ?? ''}`;
       let modId = moduleIds.get(key);
@@ -179,7 +199,17 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
           downloadLocation: 'NOASSERTION',
           filesAnalyzed: false,
           primaryPackagePurpose: 'LIBRARY',
-          ...(mod.version ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: `pkg:golang/${mod.path.split('/').map(encodeURIComponent).join('/')}@${encodeURIComponent(mod.version)}` }] } : {}),
+          ...(mod.version
+            ? {
+                externalRefs: [
+                  {
+                    referenceCategory: 'PACKAGE-MANAGER',
+                    referenceType: 'purl',
+                    referenceLocator: `pkg:golang/${mod.path.split('/').map(encodeURIComponent).join('/')}@${encodeURIComponent(mod.version)}`,
+                  },
+                ],
+              }
+            : {}),
           ...(mod.replace ? { comment: `replaced by ${mod.replace}` } : {}),
           ...(modified ? { annotations: [annotate(fixNote!)] } : {}),
         });
@@ -190,8 +220,17 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
   // A module kpatch changed that no module list names (GOPATH-era trees): still in the SBOM, annotated.
   for (const mod of [...modifiedModules].filter((p) => fixNote !== undefined && !allModules.some((x) => x.path === p))) {
     const modId = `SPDXRef-Go-${idPart(mod)}-vendored`;
-    packages.push({ SPDXID: modId, name: mod, downloadLocation: 'NOASSERTION', filesAnalyzed: false, primaryPackagePurpose: 'LIBRARY', comment: `vendored in ${sourceName} ${m.source.tag ?? ''} (no module list names its version)`.trim(), annotations: [annotate(fixNote!)] });
-    for (const a of m.artifacts) relationships.push({ spdxElementId: `SPDXRef-Binary-${idPart(a.path)}`, relationshipType: 'CONTAINS', relatedSpdxElement: modId });
+    packages.push({
+      SPDXID: modId,
+      name: mod,
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      primaryPackagePurpose: 'LIBRARY',
+      comment: `vendored in ${sourceName} ${m.source.tag ?? ''} (no module list names its version)`.trim(),
+      annotations: [annotate(fixNote!)],
+    });
+    for (const a of m.artifacts)
+      relationships.push({ spdxElementId: `SPDXRef-Binary-${idPart(a.path)}`, relationshipType: 'CONTAINS', relatedSpdxElement: modId });
   }
   return {
     spdxVersion: 'SPDX-2.3',

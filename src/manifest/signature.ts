@@ -43,8 +43,12 @@ async function readPem(file: string, flag: string, signal?: AbortSignal): Promis
 function checkCurve(key: KeyObject, where: string): void {
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== 'ec' || curve !== CURVE) {
-    const what = key.asymmetricKeyType === 'ec' ? `an EC key on curve ${curve ?? 'unknown'}` : `a ${key.asymmetricKeyType ?? 'unknown'} key`;
-    fail('key_unreadable', { where, detail: `${what}; kpatch signs and verifies with ECDSA on P-256 (prime256v1) only, as cosign's keys are` });
+    const what =
+      key.asymmetricKeyType === 'ec' ? `an EC key on curve ${curve ?? 'unknown'}` : `a ${key.asymmetricKeyType ?? 'unknown'} key`;
+    fail('key_unreadable', {
+      where,
+      detail: `${what}; kpatch signs and verifies with ECDSA on P-256 (prime256v1) only, as cosign's keys are`,
+    });
   }
 }
 
@@ -57,13 +61,19 @@ export async function loadSigningKey(file: string, signal?: AbortSignal): Promis
   const where = `--sign-key ${file}`;
   const pem = await readPem(file, '--sign-key', signal);
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) || /Proc-Type: 4,ENCRYPTED/.test(pem)) {
-    fail('key_unreadable', { where, detail: 'the private key is encrypted (a cosign.key is, too); decrypt it first: openssl ec -in key.pem -out plain.pem' });
+    fail('key_unreadable', {
+      where,
+      detail: 'the private key is encrypted (a cosign.key is, too); decrypt it first: openssl ec -in key.pem -out plain.pem',
+    });
   }
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (e) {
-    fail('key_unreadable', { where, detail: `not a private key in PEM: ${(e as Error).message}${/PUBLIC KEY/.test(pem) ? ' (this is a public key; --sign-key takes the private one)' : ''}` });
+    fail('key_unreadable', {
+      where,
+      detail: `not a private key in PEM: ${(e as Error).message}${/PUBLIC KEY/.test(pem) ? ' (this is a public key; --sign-key takes the private one)' : ''}`,
+    });
   }
   checkCurve(key, where);
   return { file, key };
@@ -95,9 +105,12 @@ export function signSums(sums: Buffer | string, key: SigningKey): string {
  */
 export function checkSignature(sums: Buffer, sigText: string, key: KeyObject): { ok: true } | { ok: false; reason: string } {
   const b64 = sigText.trim();
-  if (!b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return { ok: false, reason: 'is not base64 (cosign and kpatch write the DER signature in base64)' };
+  if (!b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
+    return { ok: false, reason: 'is not base64 (cosign and kpatch write the DER signature in base64)' };
   try {
-    return verify('sha256', sums, { key, dsaEncoding: 'der' }, Buffer.from(b64, 'base64')) ? { ok: true } : { ok: false, reason: 'does not match SHA256SUMS with this key: SHA256SUMS was changed, or the folder was signed with another key' };
+    return verify('sha256', sums, { key, dsaEncoding: 'der' }, Buffer.from(b64, 'base64'))
+      ? { ok: true }
+      : { ok: false, reason: 'does not match SHA256SUMS with this key: SHA256SUMS was changed, or the folder was signed with another key' };
   } catch (e) {
     return { ok: false, reason: `is not a DER ECDSA signature: ${(e as Error).message}` };
   }

@@ -33,7 +33,9 @@ export async function binaryVerification(
     // Several copies of the code: each copy's own strings must be there too, where it has some.
     for (const c of copies.length > 1 ? copies : []) {
       if (c.strings.length && o.proofStringsFound && !c.strings.some((x) => o.proofStringsFound!.includes(x))) {
-        o.problems.push(`none of the strings of the ${tag} variant of ${c.copy || './'} is in the binary (looked for ${c.strings.map((x) => JSON.stringify(x)).join(', ')})`);
+        o.problems.push(
+          `none of the strings of the ${tag} variant of ${c.copy || './'} is in the binary (looked for ${c.strings.map((x) => JSON.stringify(x)).join(', ')})`,
+        );
       }
     }
     if (o.problems.length) {
@@ -41,7 +43,10 @@ export async function binaryVerification(
     }
     outcomes.push(o);
   }
-  const how = [proofStrings.length ? `carries the ${tag} variant's string` : '', outcomes.some((o) => o.buildTags) ? `its Go build info lists -tags=${tag}` : '']
+  const how = [
+    proofStrings.length ? `carries the ${tag} variant's string` : '',
+    outcomes.some((o) => o.buildTags) ? `its Go build info lists -tags=${tag}` : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   const unchecked = outcomes.filter((o) => o.ran === 0);
@@ -72,7 +77,10 @@ export async function sourceVerification(
   for (const c of changes) {
     const sha256 = await sha256File(path.join(root, c.path));
     if (sha256 !== sha256Text(c.after)) {
-      fail('build_unverified', { where: c.path, detail: 'the file changed while the build ran, so the kubelet may not have been compiled from the patched source' });
+      fail('build_unverified', {
+        where: c.path,
+        detail: 'the file changed while the build ran, so the kubelet may not have been compiled from the patched source',
+      });
     }
     patchedFiles.push({ path: c.path, sha256 });
   }
@@ -94,5 +102,9 @@ function copiesNote(paths: string[]): string {
 
 /** `--build-anyway`: nothing was changed, so there is nothing to prove. */
 export function noneVerification(report: ScanReport): Verification {
-  return { status: 'not-needed', method: 'none', summary: `built unchanged (--build-anyway): the tree was ${report.verdict} before the build` };
+  return {
+    status: 'not-needed',
+    method: 'none',
+    summary: `built unchanged (--build-anyway): the tree was ${report.verdict} before the build`,
+  };
 }

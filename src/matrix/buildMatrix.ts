@@ -71,7 +71,10 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
     if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
   }
   if (r.patches !== undefined && !DEFAULT_RECIPE.modes.includes(r.mode)) {
-    fail('usage', { where: `--patches with --mode ${r.mode}`, detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE.modes.join(' or ')}` });
+    fail('usage', {
+      where: `--patches with --mode ${r.mode}`,
+      detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE.modes.join(' or ')}`,
+    });
   }
   const missing: string[] = [];
   const entries: MatrixEntry[] = [];
@@ -98,9 +101,23 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
       if (patch) args.push('--patch', patch);
       const odd = args.find((a) => !PLAIN_WORD.test(a));
       if (odd !== undefined) {
-        fail('usage', { where: JSON.stringify(odd), detail: 'a matrix argument may not hold spaces, quotes or shell syntax: CI splits the command line on spaces' });
+        fail('usage', {
+          where: JSON.stringify(odd),
+          detail: 'a matrix argument may not hold spaces, quotes or shell syntax: CI splits the command line on spaces',
+        });
       }
-      entries.push({ target, tag, platform, os, arch, id: `${name}-${os}-${arch}`, out, patch, args, command: ['kpatch', ...args].join(' ') });
+      entries.push({
+        target,
+        tag,
+        platform,
+        os,
+        arch,
+        id: `${name}-${os}-${arch}`,
+        out,
+        patch,
+        args,
+        command: ['kpatch', ...args].join(' '),
+      });
     }
   }
   if (missing.length) {

@@ -39,10 +39,15 @@ export function shardSize(format: MatrixFormat, requested: string | undefined): 
   if (requested === undefined) return limit;
   const where = `--shard-size ${requested}`;
   const n = /^[0-9]+$/.test(requested.trim()) ? Number(requested) : NaN;
-  if (limit === undefined) fail('usage', { where, detail: 'the json format is one document with every entry; shard with --format github or gitlab' });
+  if (limit === undefined)
+    fail('usage', { where, detail: 'the json format is one document with every entry; shard with --format github or gitlab' });
   if (!Number.isInteger(n) || n < 1 || n > limit) {
     const engine = format === 'github' ? 'GitHub Actions' : 'GitLab CI';
-    fail('usage', { where, detail: `a shard holds 1 to ${limit} jobs (${engine} runs at most ${limit} from one matrix)`, hint: `give a whole number from 1 to ${limit}, or leave --shard-size out for ${limit}` });
+    fail('usage', {
+      where,
+      detail: `a shard holds 1 to ${limit} jobs (${engine} runs at most ${limit} from one matrix)`,
+      hint: `give a whole number from 1 to ${limit}, or leave --shard-size out for ${limit}`,
+    });
   }
   return n;
 }
@@ -91,7 +96,7 @@ function gitlab(shards: MatrixEntry[][], total: number, commandLine: string): st
   } else {
     lines.push(
       `# ${total} job(s) in ${shards.length} shards of at most ${Math.max(...shards.map((s) => s.length))}: one YAML document per shard.`,
-      '# Put each under its own job (GitLab runs at most 200 from one job\'s matrix); its script runs: npx kpatch $KPATCH_ARGS',
+      "# Put each under its own job (GitLab runs at most 200 from one job's matrix); its script runs: npx kpatch $KPATCH_ARGS",
     );
   }
   for (const shard of shards) {

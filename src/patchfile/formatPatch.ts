@@ -54,7 +54,12 @@ export function formatPatch(m: PatchMessage): string {
  */
 function dep3Block(m: PatchMessage): string {
   if (!m.dep3) return '';
-  const lines = [`Origin: ${m.dep3.origin}`, m.dep3.bug ? `Bug: ${m.dep3.bug}` : '', m.dep3.forwarded ? `Forwarded: ${m.dep3.forwarded}` : '', `Last-Update: ${m.date.toISOString().slice(0, 10)}`];
+  const lines = [
+    `Origin: ${m.dep3.origin}`,
+    m.dep3.bug ? `Bug: ${m.dep3.bug}` : '',
+    m.dep3.forwarded ? `Forwarded: ${m.dep3.forwarded}` : '',
+    `Last-Update: ${m.date.toISOString().slice(0, 10)}`,
+  ];
   return `\n${lines.filter(Boolean).join('\n')}\n`;
 }
 

@@ -39,7 +39,14 @@ export async function renderPatch(changes: FileChange[], report: ScanReport, mod
   // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
   const { renderDiff } = await import('../engine/diff.js');
   const { subject, body, dep3 } = DEFAULT_RECIPE.describe(report, mode);
-  return formatPatch({ subject, body, diff: renderDiff(changes), date: new Date((commit.time ?? 0) * 1000), version: KPATCH_VERSION, dep3 });
+  return formatPatch({
+    subject,
+    body,
+    diff: renderDiff(changes),
+    date: new Date((commit.time ?? 0) * 1000),
+    version: KPATCH_VERSION,
+    dep3,
+  });
 }
 
 /** A reviewed patch applied to a tree. */
@@ -60,14 +67,16 @@ export interface AppliedPatch {
 export async function applyReviewedPatch(root: string, file: string, io: Io, sourceFlag = '--k8s TAG'): Promise<AppliedPatch> {
   const text = (await readUserText(file, '--patch', io.signal)) ?? fail('usage', { where: `--patch ${file}`, detail: 'no such file' });
   const paths = [...new Set([...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]))].sort();
-  if (!paths.length) fail('patch_does_not_apply', { where: file, detail: 'the file holds no git-style diff (no `diff --git a/... b/...` line)' });
+  if (!paths.length)
+    fail('patch_does_not_apply', { where: file, detail: 'the file holds no git-style diff (no `diff --git a/... b/...` line)' });
   const before = new Map<string, string>();
   for (const p of paths) before.set(p, await readFile(path.join(root, p), 'utf8').catch(() => ''));
   try {
     await runGit(['apply', '--check', file], { cwd: root, io });
     await runGit(['apply', file], { cwd: root, io });
   } catch (e) {
-    if (!(e instanceof GitFailure) || e.kind !== 'exit') throw e instanceof GitFailure && e.kind === 'abort' ? new KpatchError('interrupted') : e;
+    if (!(e instanceof GitFailure) || e.kind !== 'exit')
+      throw e instanceof GitFailure && e.kind === 'abort' ? new KpatchError('interrupted') : e;
     fail('patch_does_not_apply', {
       where: file,
       detail: `git apply --check in ${root}:\n${e.stderr.trim()}`,
@@ -76,10 +85,12 @@ export async function applyReviewedPatch(root: string, file: string, io: Io, sou
     });
   }
   const changes: AppliedPatch['changes'] = [];
-  for (const p of paths) changes.push({ path: p, abs: path.join(root, p), before: before.get(p) ?? '', after: await readFile(path.join(root, p), 'utf8') });
+  for (const p of paths)
+    changes.push({ path: p, abs: path.join(root, p), before: before.get(p) ?? '', after: await readFile(path.join(root, p), 'utf8') });
   // git apply skips paths outside the current folder when the tree sits inside another repository.
   const untouched = changes.filter((c) => c.before === c.after).map((c) => c.path);
-  if (untouched.length) fail('patch_does_not_apply', { where: file, detail: `git apply left ${untouched.join(', ')} unchanged in ${root}` });
+  if (untouched.length)
+    fail('patch_does_not_apply', { where: file, detail: `git apply left ${untouched.join(', ')} unchanged in ${root}` });
   return { text, sha256: sha256Text(text), changes };
 }
 
@@ -100,7 +111,12 @@ export interface ReviewedBuild {
  * then fixed, all before anything is built. `sourceFlag` names the tree as
  * the user did (`--src DIR`, `--k8s v1.12.4`), for the hints.
  */
-export async function useReviewedPatch(root: string, file: string, opts: { checkDirty: boolean; sourceFlag?: string }, io: Io): Promise<ReviewedBuild> {
+export async function useReviewedPatch(
+  root: string,
+  file: string,
+  opts: { checkDirty: boolean; sourceFlag?: string },
+  io: Io,
+): Promise<ReviewedBuild> {
   if (opts.checkDirty) {
     const text = (await readUserText(file, '--patch', io.signal)) ?? '';
     const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
@@ -115,7 +131,10 @@ export async function useReviewedPatch(root: string, file: string, opts: { check
     fail('patch_incomplete', {
       where: file,
       detail: open.length
-        ? [`still ${[...new Set(open.map((s) => s.status))].join(' or ')} after the patch:`, ...open.map((s) => `  ${s.file}:${s.line} ${s.function} (${s.status}${s.reason ? `: ${s.reason}` : ''})`)].join('\n')
+        ? [
+            `still ${[...new Set(open.map((s) => s.status))].join(' or ')} after the patch:`,
+            ...open.map((s) => `  ${s.file}:${s.line} ${s.function} (${s.status}${s.reason ? `: ${s.reason}` : ''})`),
+          ].join('\n')
         : `the patched tree carries no kpatch marker (verdict ${after.verdict}), so it is not a patch kpatch generated`,
     });
   }

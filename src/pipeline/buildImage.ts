@@ -40,7 +40,12 @@ export async function prepareBuildImage(r: BuildImageRequest): Promise<ImageReco
     plan = runcImage({ fromTree: r.image ? undefined : await readRuncGo(r.tree), registry: r.registry, image: r.image });
   } else {
     const { readCrossTag, kubeCrossImage } = await import('./kubeCross.js');
-    plan = kubeCrossImage({ k8sTag: r.tag, crossTag: r.image ? undefined : await readCrossTag(r.tree), registry: r.registry, image: r.image });
+    plan = kubeCrossImage({
+      k8sTag: r.tag,
+      crossTag: r.image ? undefined : await readCrossTag(r.tree),
+      registry: r.registry,
+      image: r.image,
+    });
   }
   r.progress.note(`image: ${plan.candidates.join(', else ')} (${plan.source})`);
   const got = await r.runner.prepareImage(plan.candidates, {
@@ -49,7 +54,9 @@ export async function prepareBuildImage(r: BuildImageRequest): Promise<ImageReco
     signal: r.io.signal,
   });
   if (got.ref !== plan.candidates[0] || got.attempts.some((a) => a.result === 'failed')) {
-    r.progress.note(`image: using ${got.ref} (${got.attempts.map((a) => `${a.ref}: ${a.result}${a.message ? ` (${a.message})` : ''}`).join('; ')})`);
+    r.progress.note(
+      `image: using ${got.ref} (${got.attempts.map((a) => `${a.ref}: ${a.result}${a.message ? ` (${a.message})` : ''}`).join('; ')})`,
+    );
   }
   return { ref: got.ref, source: plan.source, digest: got.digest, candidates: plan.candidates, attempts: got.attempts };
 }

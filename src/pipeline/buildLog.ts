@@ -53,7 +53,10 @@ export function openBuildLog(logPath: string, userSignal?: AbortSignal): BuildLo
     while (!failed && !stream.destroyed && stream.writableLength > 0) await new Promise((r) => setTimeout(r, 10));
     if (!failed) return;
     // The staged folder sits beside --out: its parent is the folder the user named.
-    fail('out_unwritable', { where: path.dirname(path.dirname(logPath)), detail: `cannot write the build log: ${failed.message}\nmake was stopped; nothing was left behind` });
+    fail('out_unwritable', {
+      where: path.dirname(path.dirname(logPath)),
+      detail: `cannot write the build log: ${failed.message}\nmake was stopped; nothing was left behind`,
+    });
   };
   return {
     signal: stop.signal,

@@ -78,7 +78,12 @@ export interface SrcCheckout {
  * stage starts, a checkout that is not at a release tag when no
  * `--version-string` names the version.
  */
-export async function checkSrcCheckout(root: string, versionString: string | undefined, target: BuildTarget, io: GitIo): Promise<SrcCheckout> {
+export async function checkSrcCheckout(
+  root: string,
+  versionString: string | undefined,
+  target: BuildTarget,
+  io: GitIo,
+): Promise<SrcCheckout> {
   const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
   if (io.signal?.aborted) fail('interrupted');
   const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io);
@@ -138,7 +143,15 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     checkAbort(io);
 
     progress.step('collect');
-    const artifacts = await collectArtifacts({ tree, stagedDir: staged.dir, platforms: opts.platforms, target, made, makeStarted, logPath });
+    const artifacts = await collectArtifacts({
+      tree,
+      stagedDir: staged.dir,
+      platforms: opts.platforms,
+      target,
+      made,
+      makeStarted,
+      logPath,
+    });
     await dispose?.();
     progress.step('verify');
     const proven = await proveBuild(tree, staged.dir, fix, applied.changes, artifacts, target, io);
@@ -146,14 +159,23 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kpatchVersion: KPATCH_VERSION,
       target: target.name,
-      source: { repo: source.repo, tag: commit.tag, commit: commit.sha, path: fromCheckout ? source.root : undefined, treeState: commit.treeState, fixCommittedOn: commit.fixCommittedOn },
+      source: {
+        repo: source.repo,
+        tag: commit.tag,
+        commit: commit.sha,
+        path: fromCheckout ? source.root : undefined,
+        treeState: commit.treeState,
+        fixCommittedOn: commit.fixCommittedOn,
+      },
       recipe: fix.report.recipe,
       mode: fix.chosen.mode,
       modeRequested: fix.chosen.requested,
       modeReason: fix.chosen.reason,
       verdictBefore: fix.carried ? fix.carried.before.verdict : fix.report.verdict,
       verdictAfter: applied.after.verdict,
-      sites: fix.carried ? pairSites(fix.carried.before, fix.report, fix.chosen.mode) : pairSites(fix.report, applied.after, fix.chosen.mode),
+      sites: fix.carried
+        ? pairSites(fix.carried.before, fix.report, fix.chosen.mode)
+        : pairSites(fix.report, applied.after, fix.chosen.mode),
       patch: applied.patch,
       patchedFiles: proven.patchedFiles,
       runner: made.runner,
@@ -200,21 +222,37 @@ function checkAbort(io: Io): void {
  * Step 1, the facts the build is named after: a `--src` checkout's from its
  * own git (checkSrcCheckout), a cached tag's from the cache.
  */
-async function readFacts(source: SourceTree, opts: BuildOptions, target: BuildTarget, io: Io): Promise<{ fromCheckout: boolean; checkout?: SrcCheckout; commit: CheckoutFacts }> {
+async function readFacts(
+  source: SourceTree,
+  opts: BuildOptions,
+  target: BuildTarget,
+  io: Io,
+): Promise<{ fromCheckout: boolean; checkout?: SrcCheckout; commit: CheckoutFacts }> {
   const fromCheckout = !source.tag;
   const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io))) : undefined;
   const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source, io));
-  if (!commit.tag && !opts.versionString) fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });
+  if (!commit.tag && !opts.versionString)
+    fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });
   return { fromCheckout, checkout, commit };
 }
 
 /** Step 2 (`--src` only): the private copy the build works in, so the checkout is never changed. */
-async function privateTree(root: string, commit: CheckoutFacts, skip: string[], cacheDir: string, io: Io, progress: Progress): Promise<PrivateCopy> {
+async function privateTree(
+  root: string,
+  commit: CheckoutFacts,
+  skip: string[],
+  cacheDir: string,
+  io: Io,
+  progress: Progress,
+): Promise<PrivateCopy> {
   progress.step('copy');
   // The artifact folder may sit inside the checkout: never copy it (or its staged twin) into the build.
   const copy = await copyCheckout(root, cacheDir, { skip, signal: io.signal });
   progress.note(`building in a private copy of ${root}: ${copy.root} (the checkout is not changed)`);
-  if (commit.treeState === 'dirty') progress.note(`warning: the checkout has changes besides kpatch's fix (${commit.changes!.join(', ')}${commit.changes!.length >= 20 ? ', ...' : ''}): they are built in, and the version stamp says the tree was dirty`);
+  if (commit.treeState === 'dirty')
+    progress.note(
+      `warning: the checkout has changes besides kpatch's fix (${commit.changes!.join(', ')}${commit.changes!.length >= 20 ? ', ...' : ''}): they are built in, and the version stamp says the tree was dirty`,
+    );
   return copy;
 }
 
@@ -236,32 +274,71 @@ interface Fix {
  * patch or choose a mode, and settle the build image before anything is
  * changed. `{ nothing }` when the tree needs no build.
  */
-async function chooseFix(checkoutRoot: string, tree: string, commit: CheckoutFacts, fromCheckout: boolean, opts: BuildOptions, target: BuildTarget, io: Io, progress: Progress): Promise<Fix | { nothing: ScanReport }> {
+async function chooseFix(
+  checkoutRoot: string,
+  tree: string,
+  commit: CheckoutFacts,
+  fromCheckout: boolean,
+  opts: BuildOptions,
+  target: BuildTarget,
+  io: Io,
+  progress: Progress,
+): Promise<Fix | { nothing: ScanReport }> {
   // Scan first and rewrite only for an edit mode: a build tag needs no source change,
   // and a tree it suits must not be refused for a call shape only the rewriter minds.
   const { files, symlinks } = await loadTargets(tree, DEFAULT_RECIPE);
   const report = DEFAULT_RECIPE.scan(files);
   // A tree that already carries kpatch's fix (patched in place, or a committed reviewed patch) is built as that fix.
-  const carried = fromCheckout && report.verdict === 'patched' && !opts.buildAnyway ? await carriedFix(report, files, commit, checkoutRoot, io) : undefined;
+  const carried =
+    fromCheckout && report.verdict === 'patched' && !opts.buildAnyway
+      ? await carriedFix(report, files, commit, checkoutRoot, io)
+      : undefined;
   if (carried && opts.modeTyped && opts.mode !== 'auto' && opts.mode !== carried.chosen.mode) {
-    fail('usage', { where: `--mode ${opts.mode} on --src ${checkoutRoot}`, detail: `${carried.chosen.reason}; the modes differ: restore the files from the tag to build another mode, or drop --mode` });
+    fail('usage', {
+      where: `--mode ${opts.mode} on --src ${checkoutRoot}`,
+      detail: `${carried.chosen.reason}; the modes differ: restore the files from the tag to build another mode, or drop --mode`,
+    });
   }
   if (carried && opts.patchFile) {
-    fail('usage', { where: `--patch ${opts.patchFile}`, detail: `${carried.chosen.reason}; a reviewed patch would be a second fix on top: drop --patch` });
+    fail('usage', {
+      where: `--patch ${opts.patchFile}`,
+      detail: `${carried.chosen.reason}; a reviewed patch would be a second fix on top: drop --patch`,
+    });
   }
   if (report.verdict !== 'affected' && !carried && !opts.buildAnyway) return { nothing: report };
   // The image before the patch: one that cannot be had, or lacks make or go, stops the build with nothing changed.
-  const image = await prepareBuildImage({ target: target.name, tree, tag: commit.tag, runner: opts.runner, image: opts.image, registry: opts.registry, progress, io });
+  const image = await prepareBuildImage({
+    target: target.name,
+    tree,
+    tag: commit.tag,
+    runner: opts.runner,
+    image: opts.image,
+    registry: opts.registry,
+    progress,
+    io,
+  });
   checkAbort(io);
   // A reviewed patch replaces the generated one: applied with git, checked, before any make.
   const useReviewed = opts.patchFile !== undefined && report.verdict === 'affected';
   if (useReviewed && fromCheckout && !opts.allowDirty) refuseDirty(commit, await patchPaths(opts.patchFile!), 'the reviewed patch', target);
-  const reviewed = useReviewed ? await useReviewedPatch(tree, opts.patchFile!, { checkDirty: false, sourceFlag: fromCheckout ? `--src ${checkoutRoot}` : `--${target.name === 'runc' ? 'runc' : 'k8s'} ${commit.tag}` }, io) : undefined;
+  const reviewed = useReviewed
+    ? await useReviewedPatch(
+        tree,
+        opts.patchFile!,
+        {
+          checkDirty: false,
+          sourceFlag: fromCheckout ? `--src ${checkoutRoot}` : `--${target.name === 'runc' ? 'runc' : 'k8s'} ${commit.tag}`,
+        },
+        io,
+      )
+    : undefined;
   const chosen: ChosenMode = reviewed
     ? { requested: opts.mode, mode: reviewed.mode, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
     : carried
       ? carried.chosen
-      : report.verdict === 'affected' ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? checkoutRoot, target.modeWords) : unchangedMode(report, opts.mode);
+      : report.verdict === 'affected'
+        ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? checkoutRoot, target.modeWords)
+        : unchangedMode(report, opts.mode);
   progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
   return { files, symlinks, report, carried, reviewed, chosen, image };
 }
@@ -271,29 +348,63 @@ async function chooseFix(checkoutRoot: string, tree: string, commit: CheckoutFac
  * check the tree is fixed after it, and keep the patch that says what
  * changed in the staged folder.
  */
-async function applyFix(tree: string, fix: Fix, stagedDir: string, commit: CheckoutFacts, checkDirty: boolean, target: BuildTarget, io: Io): Promise<{ changes: FileChange[]; after: ScanReport; patch?: Manifest['patch'] }> {
+async function applyFix(
+  tree: string,
+  fix: Fix,
+  stagedDir: string,
+  commit: CheckoutFacts,
+  checkDirty: boolean,
+  target: BuildTarget,
+  io: Io,
+): Promise<{ changes: FileChange[]; after: ScanReport; patch?: Manifest['patch'] }> {
   const { chosen, carried, reviewed, report } = fix;
   const edits = !chosen.tag && chosen.mode !== 'none' && !carried;
   const planned = edits && !reviewed ? rewrite(fix.files, report, DEFAULT_RECIPE, chosen.mode) : [];
   const changes: FileChange[] = carried?.changes ?? reviewed?.applied.changes ?? planned;
   if (planned.length) {
-    if (checkDirty) refuseDirty(commit, planned.map((c) => c.path), "kpatch's fix", target);
+    if (checkDirty)
+      refuseDirty(
+        commit,
+        planned.map((c) => c.path),
+        "kpatch's fix",
+        target,
+      );
     await writeRewrite(tree, fix.symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', io });
   }
   const after = changes.length && !carried ? DEFAULT_RECIPE.scan((await loadTargets(tree, DEFAULT_RECIPE)).files) : report;
   if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
   const patch = reviewed
     ? await keepReviewedPatch(stagedDir, reviewed, report.recipe)
-    : changes.length ? await writePatch(stagedDir, changes, carried ? carried.before : report, chosen.mode, commit) : undefined;
+    : changes.length
+      ? await writePatch(stagedDir, changes, carried ? carried.before : report, chosen.mode, commit)
+      : undefined;
   return { changes, after, patch };
 }
 
 /** Step 7, the proof the fix is in: the build tag's strings in the binaries, or the patched sources' checksums. */
-async function proveBuild(tree: string, stagedDir: string, fix: Fix, changes: FileChange[], artifacts: Manifest['artifacts'], target: BuildTarget, io: Io): Promise<Pick<Manifest, 'verification' | 'patchedFiles'>> {
+async function proveBuild(
+  tree: string,
+  stagedDir: string,
+  fix: Fix,
+  changes: FileChange[],
+  artifacts: Manifest['artifacts'],
+  target: BuildTarget,
+  io: Io,
+): Promise<Pick<Manifest, 'verification' | 'patchedFiles'>> {
   const { chosen, files, report } = fix;
   if (chosen.tag) {
     const binaries = artifacts.map((a) => ({ path: a.path, abs: path.join(stagedDir, a.path) }));
-    return { verification: await binaryVerification(chosen.tag.name, chosen.tag.proofStrings(files), binaries, io.env, target.binary, chosen.tag.proofStringsByCopy(files, report)), patchedFiles: [] };
+    return {
+      verification: await binaryVerification(
+        chosen.tag.name,
+        chosen.tag.proofStrings(files),
+        binaries,
+        io.env,
+        target.binary,
+        chosen.tag.proofStringsByCopy(files, report),
+      ),
+      patchedFiles: [],
+    };
   }
   if (chosen.mode === 'none') return { verification: noneVerification(report), patchedFiles: [] };
   return sourceVerification(tree, changes);
@@ -309,7 +420,10 @@ function refuseDirty(commit: CheckoutFacts, paths: string[], what: string, targe
   const changed = new Set(commit.changed ?? []);
   const dirty = paths.filter((p) => changed.has(p));
   if (dirty.length) {
-    fail('dirty_files', { where: dirty.join(', '), detail: `build --src would build these uncommitted edits, with ${what}, into a ${target.binary} named after the release; commit them first, or give --allow-dirty; nothing was built and the checkout was not changed` });
+    fail('dirty_files', {
+      where: dirty.join(', '),
+      detail: `build --src would build these uncommitted edits, with ${what}, into a ${target.binary} named after the release; commit them first, or give --allow-dirty; nothing was built and the checkout was not changed`,
+    });
   }
 }
 

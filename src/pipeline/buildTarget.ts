@@ -72,7 +72,10 @@ export const RUNC_TARGET: BuildTarget = {
   },
   checkVersion(v) {
     if (!RUNC_VERSION.test(v)) {
-      fail('usage', { where: `--version-string ${JSON.stringify(v)}`, detail: 'runc needs a semantic version such as 1.0.0-rc5+kpatch.guard or 1.0.0-rc5+acme.1' });
+      fail('usage', {
+        where: `--version-string ${JSON.stringify(v)}`,
+        detail: 'runc needs a semantic version such as 1.0.0-rc5+kpatch.guard or 1.0.0-rc5+acme.1',
+      });
     }
   },
   loadMake: async () => (await import('./runRuncMake.js')).runRuncMake,
@@ -112,10 +115,16 @@ export function parseBuildtags(value: string): string[] {
   const tags = value.split(/[\s,]+/).filter(Boolean);
   for (const t of tags) {
     if (!/^[A-Za-z0-9_.]+$/.test(t)) {
-      fail('usage', { where: `--buildtags ${JSON.stringify(value)}`, detail: `${JSON.stringify(t)} is not a Go build tag (letters, digits, _ and .)` });
+      fail('usage', {
+        where: `--buildtags ${JSON.stringify(value)}`,
+        detail: `${JSON.stringify(t)} is not a Go build tag (letters, digits, _ and .)`,
+      });
     }
     if (t === DEFAULT_RECIPE.buildTag?.name) {
-      fail('usage', { where: `--buildtags ${JSON.stringify(value)}`, detail: `${t} is a fix of its own: use --mode ${t} (or auto), which also checks the tree has the ${t} variant and proves it reached the binary` });
+      fail('usage', {
+        where: `--buildtags ${JSON.stringify(value)}`,
+        detail: `${t} is a fix of its own: use --mode ${t} (or auto), which also checks the tree has the ${t} variant and proves it reached the binary`,
+      });
     }
   }
   return [...new Set(tags)];

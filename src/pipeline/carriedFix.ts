@@ -32,12 +32,19 @@ export interface CarriedFix {
  * commit) the mode still comes from the marker, but there is no pristine
  * source to diff against, so no patch is written.
  */
-export async function carriedFix(report: ScanReport, files: GoFile[], commit: CheckoutFacts, checkout: string, io: GitIo): Promise<CarriedFix> {
+export async function carriedFix(
+  report: ScanReport,
+  files: GoFile[],
+  commit: CheckoutFacts,
+  checkout: string,
+  io: GitIo,
+): Promise<CarriedFix> {
   const modes = [...new Set(report.markers.map((m) => m.mode))];
   if (modes.length !== 1) {
     fail('unsupported_shape', {
       where: report.markers.map((m) => `${m.file}:${m.line} (${m.mode})`).join(', '),
-      detail: 'the tree carries kpatch markers of different modes, so it is not one kpatch fix; restore the files from the tag and build again',
+      detail:
+        'the tree carries kpatch markers of different modes, so it is not one kpatch fix; restore the files from the tag and build again',
     });
   }
   const mode = modes[0];
@@ -56,7 +63,10 @@ export async function carriedFix(report: ScanReport, files: GoFile[], commit: Ch
   for (const f of files) {
     const before = await showAtTag(checkout, commit.tag, f.path, io);
     if (before === undefined) {
-      fail('unsupported_shape', { where: f.path, detail: `the file is not in ${commit.tag}, so kpatch cannot tell its fix from the release; build from the tag` });
+      fail('unsupported_shape', {
+        where: f.path,
+        detail: `the file is not in ${commit.tag}, so kpatch cannot tell its fix from the release; build from the tag`,
+      });
     }
     pristine.push(makeGoFile(f.path, f.abs, before));
     if (before !== f.text) changes.push({ path: f.path, before, after: f.text });

@@ -85,7 +85,14 @@ export const RUNC_TREE_WORDS: ModeWords = {
  * (exit 2, before anything is built) when the tag was asked for and the tree
  * cannot honour it.
  */
-export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, requested: string, where: string, words: ModeWords = VENDORED_RUNC_WORDS): ChosenMode {
+export function chooseMode(
+  recipe: Recipe,
+  files: GoFile[],
+  report: ScanReport,
+  requested: string,
+  where: string,
+  words: ModeWords = VENDORED_RUNC_WORDS,
+): ChosenMode {
   const tag = recipe.buildTag;
   const tagFiles = tag ? tag.files(files) : [];
   // The tag fixes a copy of the target code only where that copy has its variant.
@@ -101,7 +108,14 @@ export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, 
       };
     }
     if (tag && tagFiles.length) {
-      return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed` };
+      return {
+        requested,
+        mode: tag.name,
+        tag,
+        tagFiles,
+        versionMode: tag.name,
+        reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed`,
+      };
     }
     return {
       requested,
@@ -134,7 +148,14 @@ export function chooseMode(recipe: Recipe, files: GoFile[], report: ScanReport, 
         hint: `this tree needs a source patch: use --mode guard (the default) or --mode remove, or --mode auto to let kpatch choose`,
       });
     }
-    return { requested, mode: tag.name, tag, tagFiles, versionMode: tag.name, reason: `as --mode ${tag.name} asks; ${words.subject} has the ${tag.name} build constraint (${tagFiles.join(', ')})` };
+    return {
+      requested,
+      mode: tag.name,
+      tag,
+      tagFiles,
+      versionMode: tag.name,
+      reason: `as --mode ${tag.name} asks; ${words.subject} has the ${tag.name} build constraint (${tagFiles.join(', ')})`,
+    };
   }
   return { requested, mode: requested, tagFiles, versionMode: requested, reason: `a source patch, as --mode ${requested} asks` };
 }

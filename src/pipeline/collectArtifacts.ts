@@ -45,10 +45,16 @@ export async function collectArtifacts(r: CollectRequest): Promise<Manifest['art
     const rel = `${os}-${arch}/${r.target.binary}`;
     const st = await stat(built).catch(() => undefined);
     if (!st?.isFile()) {
-      fail('artifact_missing', { where: built, detail: `platform ${platform}: make exited 0 but wrote no ${r.target.binary} there; full log: ${r.logPath}` });
+      fail('artifact_missing', {
+        where: built,
+        detail: `platform ${platform}: make exited 0 but wrote no ${r.target.binary} there; full log: ${r.logPath}`,
+      });
     }
     if (!moved && st.mtimeMs < r.makeStarted - MTIME_SLACK_MS) {
-      fail('artifact_missing', { where: built, detail: `platform ${platform}: the ${r.target.binary} there is older than this make (${st.mtime.toISOString()}), so this make did not write it; full log: ${r.logPath}` });
+      fail('artifact_missing', {
+        where: built,
+        detail: `platform ${platform}: the ${r.target.binary} there is older than this make (${st.mtime.toISOString()}), so this make did not write it; full log: ${r.logPath}`,
+      });
     }
     const dest = path.join(r.stagedDir, rel);
     await mkdir(path.dirname(dest), { recursive: true });
@@ -82,7 +88,11 @@ export async function writePatch(
 }
 
 /** Copies the reviewed patch, byte for byte, to where a generated one would be; records where it came from. */
-export async function keepReviewedPatch(dir: string, r: ReviewedBuild, recipe: string): Promise<{ path: string; sha256: string; reviewedFrom: string }> {
+export async function keepReviewedPatch(
+  dir: string,
+  r: ReviewedBuild,
+  recipe: string,
+): Promise<{ path: string; sha256: string; reviewedFrom: string }> {
   const rel = `patches/${patchFileName(recipe, r.mode)}`;
   await mkdir(path.join(dir, 'patches'), { recursive: true });
   await writeFile(path.join(dir, rel), r.applied.text);

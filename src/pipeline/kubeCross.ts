@@ -129,7 +129,9 @@ export function kubeCrossImage(choice: KubeCrossChoice): KubeCrossImage {
   }
   const tag = choice.crossTag;
   if (tag === undefined || !TAG_RE.test(tag)) {
-    return fail('kube_cross_version', { detail: tag === undefined ? 'no kube-cross tag is known for this tree' : `not a tag: ${JSON.stringify(tag)}` });
+    return fail('kube_cross_version', {
+      detail: tag === undefined ? 'no kube-cross tag is known for this tree' : `not a tag: ${JSON.stringify(tag)}`,
+    });
   }
   if (choice.registry !== undefined) {
     const registries = checkRegistries(choice.registry);
@@ -179,7 +181,10 @@ export function checkRegistry(value: string): string {
 export function checkRegistries(value: string): string[] {
   const parts = value.split(',').map((v) => v.trim());
   if (parts.some((p) => p === '')) {
-    return fail('usage', { where: '--registry', detail: `empty entry in ${JSON.stringify(value)}: give HOST/PATH values separated by commas` });
+    return fail('usage', {
+      where: '--registry',
+      detail: `empty entry in ${JSON.stringify(value)}: give HOST/PATH values separated by commas`,
+    });
   }
   return [...new Set(parts.map(checkRegistry))];
 }

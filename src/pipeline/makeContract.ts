@@ -102,7 +102,14 @@ export type MakeStep = Omit<BuildRequest, 'cacheDir' | 'image' | 'signal' | 'onL
  * `interrupted` on Ctrl-C and `build_failed` with the log's tail (and
  * `hint(tail)`, when given) when make exits non-zero.
  */
-export async function runLoggedMake(r: MakeRequest, log: BuildLog, step: MakeStep, image: ImageRecord | undefined, failedWhere: string, hint?: (tail: string[]) => string): Promise<BuildOutcome> {
+export async function runLoggedMake(
+  r: MakeRequest,
+  log: BuildLog,
+  step: MakeStep,
+  image: ImageRecord | undefined,
+  failedWhere: string,
+  hint?: (tail: string[]) => string,
+): Promise<BuildOutcome> {
   const runner = r.opts.runner;
   const outcome = await runner
     .build({
@@ -120,7 +127,10 @@ export async function runLoggedMake(r: MakeRequest, log: BuildLog, step: MakeSte
   if (r.io.signal?.aborted) fail('interrupted');
   await log.check();
   if (outcome.exitCode !== 0) {
-    fail('build_failed', { where: `${failedWhere} exited with ${outcome.exitCode}`, detail: tailDetail(log.tail()) + (hint?.(log.tail()) ?? '') });
+    fail('build_failed', {
+      where: `${failedWhere} exited with ${outcome.exitCode}`,
+      detail: tailDetail(log.tail()) + (hint?.(log.tail()) ?? ''),
+    });
   }
   return outcome;
 }

@@ -41,7 +41,8 @@ async function git(cwd: string, args: string[], io: Io): Promise<string | undefi
   } catch (e) {
     if (e instanceof GitFailure && e.kind === 'abort') throw new KpatchError('interrupted');
     if (e instanceof GitFailure && e.kind === 'exit') return undefined;
-    if (e instanceof GitFailure && e.kind === 'missing') fail('tool_missing', { where: 'git', detail: 'kpatch needs git on PATH to read the release from the checkout' });
+    if (e instanceof GitFailure && e.kind === 'missing')
+      fail('tool_missing', { where: 'git', detail: 'kpatch needs git on PATH to read the release from the checkout' });
     throw e;
   }
 }
@@ -81,7 +82,8 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
   }
   for (const f of walked) {
     const real = await realpath(f.abs).catch(() => '');
-    if (!real || path.relative(realRoot, real).startsWith('..')) fail('unsafe_path', { where: f.rel, detail: `it points to ${real || 'a missing file'}, outside the tree` });
+    if (!real || path.relative(realRoot, real).startsWith('..'))
+      fail('unsafe_path', { where: f.rel, detail: `it points to ${real || 'a missing file'}, outside the tree` });
     candidates.set(f.rel, { abs: f.abs, real });
   }
   // Targets the tag holds that the checkout lost (deleted, renamed away).
@@ -109,7 +111,9 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
     }
     if (!commitOf.has(top)) {
       const parent = await ownerCommit(path.dirname(top));
-      const at = parent.commit ? await git(parent.top, ['rev-parse', '--verify', '-q', `${parent.commit}:${posix(path.relative(parent.top, top))}`], io) : undefined;
+      const at = parent.commit
+        ? await git(parent.top, ['rev-parse', '--verify', '-q', `${parent.commit}:${posix(path.relative(parent.top, top))}`], io)
+        : undefined;
       commitOf.set(top, at?.trim() || undefined);
     }
     return { top, commit: commitOf.get(top) };
@@ -125,11 +129,18 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
       notInTag.push(rel);
       continue;
     }
-    byOwner.set(owner.top, [...(byOwner.get(owner.top) ?? []), { rel, name: `${owner.commit}:${posix(path.relative(owner.top, c.real))}` }]);
+    byOwner.set(owner.top, [
+      ...(byOwner.get(owner.top) ?? []),
+      { rel, name: `${owner.commit}:${posix(path.relative(owner.top, c.real))}` },
+    ]);
   }
   const texts = new Map<string, string>();
   for (const [top, list] of byOwner) {
-    const got = await catFiles(top, list.map((l) => l.name), io);
+    const got = await catFiles(
+      top,
+      list.map((l) => l.name),
+      io,
+    );
     list.forEach((l, i) => (got[i] === undefined ? notInTag.push(l.rel) : texts.set(l.rel, got[i]!)));
   }
 
@@ -144,7 +155,10 @@ export async function pristineRewrite(root: string, sha: string, tag: string, mo
     if (problems.length) fail('parse_error', { where: `${tag}:${rel}`, detail: describeProblems(rel, problems) });
     files.push(file);
     // Only a regular file is read back (a FIFO or device would block or never end).
-    const isFile = await stat(abs).then((s) => s.isFile(), () => false);
+    const isFile = await stat(abs).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     const now = isFile ? await readFile(abs, 'utf8').catch(() => undefined) : undefined;
     if (now !== text) differs.push(rel);
   }

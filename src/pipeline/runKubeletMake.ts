@@ -32,7 +32,15 @@ export async function runKubeletMake(r: MakeRequest): Promise<MakeRun> {
   const stampDir = path.join(r.opts.cacheDir, 'tmp', `stamp-${randomBytes(4).toString('hex')}`);
   await mkdir(stampDir, { recursive: true });
   const versionFile = path.join(stampDir, 'version.env');
-  await writeFile(versionFile, kubeVersionFile({ tag: r.commit.tag ?? r.version, commit: r.commit.sha ?? 'unknown', version: r.version, treeState: r.commit.treeState }));
+  await writeFile(
+    versionFile,
+    kubeVersionFile({
+      tag: r.commit.tag ?? r.version,
+      commit: r.commit.sha ?? 'unknown',
+      version: r.version,
+      treeState: r.commit.treeState,
+    }),
+  );
 
   const log = openBuildLog(r.logPath, r.io.signal);
   try {

@@ -16,7 +16,6 @@ import type { BuildRequest } from './runner.js';
 import { binaryGoVersion, hasGoMod, runLoggedMake, type MakeRequest, type MakeRun } from './makeContract.js';
 import { readRuncGo } from './runcImage.js';
 
-
 /**
  * Where container runners mount a runc tree: runc's import path under
  * GOPATH=/go, the only place GOPATH-era releases (rc5 and before) build, as
@@ -79,15 +78,24 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
         },
         image,
         `make for ${platform}`,
-        (tail) => (tail.some((l) => /seccomp\.h/.test(l)) ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)' : ''),
+        (tail) =>
+          tail.some((l) => /seccomp\.h/.test(l))
+            ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)'
+            : '',
       );
       commands.push(outcome.command);
       if (!(await stat(built).catch(() => undefined))?.isFile()) {
-        fail('artifact_missing', { where: built, detail: `platform ${platform}: make succeeded but wrote no runc; full log: ${r.logPath}` });
+        fail('artifact_missing', {
+          where: built,
+          detail: `platform ${platform}: make succeeded but wrote no runc; full log: ${r.logPath}`,
+        });
       }
       // The version note is what tells an operator (and kpatch doctor) this is not the plain release.
       if (!(await findStrings(built, [r.version])).length) {
-        fail('build_unverified', { where: `runc for ${platform}`, detail: `the version ${r.version} is not in the binary: this tree's Makefile does not pass VERSION to -X main.version, so runc --version would claim to be the unmodified release` });
+        fail('build_unverified', {
+          where: `runc for ${platform}`,
+          detail: `the version ${r.version} is not in the binary: this tree's Makefile does not pass VERSION to -X main.version, so runc --version would claim to be the unmodified release`,
+        });
       }
       const dest = path.join(outDir, `${os}-${arch}`, 'runc');
       await mkdir(path.dirname(dest), { recursive: true });

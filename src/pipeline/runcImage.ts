@@ -58,7 +58,10 @@ export function runcGoOfDockerfile(text: string): RuncGo | undefined {
     }
     const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)/i.exec(line);
     if (!from) continue;
-    const image = from[1].replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a?: string, b?: string) => args.get((a ?? b) as string) ?? '\u0000');
+    const image = from[1].replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (_m, a?: string, b?: string) => args.get((a ?? b) as string) ?? '\u0000',
+    );
     const m = /^(?:(?:docker\.io\/)?library\/)?golang:(\S+)$/.exec(image);
     if (!m || !TAG_RE.test(m[1])) continue;
     const go = /^(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(m[1])?.[1];

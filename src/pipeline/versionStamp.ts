@@ -25,7 +25,10 @@ export function defaultVersionString(tag: string, mode: string): string {
 /** Checks a user-given `--version-string`: Kubernetes parses it as semver with a leading v. */
 export function checkVersionString(v: string): void {
   if (!/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(v)) {
-    fail('usage', { where: `--version-string ${JSON.stringify(v)}`, detail: 'Kubernetes needs a semantic version such as v1.12.4+kpatch.guard or v1.12.4-acme.1' });
+    fail('usage', {
+      where: `--version-string ${JSON.stringify(v)}`,
+      detail: 'Kubernetes needs a semantic version such as v1.12.4+kpatch.guard or v1.12.4-acme.1',
+    });
   }
 }
 

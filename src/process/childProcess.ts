@@ -88,7 +88,10 @@ export function runStreaming(cmd: string, args: string[], opts: RunStreamingOpti
       finish();
       if (err.code === 'ENOENT') {
         if (opts.cwd && !existsSync(opts.cwd)) reject(new KpatchError('src_missing', { where: opts.cwd }));
-        else reject(new KpatchError('tool_missing', { where: cmd, detail: `\`${cmd}\` is not on PATH (${opts.env.PATH ?? 'PATH is not set'})` }));
+        else
+          reject(
+            new KpatchError('tool_missing', { where: cmd, detail: `\`${cmd}\` is not on PATH (${opts.env.PATH ?? 'PATH is not set'})` }),
+          );
       } else {
         reject(new KpatchError('internal', { where: cmd, detail: `cannot start ${cmd}: ${err.message}` }));
       }
@@ -155,7 +158,11 @@ export function runCapture(cmd: string, args: string[], opts: RunCaptureOptions)
     };
     child.once('error', (e: NodeJS.ErrnoException) => {
       finish();
-      reject(e.code === 'ENOENT' ? new KpatchError('tool_missing', { where: cmd }) : new KpatchError('internal', { where: cmd, detail: e.message }));
+      reject(
+        e.code === 'ENOENT'
+          ? new KpatchError('tool_missing', { where: cmd })
+          : new KpatchError('internal', { where: cmd, detail: e.message }),
+      );
     });
     child.once('close', (code) => {
       finish();
@@ -205,4 +212,3 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 function interrupted(): KpatchError {
   return new KpatchError('interrupted');
 }
-

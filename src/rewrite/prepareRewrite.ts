@@ -39,7 +39,8 @@ export function nothingToDo(report: ScanReport, mode?: string): string {
   if (other.length) {
     return `already patched in mode ${[...new Set(other.map((m) => m.mode))].join(', ')}, not ${mode} (${other.map((m) => `${m.file}:${m.line}`).join(', ')}): nothing changed; to switch, restore those files and patch again`;
   }
-  if (report.verdict === 'patched') return `already patched (${report.markers.length} kpatch marker(s), ${n} call site(s)): nothing to change`;
+  if (report.verdict === 'patched')
+    return `already patched (${report.markers.length} kpatch marker(s), ${n} call site(s)): nothing to change`;
   // No file read at all usually means the wrong folder, or a vendor/ that is a
   // symbolic link (the walk does not follow folder links): say so, not just "fine".
   if (report.files.length === 0) {
@@ -86,7 +87,12 @@ export async function writeRewrite(
   if (linked.length) fail('unsafe_path', { where: linked.join(', '), detail: 'patching would replace the link with a regular file' });
   if (opts.checkDirty) {
     const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
-    await refuseDirtyFiles(root, changes.map((c) => c.path), `${opts.what}; no file was changed`, opts.io);
+    await refuseDirtyFiles(
+      root,
+      changes.map((c) => c.path),
+      `${opts.what}; no file was changed`,
+      opts.io,
+    );
   }
   await writeFilesAtomically(changes, opts.io.signal);
 }

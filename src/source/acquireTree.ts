@@ -8,7 +8,16 @@
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
-import { cacheLayout, makeDirs, DEFAULT_REPO, DEFAULT_RUNC_REPO, normaliseRepoUrl, redactUrl, resolveCacheDir, type CacheLayout } from './cacheLayout.js';
+import {
+  cacheLayout,
+  makeDirs,
+  DEFAULT_REPO,
+  DEFAULT_RUNC_REPO,
+  normaliseRepoUrl,
+  redactUrl,
+  resolveCacheDir,
+  type CacheLayout,
+} from './cacheLayout.js';
 import { acquireLock } from './cacheLock.js';
 import { dropIfEmpty, ensureCacheRepo, fetchTag, listRemoteTags, lookupCachedTag, recoverAfterCrash, type CachedTag } from './cacheRepo.js';
 import { closestReleaseTags, tagParser, type ReleaseTag, type TagKind } from './releaseTag.js';
@@ -100,7 +109,9 @@ export async function acquireTree(opts: AcquireOptions, io: Io): Promise<CachedT
       checkAborted(io);
       io.stderr.write(`kpatch: fetching ${tag} from ${redactUrl(url)} (this tag only, depth 1)\n`);
       const progress = io.stderr.isTTY ? progressLine(io) : undefined;
-      const outcome = await fetchTag(layout, url, tag, { timeoutSeconds, onProgress: progress?.update }, io).finally(() => progress?.done());
+      const outcome = await fetchTag(layout, url, tag, { timeoutSeconds, onProgress: progress?.update }, io).finally(() =>
+        progress?.done(),
+      );
       if (outcome === 'no-such-tag') {
         await failUnknownTag(layout, url, tagParser(kind)(tag)!, timeoutSeconds, io, kind);
       }
@@ -162,9 +173,18 @@ function progressLine(io: Io): { update: (stage: string, percent: number) => voi
 function fromSettings(e: unknown, repoFrom: string | undefined): unknown {
   if (!repoFrom || !(e instanceof KpatchError)) return e;
   const fix = `fix ${repoFrom}, or pass --repo URL to override it for this run`;
-  if (e.id === 'usage') return new KpatchError('config_invalid', { where: repoFrom, detail: `${e.detail ?? 'not a repository URL'}: ${(e.where ?? '').replace(/^--repo /, '')}`, hint: fix });
+  if (e.id === 'usage')
+    return new KpatchError('config_invalid', {
+      where: repoFrom,
+      detail: `${e.detail ?? 'not a repository URL'}: ${(e.where ?? '').replace(/^--repo /, '')}`,
+      hint: fix,
+    });
   if (e.id === 'repo_missing' || e.id === 'repo_unreachable') {
-    return new KpatchError(e.id, { where: `${e.where ?? ''} (${repoFrom})`.trim(), detail: e.detail, hint: e.id === 'repo_missing' ? fix : `${fix}; ${e.hint}` });
+    return new KpatchError(e.id, {
+      where: `${e.where ?? ''} (${repoFrom})`.trim(),
+      detail: e.detail,
+      hint: e.id === 'repo_missing' ? fix : `${fix}; ${e.hint}`,
+    });
   }
   return e;
 }
@@ -193,7 +213,14 @@ function commitOf(found: CachedTag, tag: string, url: string): string {
   fail('git_failed', { where: `git fetch ${redactUrl(url)}`, detail: `refs/tags/${tag} is still missing after a successful fetch` });
 }
 
-async function failUnknownTag(layout: CacheLayout, url: string, wanted: ReleaseTag, timeoutSeconds: number, io: Io, kind: TagKind): Promise<never> {
+async function failUnknownTag(
+  layout: CacheLayout,
+  url: string,
+  wanted: ReleaseTag,
+  timeoutSeconds: number,
+  io: Io,
+  kind: TagKind,
+): Promise<never> {
   let detail: string;
   try {
     const closest = closestReleaseTags(wanted, await listRemoteTags(layout, url, { timeoutSeconds }, io), 5, kind);

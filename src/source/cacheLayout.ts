@@ -76,7 +76,10 @@ export function normaliseRepoUrl(input: string, io: Io): string {
   }
   const looksLikeUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[^/\s]+@[^/\s]+:/.test(value);
   const looksLikePath =
-    value.startsWith('/') || value.startsWith('./') || value.startsWith('../') || value.startsWith('~/') ||
+    value.startsWith('/') ||
+    value.startsWith('./') ||
+    value.startsWith('../') ||
+    value.startsWith('~/') ||
     (!looksLikeUrl && existsSync(path.resolve(io.cwd, value)));
   if (looksLikePath) {
     const expanded = value.startsWith('~/') && io.env.HOME ? path.join(io.env.HOME, value.slice(2)) : value;
@@ -107,14 +110,16 @@ export function cacheKey(url: string): string {
     .replace(/\/+$/, '')
     .replace(/\.git$/, '');
   const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 10);
-  const withoutScheme = canonical
-    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
-    .replace(/^[^/@]*@/, '');
+  const withoutScheme = canonical.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^/@]*@/, '');
   const parts = withoutScheme.split(/[/:]+/).filter(Boolean);
   // Host and the last two path parts are what people recognise:
   // github.com-kubernetes-kubernetes.
   const readable = [parts[0], ...parts.slice(1).slice(-2)].filter(Boolean).join('-');
-  const slug = readable.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 48);
+  const slug = readable
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 48);
   return `${slug || 'repo'}-${hash}`;
 }
 
@@ -134,4 +139,3 @@ export function cacheLayout(cacheDir: string, url: string): CacheLayout {
 export function hostTag(): string {
   return createHash('sha256').update(os.hostname()).digest('hex').slice(0, 6);
 }
-

@@ -16,10 +16,7 @@ import { makeDirs, redactUrl } from './cacheLayout.js';
 import { GitFailure, runGit } from './runGit.js';
 
 /** What the cache knows about a tag. */
-export type CachedTag =
-  | { state: 'missing' }
-  | { state: 'commit'; commit: string }
-  | { state: 'not-commit'; type: string; object: string };
+export type CachedTag = { state: 'missing' } | { state: 'commit'; commit: string } | { state: 'not-commit'; type: string; object: string };
 
 /** Network settings for fetch and ls-remote. */
 export interface NetworkOptions {
@@ -55,12 +52,18 @@ export async function ensureCacheRepo(layout: CacheLayout, url: string, io: Io):
       path.join(tmp, 'config'),
       [
         // Never repack or gc behind our back: other processes read this repository.
-        '[gc]', '\tauto = 0',
-        '[maintenance]', '\tauto = false',
+        '[gc]',
+        '\tauto = 0',
+        '[maintenance]',
+        '\tauto = false',
         // Keep every fetched pack as a pack; loose objects take more room (issue 3, bytes target).
-        '[fetch]', '\tunpackLimit = 1', '\twriteCommitGraph = false',
-        '[core]', '\tlogAllRefUpdates = false',
-        '[kpatch]', `\tremote = ${JSON.stringify(redactUrl(url))}`,
+        '[fetch]',
+        '\tunpackLimit = 1',
+        '\twriteCommitGraph = false',
+        '[core]',
+        '\tlogAllRefUpdates = false',
+        '[kpatch]',
+        `\tremote = ${JSON.stringify(redactUrl(url))}`,
         '',
       ].join('\n'),
     );
@@ -82,7 +85,10 @@ export async function dropIfEmpty(layout: CacheLayout): Promise<void> {
     (await readdir(dir, { recursive: true }).catch(() => [] as string[])).length > 0;
   if (await hasEntries(path.join(layout.repoDir, 'worktrees'))) return;
   const refs = await readdir(path.join(layout.repoDir, 'refs', 'tags')).catch(() => [] as string[]);
-  const packed = await stat(path.join(layout.repoDir, 'packed-refs')).then(() => true, () => false);
+  const packed = await stat(path.join(layout.repoDir, 'packed-refs')).then(
+    () => true,
+    () => false,
+  );
   if (refs.length === 0 && !packed) await rm(layout.repoDir, { recursive: true, force: true });
 }
 
@@ -92,10 +98,10 @@ export async function lookupCachedTag(layout: CacheLayout, tag: string, io: Io):
   const ref = `refs/tags/${tag}`;
   let out: string;
   try {
-    out = await runGit(
-      ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)', ref],
-      { cwd: layout.repoDir, io },
-    );
+    out = await runGit(['for-each-ref', '--format=%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)', ref], {
+      cwd: layout.repoDir,
+      io,
+    });
   } catch (e) {
     throw e instanceof GitFailure ? gitError(e) : e;
   }
@@ -134,10 +140,18 @@ export async function fetchTag(
     await runGit(
       [
         // Slow-link guard for http(s); the stall timer below covers every transport.
-        '-c', 'http.lowSpeedLimit=1000',
-        '-c', `http.lowSpeedTime=${Math.max(1, Math.round(net.timeoutSeconds))}`,
-        'fetch', '--depth=1', '--no-tags', '--no-write-fetch-head', '--progress',
-        '--', url, `+${ref}:${ref}`,
+        '-c',
+        'http.lowSpeedLimit=1000',
+        '-c',
+        `http.lowSpeedTime=${Math.max(1, Math.round(net.timeoutSeconds))}`,
+        'fetch',
+        '--depth=1',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--progress',
+        '--',
+        url,
+        `+${ref}:${ref}`,
       ],
       { cwd: layout.repoDir, io, stallMs: net.timeoutSeconds * 1000, onProgress: net.onProgress },
     );
@@ -285,7 +299,11 @@ const UNREACHABLE_RE =
   /Could not resolve|Connection refused|Connection timed out|timed out|unable to access|Could not read from remote|Network is unreachable|No route to host|early EOF|hung up|transfer closed|Permission denied|Authentication failed|could not read Username|terminal prompts disabled|SSL|certificate|Operation too slow/i;
 
 function lastLines(text: string): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-6).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-6)
+    .join('\n');
 }
 
 function errorOf(id: ErrorId, ctx: ErrorContext): KpatchError {

@@ -30,7 +30,8 @@ async function git(root: string, args: string[], io: GitIo): Promise<string | un
  */
 export async function describeCommit(source: SourceTree, io: GitIo): Promise<CommitFacts> {
   const sha = source.commit ?? (await git(source.root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'], io));
-  const tag = source.tag ?? (sha ? await git(source.root, ['describe', '--tags', '--exact-match', '--match', 'v[0-9]*', sha], io) : undefined);
+  const tag =
+    source.tag ?? (sha ? await git(source.root, ['describe', '--tags', '--exact-match', '--match', 'v[0-9]*', sha], io) : undefined);
   const time = sha ? Number(await git(source.root, ['log', '-1', '--format=%ct', sha], io)) : NaN;
   return { tag, sha, time: Number.isFinite(time) ? time : undefined };
 }

@@ -15,7 +15,10 @@ import { runGit, type GitIo } from './runGit.js';
 
 /** The work tree that owns `dir` (its top-level folder, real path), or undefined outside git. */
 async function owningWorkTree(dir: string, io: GitIo): Promise<string | undefined> {
-  const inside = await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: dir, io }).then((o) => o.trim() === 'true', () => false);
+  const inside = await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: dir, io }).then(
+    (o) => o.trim() === 'true',
+    () => false,
+  );
   if (!inside) return undefined;
   const top = (await runGit(['rev-parse', '--show-toplevel'], { cwd: dir, io })).trim();
   return realpath(top);
@@ -37,14 +40,28 @@ export async function dirtyFiles(root: string, paths: string[], io: GitIo): Prom
     if (!topOf.has(dir)) topOf.set(dir, await owningWorkTree(dir, io));
     const top = topOf.get(dir);
     if (!top) continue;
-    const inTop = path.relative(top, path.join(dir, path.basename(rel))).split(path.sep).join('/');
+    const inTop = path
+      .relative(top, path.join(dir, path.basename(rel)))
+      .split(path.sep)
+      .join('/');
     byTop.set(top, [...(byTop.get(top) ?? []), { rel, inTop }]);
   }
   const dirty = new Set<string>();
   for (const [top, files] of byTop) {
     // --no-optional-locks: a plain `git status` refreshes the index it reads (a write into the user's
     // .git, e.g. a submodule's .git/modules/.../index, whenever a file's stat data changed).
-    const out = await runGit(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...files.map((f) => `:(top,literal)${f.inTop}`)], { cwd: top, io });
+    const out = await runGit(
+      [
+        '--no-optional-locks',
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=all',
+        '--',
+        ...files.map((f) => `:(top,literal)${f.inTop}`),
+      ],
+      { cwd: top, io },
+    );
     const reported = new Set<string>();
     // -z: `XY path`, and for renames a second NUL-separated field (the old path) follows.
     const entries = out.split('\0');

@@ -125,7 +125,10 @@ export function closestReleaseTags(wanted: ReleaseTag, available: Iterable<strin
     // Equal distance: the newer one first (1.12.5 before 1.12.3 for 1.12.4).
     return compareReleaseTags(b, a);
   };
-  return tags.sort(byDistance).slice(0, limit).map((t) => t.name);
+  return tags
+    .sort(byDistance)
+    .slice(0, limit)
+    .map((t) => t.name);
 }
 
 /** Default for --timeout: seconds a remote may stay silent before git is stopped. */

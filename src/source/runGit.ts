@@ -53,9 +53,21 @@ export interface RunGitOptions {
 // when kpatch runs from inside a git hook, and would point every cache command
 // at the user's repository instead of the cache.
 const LOCATION_VARS = new Set([
-  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM',
-  'GIT_QUARANTINE_PATH', 'GIT_SHALLOW_FILE', 'GIT_REPLACE_REF_BASE', 'GIT_NO_REPLACE_OBJECTS', 'GIT_GRAFT_FILE',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+  'GIT_QUARANTINE_PATH',
+  'GIT_SHALLOW_FILE',
+  'GIT_REPLACE_REF_BASE',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_GRAFT_FILE',
 ]);
 // Interactive programs: kpatch never wants git to open one.
 const INTERACTIVE_VARS = new Set(['EDITOR', 'VISUAL', 'PAGER', 'GIT_EDITOR', 'GIT_PAGER', 'GIT_SEQUENCE_EDITOR']);
@@ -134,7 +146,14 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<strin
       stderr.on('data', (chunk: Buffer) => {
         const all = [...chunk.toString('utf8').matchAll(/([A-Za-z][A-Za-z ]*?):\s+(\d+)% \(/g)];
         const last = all.at(-1);
-        if (last) report(last[1].replace(/^remote:\s*/i, '').split(' ')[0].toLowerCase(), Number(last[2]));
+        if (last)
+          report(
+            last[1]
+              .replace(/^remote:\s*/i, '')
+              .split(' ')[0]
+              .toLowerCase(),
+            Number(last[2]),
+          );
       });
     });
   }

@@ -59,7 +59,13 @@ async function describeOdd(dir: string, rel: string): Promise<string> {
 }
 
 /** Reads a small record file of the folder (SHA256SUMS, manifest.json); a finding and undefined when it cannot be. */
-export async function readRecord(dir: string, name: string, listing: FolderListing, found: Findings, signal?: AbortSignal): Promise<string | undefined> {
+export async function readRecord(
+  dir: string,
+  name: string,
+  listing: FolderListing,
+  found: Findings,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const odd = listing.odd.get(name);
   if (odd) {
     found.fail(name, `is ${odd}: verify reads only regular files, and kpatch build writes one here`);
@@ -79,7 +85,12 @@ export async function readRecord(dir: string, name: string, listing: FolderListi
 }
 
 /** SHA256SUMS as path -> sha256; undefined when the file is missing. Malformed lines are findings. */
-async function readSums(dir: string, listing: FolderListing, found: Findings, signal?: AbortSignal): Promise<Map<string, string> | undefined> {
+async function readSums(
+  dir: string,
+  listing: FolderListing,
+  found: Findings,
+  signal?: AbortSignal,
+): Promise<Map<string, string> | undefined> {
   const text = await readRecord(dir, SUMS_FILE, listing, found, signal);
   if (text === undefined) return undefined;
   const sums = new Map<string, string>();
@@ -117,13 +128,21 @@ const short = (h: string | undefined) => (h ? h.slice(0, 16) + '…' : '?');
  * finding per file. Returns the names that were read and hashed as regular
  * files inside the folder: the only ones later checks may open.
  */
-export async function checkFiles(dir: string, listing: FolderListing, manifest: Manifest | undefined, found: Findings, signal?: AbortSignal): Promise<Set<string>> {
+export async function checkFiles(
+  dir: string,
+  listing: FolderListing,
+  manifest: Manifest | undefined,
+  found: Findings,
+  signal?: AbortSignal,
+): Promise<Set<string>> {
   const sums = await readSums(dir, listing, found, signal);
   const records = manifestRecords(manifest);
   // SHA256SUMS.sig signs SHA256SUMS, so it cannot be listed in it: checkRecords checks it.
   const present = new Set([...listing.regular].filter((n) => n !== SUMS_FILE && n !== SIGNATURE_FILE));
   const hashed = new Set<string>();
-  const names = [...new Set([...present, ...listing.odd.keys(), ...(sums?.keys() ?? []), ...records.keys()])].filter((n) => n !== SUMS_FILE && n !== SIGNATURE_FILE).sort();
+  const names = [...new Set([...present, ...listing.odd.keys(), ...(sums?.keys() ?? []), ...records.keys()])]
+    .filter((n) => n !== SUMS_FILE && n !== SIGNATURE_FILE)
+    .sort();
   for (const name of names) {
     if (!staysInside(name)) {
       found.fail(records.has(name) ? MANIFEST : SUMS_FILE, `names ${JSON.stringify(name)}, a path outside the artifact folder`);
@@ -131,7 +150,8 @@ export async function checkFiles(dir: string, listing: FolderListing, manifest: 
     }
     const odd = listing.odd.get(name);
     if (odd) {
-      if (name !== MANIFEST) found.fail(name, `is ${odd}: verify reads only regular files inside the folder, and kpatch build writes no other kind`);
+      if (name !== MANIFEST)
+        found.fail(name, `is ${odd}: verify reads only regular files inside the folder, and kpatch build writes no other kind`);
       continue;
     }
     const listed = sums?.get(name);
@@ -162,13 +182,25 @@ export async function checkFiles(dir: string, listing: FolderListing, manifest: 
         found.fail(MANIFEST, `records size ${recorded.size} for ${name}, the file has ${size} bytes`);
         continue;
       }
-      found.ok(name, `sha256 ${short(actual)} matches ${[sums ? SUMS_FILE : '', recorded ? MANIFEST : ''].filter(Boolean).join(' and ') || 'nothing (no record)'}`);
+      found.ok(
+        name,
+        `sha256 ${short(actual)} matches ${[sums ? SUMS_FILE : '', recorded ? MANIFEST : ''].filter(Boolean).join(' and ') || 'nothing (no record)'}`,
+      );
     } else if (!sumsOk && recorded && recordOk) {
-      found.fail(SUMS_FILE, `says ${short(listed)} for ${name}, but the file is ${short(actual)}, as ${MANIFEST} records: ${SUMS_FILE} was changed`);
+      found.fail(
+        SUMS_FILE,
+        `says ${short(listed)} for ${name}, but the file is ${short(actual)}, as ${MANIFEST} records: ${SUMS_FILE} was changed`,
+      );
     } else if (sumsOk && recorded && !recordOk && sums) {
-      found.fail(MANIFEST, `records ${short(recorded.sha256)} for ${name}, but the file is ${short(actual)}, as ${SUMS_FILE} says: ${MANIFEST} was changed`);
+      found.fail(
+        MANIFEST,
+        `records ${short(recorded.sha256)} for ${name}, but the file is ${short(actual)}, as ${SUMS_FILE} says: ${MANIFEST} was changed`,
+      );
     } else {
-      const says = [!sumsOk ? `${SUMS_FILE} says ${short(listed)}` : '', recorded && !recordOk ? `${MANIFEST} says ${short(recorded.sha256)}` : ''].filter(Boolean);
+      const says = [
+        !sumsOk ? `${SUMS_FILE} says ${short(listed)}` : '',
+        recorded && !recordOk ? `${MANIFEST} says ${short(recorded.sha256)}` : '',
+      ].filter(Boolean);
       found.fail(name, `sha256 is ${short(actual)}, but ${says.join(' and ')}: the file was changed`);
     }
   }

@@ -27,10 +27,18 @@ export interface PristineSource {
 }
 
 /** Checks the manifest's patch against its release; adds findings. */
-export async function checkPatch(dir: string, m: Manifest, src: PristineSource, io: Io, found: Findings, hashed: Set<string>): Promise<void> {
+export async function checkPatch(
+  dir: string,
+  m: Manifest,
+  src: PristineSource,
+  io: Io,
+  found: Findings,
+  hashed: Set<string>,
+): Promise<void> {
   if (!m.patch) {
     if (m.patchedFiles?.length) found.fail('manifest.json', `lists ${m.patchedFiles.length} patched file(s) but no patch`);
-    else if (m.mode === 'guard' || m.mode === 'remove') found.fail('manifest.json', `mode ${m.mode} is a source patch, but no patch is recorded`);
+    else if (m.mode === 'guard' || m.mode === 'remove')
+      found.fail('manifest.json', `mode ${m.mode} is a source patch, but no patch is recorded`);
     return;
   }
   const patchFile = m.patch.path;
@@ -40,10 +48,12 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
     return;
   }
   // Read once, safely; git is given a private copy, never a path into the untrusted folder.
-  const text = await readRegular(path.resolve(dir, patchFile), { inside: dir, signal: io.signal, maxBytes: MAX_RECORD_BYTES }).catch((e) => {
-    if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code) return undefined;
-    throw e;
-  });
+  const text = await readRegular(path.resolve(dir, patchFile), { inside: dir, signal: io.signal, maxBytes: MAX_RECORD_BYTES }).catch(
+    (e) => {
+      if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code) return undefined;
+      throw e;
+    },
+  );
   if (text === undefined) {
     found.fail(patchFile, 'changed into something verify does not read while it was being checked');
     return;
@@ -51,7 +61,10 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
   const tag = m.source?.tag;
   const repo = src.repo ?? m.source?.repo;
   if (!tag || !repo) {
-    found.fail(patchFile, `cannot be checked against a pristine tree: the manifest names no ${tag ? 'repository (pass --repo URL)' : 'release tag'}`);
+    found.fail(
+      patchFile,
+      `cannot be checked against a pristine tree: the manifest names no ${tag ? 'repository (pass --repo URL)' : 'release tag'}`,
+    );
     return;
   }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'kpatch-verify-'));
@@ -60,7 +73,10 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
   let tree;
   try {
     // A runc build's tag follows runc's grammar (v1.0.0-rc5); older manifests have no target: kubelet.
-    tree = await acquireTree({ tag, repo, cacheDir: src.cacheDir, timeoutSeconds: src.timeoutSeconds, tagKind: m.target === 'runc' ? 'runc' : 'kubernetes' }, io);
+    tree = await acquireTree(
+      { tag, repo, cacheDir: src.cacheDir, timeoutSeconds: src.timeoutSeconds, tagKind: m.target === 'runc' ? 'runc' : 'kubernetes' },
+      io,
+    );
   } catch (e) {
     if (e instanceof KpatchError && e.id === 'interrupted') throw e;
     found.fail(patchFile, `cannot fetch ${tag} from ${repo} to check it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
@@ -69,7 +85,10 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
   }
   try {
     if (m.source.commit && tree.commit !== m.source.commit) {
-      found.fail('manifest.json', `records ${tag} as commit ${m.source.commit}, but ${repo} has it at ${tree.commit}: the tag was moved, or the manifest changed`);
+      found.fail(
+        'manifest.json',
+        `records ${tag} as commit ${m.source.commit}, but ${repo} has it at ${tree.commit}: the tag was moved, or the manifest changed`,
+      );
     }
     try {
       await runGit(['apply', '--check', abs], { cwd: tree.root, io });
@@ -83,7 +102,8 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
     found.ok(patchFile, `applies to ${tag} (${tree.commit.slice(0, 12)}) from ${repo}`);
     const touched = patchedPaths(text.toString('utf8'));
     const recorded = new Set((m.patchedFiles ?? []).map((f) => f.path));
-    for (const p of touched.filter((t) => !recorded.has(t))) found.fail('manifest.json', `patchedFiles lacks ${p}, which the patch changes`);
+    for (const p of touched.filter((t) => !recorded.has(t)))
+      found.fail('manifest.json', `patchedFiles lacks ${p}, which the patch changes`);
     for (const f of m.patchedFiles ?? []) {
       if (!staysInside(f.path)) {
         found.fail('manifest.json', `patchedFiles names ${JSON.stringify(f.path)}, a path outside the source tree`);
@@ -97,13 +117,18 @@ export async function checkPatch(dir: string, m: Manifest, src: PristineSource, 
       const actual = await hashRegular(path.join(tree.root, f.path), { inside: tree.root, signal: io.signal }).then(
         (h) => h.sha256,
         (e) => {
-          if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code) return `unreadable (${e instanceof UnsafeFile ? e.reason : (e as Error).message})`;
+          if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code)
+            return `unreadable (${e instanceof UnsafeFile ? e.reason : (e as Error).message})`;
           throw e;
         },
       );
       if (actual === f.sha256) found.ok(f.path, `patched ${tag} gives the sha256 the manifest records as compiled`);
       else if (!/^[0-9a-f]{64}$/.test(actual)) found.fail(f.path, `patched ${tag}: the file is ${actual}`);
-      else found.fail(f.path, `patched ${tag} gives sha256 ${actual.slice(0, 16)}…, but manifest.json records ${f.sha256.slice(0, 16)}… as compiled`);
+      else
+        found.fail(
+          f.path,
+          `patched ${tag} gives sha256 ${actual.slice(0, 16)}…, but manifest.json records ${f.sha256.slice(0, 16)}… as compiled`,
+        );
     }
   } finally {
     await tree.release();

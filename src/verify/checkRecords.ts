@@ -22,7 +22,14 @@ import type { Findings } from './verifyResult.js';
 const short = (h: string | undefined) => (h ? h.slice(0, 16) + '…' : '?');
 
 /** Reads and parses a JSON record; a finding and undefined when it is not JSON valid against `schema`. */
-async function readJsonRecord(dir: string, name: string, schema: string, listing: FolderListing, found: Findings, signal?: AbortSignal): Promise<unknown> {
+async function readJsonRecord(
+  dir: string,
+  name: string,
+  schema: string,
+  listing: FolderListing,
+  found: Findings,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const text = await readRecord(dir, name, listing, found, signal);
   if (text === undefined) return undefined;
   let doc: unknown;
@@ -53,7 +60,14 @@ async function fileHash(dir: string, name: string, hashed: Set<string>, signal?:
 }
 
 /** Runs the checks of the three records; `key` is `--key`'s public key. */
-export async function checkRecords(dir: string, m: Manifest | undefined, listing: FolderListing, hashed: Set<string>, found: Findings, opts: { key?: KeyObject; signal?: AbortSignal }): Promise<void> {
+export async function checkRecords(
+  dir: string,
+  m: Manifest | undefined,
+  listing: FolderListing,
+  hashed: Set<string>,
+  found: Findings,
+  opts: { key?: KeyObject; signal?: AbortSignal },
+): Promise<void> {
   const hashes = new Map<string, string | undefined>();
   // A file checkFiles already failed (changed, missing, odd) is not reported again by each record that names it.
   const failed = new Set(found.failures.map((f) => f.file));
@@ -71,12 +85,20 @@ export async function checkRecords(dir: string, m: Manifest | undefined, listing
 
 type HashOf = (name: string) => Promise<string | undefined>;
 
-async function checkProvenance(dir: string, m: Manifest, listing: FolderListing, found: Findings, hashOf: HashOf, signal?: AbortSignal): Promise<void> {
+async function checkProvenance(
+  dir: string,
+  m: Manifest,
+  listing: FolderListing,
+  found: Findings,
+  hashOf: HashOf,
+  signal?: AbortSignal,
+): Promise<void> {
   if (!listing.regular.has(PROVENANCE_FILE) && !listing.odd.has(PROVENANCE_FILE)) {
     found.skip(PROVENANCE_FILE, 'none in this folder (written by kpatch builds from 0.1.0 with provenance on; an older build has none)');
     return;
   }
-  const doc = (await readJsonRecord(dir, PROVENANCE_FILE, 'provenance.schema.json', listing, found, signal)) as ProvenanceStatement | undefined;
+  const doc = (await readJsonRecord(dir, PROVENANCE_FILE, 'provenance.schema.json', listing, found, signal)) as
+    ProvenanceStatement | undefined;
   if (!doc) return;
   let bad = 0;
   const fail = (msg: string) => {
@@ -97,19 +119,29 @@ async function checkProvenance(dir: string, m: Manifest, listing: FolderListing,
   const deps = doc.predicate.buildDefinition.resolvedDependencies ?? [];
   const dep = (name: string) => deps.find((d) => d.name === name);
   const source = dep(DEPENDENCY.source);
-  if (m.source.commit && source?.digest?.gitCommit !== m.source.commit) fail(`resolvedDependencies "source" records commit ${source?.digest?.gitCommit ?? 'none'}, manifest.json ${m.source.commit}`);
+  if (m.source.commit && source?.digest?.gitCommit !== m.source.commit)
+    fail(`resolvedDependencies "source" records commit ${source?.digest?.gitCommit ?? 'none'}, manifest.json ${m.source.commit}`);
   const uri = sourceUri(m.source.repo, m.source.tag);
   if (uri && source?.uri !== uri) fail(`resolvedDependencies "source" names ${source?.uri ?? 'nothing'}, manifest.json ${uri}`);
   const patch = dep(DEPENDENCY.patch);
   if (m.patch) {
     const actual = staysInside(m.patch.path) ? await hashOf(m.patch.path) : undefined;
-    if (patch?.digest?.sha256 !== m.patch.sha256) fail(`resolvedDependencies "patch" records sha256 ${short(patch?.digest?.sha256)}, manifest.json ${short(m.patch.sha256)}`);
-    else if (actual !== undefined && actual !== patch.digest.sha256) fail(`resolvedDependencies "patch" records sha256 ${short(patch.digest.sha256)}, but ${m.patch.path} is ${short(actual)}`);
+    if (patch?.digest?.sha256 !== m.patch.sha256)
+      fail(`resolvedDependencies "patch" records sha256 ${short(patch?.digest?.sha256)}, manifest.json ${short(m.patch.sha256)}`);
+    else if (actual !== undefined && actual !== patch.digest.sha256)
+      fail(`resolvedDependencies "patch" records sha256 ${short(patch.digest.sha256)}, but ${m.patch.path} is ${short(actual)}`);
   } else if (patch) fail('records a patch, but manifest.json has none');
   const image = dep(DEPENDENCY.image);
   const digest = m.image?.digest?.split(':');
-  if (digest?.length === 2 && image?.digest?.[digest[0]] !== digest[1]) fail(`resolvedDependencies "build-image" records ${image?.digest ? JSON.stringify(image.digest) : 'no digest'}, manifest.json ${m.image!.digest}`);
-  if (!bad) found.ok(PROVENANCE_FILE, `${subjects.size} subject(s) match the files; source ${m.source.tag ?? ''} ${short(m.source.commit)}${m.patch ? `, the patch` : ''}${digest ? ', the image digest' : ''} match manifest.json`);
+  if (digest?.length === 2 && image?.digest?.[digest[0]] !== digest[1])
+    fail(
+      `resolvedDependencies "build-image" records ${image?.digest ? JSON.stringify(image.digest) : 'no digest'}, manifest.json ${m.image!.digest}`,
+    );
+  if (!bad)
+    found.ok(
+      PROVENANCE_FILE,
+      `${subjects.size} subject(s) match the files; source ${m.source.tag ?? ''} ${short(m.source.commit)}${m.patch ? `, the patch` : ''}${digest ? ', the image digest' : ''} match manifest.json`,
+    );
 }
 
 interface SpdxPackage {
@@ -119,12 +151,21 @@ interface SpdxPackage {
   annotations?: { comment: string }[];
 }
 
-async function checkSbom(dir: string, m: Manifest, listing: FolderListing, found: Findings, hashOf: HashOf, signal?: AbortSignal): Promise<void> {
+async function checkSbom(
+  dir: string,
+  m: Manifest,
+  listing: FolderListing,
+  found: Findings,
+  hashOf: HashOf,
+  signal?: AbortSignal,
+): Promise<void> {
   if (!listing.regular.has(SBOM_FILE) && !listing.odd.has(SBOM_FILE)) {
     found.skip(SBOM_FILE, 'none in this folder (an older kpatch build has none)');
     return;
   }
-  const doc = (await readJsonRecord(dir, SBOM_FILE, 'spdx-2.3.schema.json', listing, found, signal)) as { packages?: SpdxPackage[]; files?: { SPDXID: string }[]; relationships?: { spdxElementId: string; relatedSpdxElement: string }[] } | undefined;
+  const doc = (await readJsonRecord(dir, SBOM_FILE, 'spdx-2.3.schema.json', listing, found, signal)) as
+    | { packages?: SpdxPackage[]; files?: { SPDXID: string }[]; relationships?: { spdxElementId: string; relatedSpdxElement: string }[] }
+    | undefined;
   if (!doc) return;
   const problems = spdxIdProblems(doc);
   for (const a of m.artifacts) {
@@ -134,16 +175,26 @@ async function checkSbom(dir: string, m: Manifest, listing: FolderListing, found
     else if (!sum) problems.push(`package ${pkg.SPDXID} (${a.path}) has no SHA256 checksum`);
     else {
       const actual = await hashOf(a.path);
-      if (actual !== undefined && actual !== sum) problems.push(`package ${pkg.SPDXID} says ${a.path} has SHA256 ${short(sum)}, but the file is ${short(actual)}`);
+      if (actual !== undefined && actual !== sum)
+        problems.push(`package ${pkg.SPDXID} says ${a.path} has SHA256 ${short(sum)}, but the file is ${short(actual)}`);
     }
   }
-  if (m.patch && !doc.packages?.some((p) => p.annotations?.some((n) => n.comment.includes(m.patch!.sha256)))) problems.push(`no package is annotated as modified by the patch (sha256 ${short(m.patch.sha256)})`);
+  if (m.patch && !doc.packages?.some((p) => p.annotations?.some((n) => n.comment.includes(m.patch!.sha256))))
+    problems.push(`no package is annotated as modified by the patch (sha256 ${short(m.patch.sha256)})`);
   for (const p of problems) found.fail(SBOM_FILE, p);
-  if (!problems.length) found.ok(SBOM_FILE, `SPDX 2.3; ${m.artifacts.length} binary package(s) with the files' SHA256${m.patch ? ', the modified module annotated with the patch' : ''}`);
+  if (!problems.length)
+    found.ok(
+      SBOM_FILE,
+      `SPDX 2.3; ${m.artifacts.length} binary package(s) with the files' SHA256${m.patch ? ', the modified module annotated with the patch' : ''}`,
+    );
 }
 
 /** What an SPDX validator checks beyond the schema: unique element ids, relationships that name elements of the document. */
-export function spdxIdProblems(doc: { packages?: { SPDXID: string }[]; files?: { SPDXID: string }[]; relationships?: { spdxElementId: string; relatedSpdxElement: string }[] }): string[] {
+export function spdxIdProblems(doc: {
+  packages?: { SPDXID: string }[];
+  files?: { SPDXID: string }[];
+  relationships?: { spdxElementId: string; relatedSpdxElement: string }[];
+}): string[] {
   const ids = ['SPDXRef-DOCUMENT', ...(doc.packages ?? []).map((p) => p.SPDXID), ...(doc.files ?? []).map((f) => f.SPDXID)];
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -152,15 +203,27 @@ export function spdxIdProblems(doc: { packages?: { SPDXID: string }[]; files?: {
     seen.add(id);
   }
   for (const r of doc.relationships ?? []) {
-    for (const id of [r.spdxElementId, r.relatedSpdxElement]) if (!seen.has(id) && id !== 'NONE' && id !== 'NOASSERTION') problems.push(`a relationship names ${id}, which is not in the document`);
+    for (const id of [r.spdxElementId, r.relatedSpdxElement])
+      if (!seen.has(id) && id !== 'NONE' && id !== 'NOASSERTION') problems.push(`a relationship names ${id}, which is not in the document`);
   }
   return [...new Set(problems)];
 }
 
-async function checkSigned(dir: string, listing: FolderListing, found: Findings, key: KeyObject | undefined, signal?: AbortSignal): Promise<void> {
+async function checkSigned(
+  dir: string,
+  listing: FolderListing,
+  found: Findings,
+  key: KeyObject | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const present = listing.regular.has(SIGNATURE_FILE) || listing.odd.has(SIGNATURE_FILE);
   if (!key) {
-    found.skip(SIGNATURE_FILE, present ? 'not checked: give --key PUB.pem (the public key of --sign-key) to check it' : 'the folder is not signed (kpatch build --sign-key, or kpatch sign), and no --key was given');
+    found.skip(
+      SIGNATURE_FILE,
+      present
+        ? 'not checked: give --key PUB.pem (the public key of --sign-key) to check it'
+        : 'the folder is not signed (kpatch build --sign-key, or kpatch sign), and no --key was given',
+    );
     return;
   }
   if (!present) {

@@ -54,7 +54,8 @@ function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'required') return `${field}: lacks the field ${JSON.stringify(p.missingProperty)}`;
   if (e.keyword === 'additionalProperties') return `${field}: has an unknown field ${JSON.stringify(p.additionalProperty)}`;
-  if (e.keyword === 'enum') return `${field}: ${e.message ?? 'not allowed'} (${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')})`;
+  if (e.keyword === 'enum')
+    return `${field}: ${e.message ?? 'not allowed'} (${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')})`;
   return `${field}: ${e.message ?? e.keyword}`;
 }
 

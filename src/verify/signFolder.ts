@@ -20,7 +20,12 @@ export async function signFolder(dir: string, key: SigningKey, signal?: AbortSig
   if (!st?.isDirectory()) fail('artifact_dir_missing', { where: dir, detail: st ? 'it is a file' : 'no such folder' });
   const listing = await listFolder(dir, signal);
   if (!listing.regular.has(SUMS_FILE)) {
-    fail('sums_missing', { where: dir, detail: listing.odd.has(SUMS_FILE) ? `${SUMS_FILE} is ${listing.odd.get(SUMS_FILE)}` : `no ${SUMS_FILE} in it: is this the --out of kpatch build?` });
+    fail('sums_missing', {
+      where: dir,
+      detail: listing.odd.has(SUMS_FILE)
+        ? `${SUMS_FILE} is ${listing.odd.get(SUMS_FILE)}`
+        : `no ${SUMS_FILE} in it: is this the --out of kpatch build?`,
+    });
   }
   const found = new Findings();
   await checkFiles(dir, listing, undefined, found, signal);

@@ -58,7 +58,10 @@ async function readManifest(dir: string, listing: FolderListing, found: Findings
   }
   const problems = manifestProblems(m);
   if (problems.length) {
-    found.fail('manifest.json', `does not match the manifest schema (schemas/build.schema.json), so none of its records is used: ${problems.join('; ')}`);
+    found.fail(
+      'manifest.json',
+      `does not match the manifest schema (schemas/build.schema.json), so none of its records is used: ${problems.join('; ')}`,
+    );
     return undefined;
   }
   return m as Manifest;
@@ -82,9 +85,11 @@ async function checkProofs(dir: string, m: Manifest, io: Io, found: Findings, ha
     const o = await proveBinary(abs, a.path, { tag: v.buildTag, proofStrings: v.proofStrings ?? [] }, io.env);
     for (const p of o.problems) found.fail(a.path, p);
     if (o.problems.length) continue;
-    if (o.proofStringsFound?.length) found.ok(a.path, `carries the ${v.buildTag} variant's string ${JSON.stringify(o.proofStringsFound[0])}`);
+    if (o.proofStringsFound?.length)
+      found.ok(a.path, `carries the ${v.buildTag} variant's string ${JSON.stringify(o.proofStringsFound[0])}`);
     if (o.buildTags) found.ok(a.path, `Go build info lists -tags=${o.buildTags.join(',')}`);
-    else if (a.buildTags) found.skip(a.path, `build info not read here (no host Go); at build time it listed -tags=${a.buildTags.join(',')}`);
+    else if (a.buildTags)
+      found.skip(a.path, `build info not read here (no host Go); at build time it listed -tags=${a.buildTags.join(',')}`);
     if (o.ran === 0) found.skip(a.path, `no proof that -tags=${v.buildTag} reached it can be checked (the manifest says ${v.status})`);
   }
 }

@@ -20,7 +20,24 @@ import { BIN, kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { schemaErrors } from '../helpers/jsonSchema.js';
 
 /** Patch releases per minor line, v1.8 .. v1.21 (background.md: 1.8-1.21.1 are affected). */
-const LAST_PATCH: Record<number, number> = { 7: 16, 8: 15, 9: 11, 10: 13, 11: 10, 12: 10, 13: 12, 14: 10, 15: 12, 16: 15, 17: 17, 18: 20, 19: 16, 20: 15, 21: 9, 22: 1 };
+const LAST_PATCH: Record<number, number> = {
+  7: 16,
+  8: 15,
+  9: 11,
+  10: 13,
+  11: 10,
+  12: 10,
+  13: 12,
+  14: 10,
+  15: 12,
+  16: 15,
+  17: 17,
+  18: 20,
+  19: 16,
+  20: 15,
+  21: 9,
+  22: 1,
+};
 const ALL_K8S = Object.entries(LAST_PATCH).flatMap(([minor, last]) => Array.from({ length: last + 1 }, (_, p) => `v1.${minor}.${p}`));
 const AFFECTED_K8S = ALL_K8S.filter((t) => {
   const [minor, patch] = t.slice(3).split('.').map(Number);
@@ -72,7 +89,13 @@ beforeAll(async () => {
   writeFileSync(path.join(bin, 'npx'), `#!/bin/sh\n[ "$1" = kpatch ] || exit 127\nshift\nexec "${process.execPath}" "${BIN}" "$@"\n`);
   chmodSync(path.join(bin, 'kpatch'), 0o755);
   chmodSync(path.join(bin, 'npx'), 0o755);
-  env = { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}`, K8S_URL: k8sUrl, RUNC_URL: runcUrl, NO_COLOR: '1' };
+  env = {
+    ...(process.env as Record<string, string>),
+    PATH: `${bin}:${process.env.PATH}`,
+    K8S_URL: k8sUrl,
+    RUNC_URL: runcUrl,
+    NO_COLOR: '1',
+  };
   lint = await createLinter();
 });
 
@@ -114,10 +137,25 @@ describe('kpatch matrix with every affected release (about 400 jobs)', () => {
     execFileSync('bash', ['-e', '-c', step.run], {
       cwd,
       stdio: 'pipe',
-      env: { ...env, GITHUB_OUTPUT: output, KPATCH_REVIEWED: 'reviewed-patches', TAGS: tags, RUNC: runc, PLATFORMS, MODE: 'guard', SHARD_SIZE: '256', MAX_PARALLEL: '20' },
+      env: {
+        ...env,
+        GITHUB_OUTPUT: output,
+        KPATCH_REVIEWED: 'reviewed-patches',
+        TAGS: tags,
+        RUNC: runc,
+        PLATFORMS,
+        MODE: 'guard',
+        SHARD_SIZE: '256',
+        MAX_PARALLEL: '20',
+      },
     });
     // `name=value` lines, as GitHub reads $GITHUB_OUTPUT: one line each, or GitHub refuses the file.
-    const out = Object.fromEntries(readFileSync(output, 'utf8').trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const out = Object.fromEntries(
+      readFileSync(output, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(Object.keys(out).sort()).toEqual(['indexes', 'per-shard', 'shards']);
     const shards = JSON.parse(out.shards) as { include: Entry[] }[];
     expect(JSON.parse(out.indexes)).toEqual([0, 1]);
@@ -136,11 +174,25 @@ describe('kpatch matrix with every affected release (about 400 jobs)', () => {
     }
     // And actionlint is live on that check: a shard without the `out` key is reported.
     const broken = { include: shards[0].include.map(({ out: _drop, ...rest }: Entry & { out?: string }) => rest) };
-    expect(lint(callee.replace(hole, `      matrix: ${JSON.stringify(broken)}\n`), 'kpatch-build-shard.yml').map((r) => r.message).join('\n')).toMatch(/out/);
+    expect(
+      lint(callee.replace(hole, `      matrix: ${JSON.stringify(broken)}\n`), 'kpatch-build-shard.yml')
+        .map((r) => r.message)
+        .join('\n'),
+    ).toMatch(/out/);
   });
 
   it('gitlab: one YAML document per shard of at most 200, which the documented awk turns into one job each', () => {
-    const tagsArgs = ['matrix', '--k8s', AFFECTED_K8S.join(','), '--runc', AFFECTED_RUNC.join(','), '--platform', PLATFORMS, '--format', 'gitlab'];
+    const tagsArgs = [
+      'matrix',
+      '--k8s',
+      AFFECTED_K8S.join(','),
+      '--runc',
+      AFFECTED_RUNC.join(','),
+      '--platform',
+      PLATFORMS,
+      '--format',
+      'gitlab',
+    ];
     const r = kpatch(tagsArgs);
     expect(r.code, r.stderr).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
@@ -167,7 +219,10 @@ describe('kpatch matrix with every affected release (about 400 jobs)', () => {
   it('--shard-size sets the size; a matrix that fits prints what it printed before sharding', () => {
     const r = kpatch(['matrix', '--k8s', AFFECTED_K8S.slice(0, 10).join(','), '--platform', PLATFORMS, '--shard-size', '7']);
     expect(r.code, r.stderr).toBe(0);
-    const sizes = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).include.length);
+    const sizes = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).include.length);
     expect(sizes).toEqual([7, 7, 6]);
     // One shard: one line for GitHub, one document without `---` for GitLab, as before.
     const one = kpatch(['matrix', '--k8s', 'v1.12.4,v1.13.12', '--platform', PLATFORMS, '--shard-size', '4']);

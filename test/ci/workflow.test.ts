@@ -20,7 +20,14 @@ import { REPO_ROOT } from '../helpers/cli.js';
 const FILE = path.join(REPO_ROOT, 'scripts/ci/kpatch-build.yml');
 const text = readFileSync(FILE, 'utf8');
 const shardText = readFileSync(path.join(REPO_ROOT, 'scripts/ci/kpatch-build-shard.yml'), 'utf8');
-type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; 'working-directory'?: string };
+type Step = {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  'working-directory'?: string;
+};
 type Job = {
   needs?: string | string[];
   steps: Step[];
@@ -56,12 +63,20 @@ describe('scripts/ci/kpatch-build.yml', () => {
     expect(doc.on.workflow_dispatch.inputs['max-parallel'].default).toBe('20');
     expect(doc.on.workflow_dispatch.inputs['shard-size'].default).toBe('256');
     const inner = parseYaml(shardText).jobs.build as Job;
-    expect(inner.strategy).toEqual({ 'fail-fast': false, 'max-parallel': '${{ inputs.max-parallel }}', matrix: '${{ fromJSON(inputs.matrix) }}' });
+    expect(inner.strategy).toEqual({
+      'fail-fast': false,
+      'max-parallel': '${{ inputs.max-parallel }}',
+      matrix: '${{ fromJSON(inputs.matrix) }}',
+    });
   });
 
   it('the linter is live: a broken copy is reported', () => {
-    const broken = text.replace('needs: matrix\n', 'needs: matrx\n').replace('${{ fromJSON(needs.matrix.outputs.indexes) }}', '${{ fromJSON(needs.matrx.outputs.indexes) }}');
-    const found = lint(broken, 'kpatch-build.yml').map((r) => r.message).join('\n');
+    const broken = text
+      .replace('needs: matrix\n', 'needs: matrx\n')
+      .replace('${{ fromJSON(needs.matrix.outputs.indexes) }}', '${{ fromJSON(needs.matrx.outputs.indexes) }}');
+    const found = lint(broken, 'kpatch-build.yml')
+      .map((r) => r.message)
+      .join('\n');
     expect(found).toMatch(/matrx/);
   });
 
@@ -89,7 +104,9 @@ describe('scripts/ci/kpatch-build.yml', () => {
   });
 
   it('the gathering step makes one SHA256SUMS over every artifact folder that sha256sum -c accepts', () => {
-    const step = (parseYaml(text).jobs as Record<string, Job>).checksums.steps.find((s) => s.name === 'Gather every SHA256SUMS into one file');
+    const step = (parseYaml(text).jobs as Record<string, Job>).checksums.steps.find(
+      (s) => s.name === 'Gather every SHA256SUMS into one file',
+    );
     expect(step?.run).toBeTruthy();
     // Two artifact folders as download-artifact lays them out, each with its own SHA256SUMS.
     const root = mkdtempSync(path.join(os.tmpdir(), 'kpatch-gather-'));

@@ -15,13 +15,20 @@ async function help(command: string): Promise<string> {
   const io = testIo(tmpDir());
   expect(await run([command, '--help'], io)).toBe(0);
   // yargs wraps to the terminal; join the wrapped lines so a help text compares whole.
-  return io.out().replace(/\n {10,}/g, ' ').replace(/ +/g, ' ');
+  return io
+    .out()
+    .replace(/\n {10,}/g, ' ')
+    .replace(/ +/g, ' ');
 }
 
 describe('flag catalogue', () => {
   it('build, matrix and config show one help text for --registry, --image and --platform', async () => {
     const texts = await Promise.all(['build', 'matrix', 'config'].map(help));
-    for (const needle of ['--registry registry HOST/PATH that mirrors kube-cross', '--image build image reference (overrides the kube-cross image', '--platform comma-separated os/arch list, e.g. linux/amd64,linux/arm64']) {
+    for (const needle of [
+      '--registry registry HOST/PATH that mirrors kube-cross',
+      '--image build image reference (overrides the kube-cross image',
+      '--platform comma-separated os/arch list, e.g. linux/amd64,linux/arm64',
+    ]) {
       for (const t of texts) expect(t).toContain(needle);
     }
     // matrix says that it passes them on, and that its runner has no default.

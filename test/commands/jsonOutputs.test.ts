@@ -84,13 +84,19 @@ describe('--json', () => {
     materializeStandin('v1.12.4', tree);
     const r = kpatch(['patch', '--src', tree, '--allow-dirty', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(expectValidJson('patch.schema.json', r.stdout)).toMatchObject({ verdictBefore: 'affected', files: [STANDIN_MEMORY_GO], mode: 'guard' });
+    expect(expectValidJson('patch.schema.json', r.stdout)).toMatchObject({
+      verdictBefore: 'affected',
+      files: [STANDIN_MEMORY_GO],
+      mode: 'guard',
+    });
     const again = kpatch(['patch', '--src', tree, '--allow-dirty', '--json'], { env });
     expect(expectValidJson('patch.schema.json', again.stdout)).toMatchObject({ verdictBefore: 'patched', files: [] });
   });
 
   it('build of a release that needs nothing', () => {
-    const r = kpatch(['build', '--k8s', 'v1.21.2', '--repo', remote.url, '--runner', 'local', '--out', path.join(tmp, 'out'), '--json'], { env });
+    const r = kpatch(['build', '--k8s', 'v1.21.2', '--repo', remote.url, '--runner', 'local', '--out', path.join(tmp, 'out'), '--json'], {
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(expectValidJson('build.schema.json', r.stdout)).toMatchObject({ built: false, verdict: 'not-affected' });
   });

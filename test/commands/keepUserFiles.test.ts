@@ -27,12 +27,34 @@ const PATCH_NAME = path.join('v1.12.4', '0001-kmem-accounting-guard.patch');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', '-c', 'protocol.file.allow=always', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: 'pipe',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_DATE: '2018-12-03T18:00:00Z', GIT_COMMITTER_DATE: '2018-12-03T18:00:00Z' },
-  });
+  return execFileSync(
+    'git',
+    [
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@kpatch.invalid',
+      '-c',
+      'commit.gpgSign=false',
+      '-c',
+      'tag.gpgSign=false',
+      '-c',
+      'protocol.file.allow=always',
+      ...args,
+    ],
+    {
+      cwd,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_DATE: '2018-12-03T18:00:00Z',
+        GIT_COMMITTER_DATE: '2018-12-03T18:00:00Z',
+      },
+    },
+  );
 }
 
 let n = 0;
@@ -60,7 +82,10 @@ describe('diff --write and --check work from the tag, not the work tree', () => 
     const reference = cleanPatch();
     const tree = checkout();
     const file = path.join(tree, STANDIN_MEMORY_GO);
-    writeFileSync(file, readFileSync(file, 'utf8').replace('func (s *MemoryGroup) Apply(', '// LOCAL EDIT, not in v1.12.4\nfunc (s *MemoryGroup) Apply('));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('func (s *MemoryGroup) Apply(', '// LOCAL EDIT, not in v1.12.4\nfunc (s *MemoryGroup) Apply('),
+    );
     const out = path.join(tmp, 'reviewed-dirty');
     const r = kpatch(['diff', '--src', tree, '--write', out], { env });
     expect(r.code, r.stderr).toBe(0);
@@ -92,7 +117,11 @@ describe('diff --write and --check work from the tag, not the work tree', () => 
     const again = kpatch(['diff', '--src', tree, '--write', out, '--json'], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toContain('stale');
-    expect(JSON.parse(again.stdout)).toMatchObject({ verdict: 'affected', removed: null, checkout: { differs: [STANDIN_MEMORY_GO], notInTag: [] } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      verdict: 'affected',
+      removed: null,
+      checkout: { differs: [STANDIN_MEMORY_GO], notInTag: [] },
+    });
     expect(readFileSync(path.join(out, PATCH_NAME), 'utf8')).toBe(reference);
   });
 
@@ -100,7 +129,10 @@ describe('diff --write and --check work from the tag, not the work tree', () => 
     const reference = cleanPatch();
     const tree = checkout();
     rmSync(path.join(tree, STANDIN_MEMORY_GO));
-    writeFileSync(path.join(tree, path.dirname(STANDIN_MEMORY_GO), 'extra.go'), 'package fs\n\nfunc extra(p string) error { return EnableKernelMemoryAccounting(p) }\n');
+    writeFileSync(
+      path.join(tree, path.dirname(STANDIN_MEMORY_GO), 'extra.go'),
+      'package fs\n\nfunc extra(p string) error { return EnableKernelMemoryAccounting(p) }\n',
+    );
     const out = path.join(tmp, 'reviewed-deleted');
     const r = kpatch(['diff', '--src', tree, '--write', out], { env });
     expect(r.code, r.stderr).toBe(0);
@@ -112,7 +144,10 @@ describe('diff --write and --check work from the tag, not the work tree', () => 
     const reference = cleanPatch();
     const tree = submoduleCheckout();
     const file = path.join(tree, STANDIN_MEMORY_GO);
-    writeFileSync(file, readFileSync(file, 'utf8').replace('func (s *MemoryGroup) Apply(', '// LOCAL EDIT in the submodule\nfunc (s *MemoryGroup) Apply('));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('func (s *MemoryGroup) Apply(', '// LOCAL EDIT in the submodule\nfunc (s *MemoryGroup) Apply('),
+    );
     const out = path.join(tmp, 'reviewed-sub');
     const r = kpatch(['diff', '--src', tree, '--write', out], { env });
     expect(r.code, r.stderr).toBe(0);
@@ -201,7 +236,9 @@ describe('a target that changes after it was read is never replaced', () => {
     const file = path.join(dir, 'memory.go');
     writeFileSync(file, 'package fs\n');
     appendFileSync(file, '// appended by someone else\n');
-    await expect(writeFilesAtomically([{ abs: file, path: 'memory.go', before: 'package fs\n', after: 'package fs // patched\n' }])).rejects.toMatchObject({ id: 'target_changed' });
+    await expect(
+      writeFilesAtomically([{ abs: file, path: 'memory.go', before: 'package fs\n', after: 'package fs // patched\n' }]),
+    ).rejects.toMatchObject({ id: 'target_changed' });
     expect(readFileSync(file, 'utf8')).toBe('package fs\n// appended by someone else\n');
     expect(execFileSync('ls', ['-A', dir], { encoding: 'utf8' }).trim()).toBe('memory.go');
   });

@@ -23,7 +23,8 @@ let n = 0;
 function folder(files: Record<string, unknown>): string {
   const dir = path.join(tmp, `cwd-${n++}`);
   mkdirSync(dir, { recursive: true });
-  for (const [name, body] of Object.entries(files)) writeFileSync(path.join(dir, name), typeof body === 'string' ? body : JSON.stringify(body));
+  for (const [name, body] of Object.entries(files))
+    writeFileSync(path.join(dir, name), typeof body === 'string' ? body : JSON.stringify(body));
   return dir;
 }
 
@@ -45,7 +46,15 @@ describe('kpatch config', () => {
   });
 
   it('kpatch.config.json sets values; typed flags override them; the text output names each origin', () => {
-    const cwd = folder({ 'kpatch.config.json': { $schema: './schemas/kpatch.config.schema.json', mode: 'remove', platforms: ['linux/arm64', 'linux/amd64'], registry: 'mirror.corp/k8s', cacheDir: 'kcache' } });
+    const cwd = folder({
+      'kpatch.config.json': {
+        $schema: './schemas/kpatch.config.schema.json',
+        mode: 'remove',
+        platforms: ['linux/arm64', 'linux/amd64'],
+        registry: 'mirror.corp/k8s',
+        cacheDir: 'kcache',
+      },
+    });
     const r = kpatch(['config', '--json'], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
     const doc = expectValidJson('config.schema.json', r.stdout);
@@ -55,7 +64,10 @@ describe('kpatch config', () => {
     expect(doc.settings.registry).toEqual({ value: 'mirror.corp/k8s', origin: 'kpatch.config.json' });
     expect(doc.settings.cacheDir).toEqual({ value: path.join(cwd, 'kcache'), origin: 'kpatch.config.json' });
 
-    const flags = expectValidJson('config.schema.json', kpatch(['config', '--json', '--mode', 'guard', '--image=localhost/kube-cross:x'], { cwd, env }).stdout);
+    const flags = expectValidJson(
+      'config.schema.json',
+      kpatch(['config', '--json', '--mode', 'guard', '--image=localhost/kube-cross:x'], { cwd, env }).stdout,
+    );
     expect(flags.settings.mode).toEqual({ value: 'guard', origin: 'flag' });
     expect(flags.settings.image).toEqual({ value: 'localhost/kube-cross:x', origin: 'flag' });
     expect(flags.settings.registry).toEqual({ value: null, origin: 'default' }); // a typed --image silences the file's registry
@@ -66,7 +78,10 @@ describe('kpatch config', () => {
     expect(text.stdout).toMatch(/^platforms\s+linux\/amd64\s+flag --platform$/m);
 
     // KPATCH_CACHE_DIR outranks the file (environment over file, as for git and npm).
-    const envCache = expectValidJson('config.schema.json', kpatch(['config', '--json'], { cwd, env: { ...env, KPATCH_CACHE_DIR: path.join(tmp, 'env-cache') } }).stdout);
+    const envCache = expectValidJson(
+      'config.schema.json',
+      kpatch(['config', '--json'], { cwd, env: { ...env, KPATCH_CACHE_DIR: path.join(tmp, 'env-cache') } }).stdout,
+    );
     expect(envCache.settings.cacheDir).toEqual({ value: path.join(tmp, 'env-cache'), origin: 'env KPATCH_CACHE_DIR' });
   });
 
@@ -103,15 +118,41 @@ describe('kpatch config', () => {
 
 describe('settings reach the commands', () => {
   it('kpatch matrix builds its arguments from the file, flags first', () => {
-    const cwd = folder({ 'kpatch.config.json': { mode: 'remove', platforms: ['linux/arm64'], registry: 'mirror.corp/k8s', repo: 'https://mirror.corp/kubernetes.git' } });
+    const cwd = folder({
+      'kpatch.config.json': {
+        mode: 'remove',
+        platforms: ['linux/arm64'],
+        registry: 'mirror.corp/k8s',
+        repo: 'https://mirror.corp/kubernetes.git',
+      },
+    });
     const r = kpatch(['matrix', '--k8s', 'v1.12.4', '--format', 'json'], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
     expect(expectValidJson('matrix.schema.json', r.stdout).include[0].args).toEqual([
-      'build', '--k8s', 'v1.12.4', '--platform', 'linux/arm64', '--mode', 'remove', '--out', '_kpatch/v1.12.4',
-      '--repo', 'https://mirror.corp/kubernetes.git', '--registry', 'mirror.corp/k8s',
+      'build',
+      '--k8s',
+      'v1.12.4',
+      '--platform',
+      'linux/arm64',
+      '--mode',
+      'remove',
+      '--out',
+      '_kpatch/v1.12.4',
+      '--repo',
+      'https://mirror.corp/kubernetes.git',
+      '--registry',
+      'mirror.corp/k8s',
     ]);
     const typed = kpatch(['matrix', '--k8s', 'v1.12.4', '--format', 'json', '--mode', 'guard', '--platform', 'linux/amd64'], { cwd, env });
-    expect(JSON.parse(typed.stdout).include[0].args.slice(0, 7)).toEqual(['build', '--k8s', 'v1.12.4', '--platform', 'linux/amd64', '--mode', 'guard']);
+    expect(JSON.parse(typed.stdout).include[0].args.slice(0, 7)).toEqual([
+      'build',
+      '--k8s',
+      'v1.12.4',
+      '--platform',
+      'linux/amd64',
+      '--mode',
+      'guard',
+    ]);
   });
 
   it('kpatch scan --k8s fetches from the configured repo into the configured cache folder', () => {

@@ -49,7 +49,11 @@ describe('mount table', () => {
     const root = temp();
     mkdirSync(path.join(root, 'sys/fs/cgroup/memory'), { recursive: true });
     mkdirSync(path.join(root, 'sys/fs/cgroup/unified'), { recursive: true });
-    expect(await detectCgroupMode(new NodeFs(root))).toMatchObject({ mode: 'hybrid', source: 'filesystem', memoryV1: { mountPoint: '/sys/fs/cgroup/memory' } });
+    expect(await detectCgroupMode(new NodeFs(root))).toMatchObject({
+      mode: 'hybrid',
+      source: 'filesystem',
+      memoryV1: { mountPoint: '/sys/fs/cgroup/memory' },
+    });
     const v2 = temp();
     put(v2, 'sys/fs/cgroup/cgroup.controllers', 'cpu io memory pids\n');
     const mode = await detectCgroupMode(new NodeFs(v2));
@@ -144,7 +148,14 @@ describe('binary markers', () => {
       at: [100, boundary - 12, 2 * boundary - 20],
     });
     const b = await scanBinary(file);
-    expect(b).toMatchObject({ looks: 'patched', kpatchNote: 'v1.12.4+kpatch.remove', nokmemProof: true, goBinary: true, kmemFunction: false, size: 9 << 20 });
+    expect(b).toMatchObject({
+      looks: 'patched',
+      kpatchNote: 'v1.12.4+kpatch.remove',
+      nokmemProof: true,
+      goBinary: true,
+      kmemFunction: false,
+      size: 9 << 20,
+    });
   });
 
   it('a note at the very end of the file is found', async () => {
@@ -156,7 +167,13 @@ describe('binary markers', () => {
   it('tells unpatched from unaffected Go binaries', async () => {
     const dir = temp();
     expect((await scanBinary(makeBinary(dir, 'old', [GO_BUILD_ID, KMEM_FN]))).looks).toBe('unpatched');
-    expect((await scanBinary(makeBinary(dir, 'new', [GO_BUILD_ID, 'github.com/opencontainers/runc/libcontainer/cgroups/fs.(*MemoryGroup).Apply']))).looks).toBe('not-affected');
+    expect(
+      (
+        await scanBinary(
+          makeBinary(dir, 'new', [GO_BUILD_ID, 'github.com/opencontainers/runc/libcontainer/cgroups/fs.(*MemoryGroup).Apply']),
+        )
+      ).looks,
+    ).toBe('not-affected');
     expect((await scanBinary(makeBinary(dir, 'notgo', ['hello']))).looks).toBe('unpatched');
   });
 });

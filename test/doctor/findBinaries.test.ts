@@ -47,9 +47,17 @@ describe('finding the kubelet', () => {
       mode: 'v1',
       kernel: EL7,
       cgroups: { kubepods: 'off' },
-      processes: [{ pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd' }, { pid: 977, comm: 'containerd' }, { pid: 4242, comm: 'kubelet', exe: go.unpatched }],
+      processes: [
+        { pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd' },
+        { pid: 977, comm: 'containerd' },
+        { pid: 4242, comm: 'kubelet', exe: go.unpatched },
+      ],
     });
-    expect(json.binaries.search.kubelet).toEqual({ source: 'process', path: go.unpatched, looked: [`/proc/*/comm: kubelet is pid 4242; /proc/4242/exe -> ${go.unpatched}`] });
+    expect(json.binaries.search.kubelet).toEqual({
+      source: 'process',
+      path: go.unpatched,
+      looked: [`/proc/*/comm: kubelet is pid 4242; /proc/4242/exe -> ${go.unpatched}`],
+    });
     expect(json.binaries.kubelet).toMatchObject({ path: go.unpatched, looks: 'unpatched', kmemFunction: true, goBinary: true });
     expect(json.state).toBe('vulnerable');
     expect(text).toMatch(new RegExp(`^kubelet {5}${go.unpatched}: unpatched .*\\(found: the running process\\)$`, 'm'));
@@ -57,15 +65,29 @@ describe('finding the kubelet', () => {
   });
 
   it('falls back to the first word of /proc/<pid>/cmdline when comm cannot be read', async () => {
-    const { json } = await doctor({ mode: 'v1', kernel: EL7, cgroups: { kubepods: 'off' }, processes: [{ pid: 31337, cmdline: ['/usr/bin/kubelet', '--config=/var/lib/kubelet/config.yaml'], exe: go.fixed }] });
+    const { json } = await doctor({
+      mode: 'v1',
+      kernel: EL7,
+      cgroups: { kubepods: 'off' },
+      processes: [{ pid: 31337, cmdline: ['/usr/bin/kubelet', '--config=/var/lib/kubelet/config.yaml'], exe: go.fixed }],
+    });
     expect(json.binaries.search.kubelet.source).toBe('process');
     expect(json.binaries.kubelet.looks).toBe('patched');
   });
 
   it('no kubelet process: not found, and the report says where it looked', async () => {
-    const { json, text } = await doctor({ mode: 'v1', kernel: EL7, cgroups: { kubepods: 'off' }, processes: [{ pid: 1, comm: 'systemd' }] });
+    const { json, text } = await doctor({
+      mode: 'v1',
+      kernel: EL7,
+      cgroups: { kubepods: 'off' },
+      processes: [{ pid: 1, comm: 'systemd' }],
+    });
     expect(json.binaries.kubelet).toBeNull();
-    expect(json.binaries.search.kubelet).toEqual({ source: null, path: null, looked: ['/proc/*/comm: no kubelet process among 1 processes'] });
+    expect(json.binaries.search.kubelet).toEqual({
+      source: null,
+      path: null,
+      looked: ['/proc/*/comm: no kubelet process among 1 processes'],
+    });
     expect(text).toMatch(/^kubelet {5}not found \(pass --kubelet PATH\)$/m);
   });
 });
@@ -76,7 +98,10 @@ describe('finding runc', () => {
       mode: 'v1',
       kernel: EL7,
       cgroups: { kubepods: 'off' },
-      files: { '/etc/containerd/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  BinaryName = "/opt/rt/runc"\n' },
+      files: {
+        '/etc/containerd/config.toml':
+          'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  BinaryName = "/opt/rt/runc"\n',
+      },
       copies: { '/opt/rt/runc': go.fixed, '/usr/bin/runc': go.unpatched },
     });
     expect(json.binaries.search.runc.source).toBe('containerd');
@@ -103,7 +128,10 @@ describe('finding runc', () => {
       mode: 'v1',
       kernel: EL7,
       cgroups: { kubepods: 'off' },
-      files: { '/etc/crio/crio.conf.d/10-runc.conf': '[crio.runtime.runtimes.runc]\nruntime_path = "/usr/libexec/crio/runc"\nruntime_type = "oci"\n' },
+      files: {
+        '/etc/crio/crio.conf.d/10-runc.conf':
+          '[crio.runtime.runtimes.runc]\nruntime_path = "/usr/libexec/crio/runc"\nruntime_type = "oci"\n',
+      },
       copies: { '/usr/libexec/crio/runc': go.fixed },
     });
     expect(json.binaries.search.runc).toMatchObject({ source: 'cri-o', path: '/usr/libexec/crio/runc' });
@@ -124,13 +152,21 @@ describe('finding runc', () => {
   });
 
   it('--runc given: read as given, nothing looked for', async () => {
-    const { json } = await doctor({ mode: 'v1', kernel: EL7, cgroups: { kubepods: 'off' }, copies: { '/usr/bin/runc': go.unpatched } }, ['--runc', go.fixed]);
+    const { json } = await doctor({ mode: 'v1', kernel: EL7, cgroups: { kubepods: 'off' }, copies: { '/usr/bin/runc': go.unpatched } }, [
+      '--runc',
+      go.fixed,
+    ]);
     expect(json.binaries.search.runc).toEqual({ source: 'flag', path: go.fixed, looked: [] });
     expect(json.binaries.runc.looks).toBe('patched');
   });
 
   it('on a kernel other than el7, binaries found are not read (they do not matter there), and the report says so', async () => {
-    const { json } = await doctor({ mode: 'v1', kernel: '5.10.0-28-amd64', cgroups: { kubepods: 'on' }, copies: { '/usr/bin/runc': go.unpatched } });
+    const { json } = await doctor({
+      mode: 'v1',
+      kernel: '5.10.0-28-amd64',
+      cgroups: { kubepods: 'on' },
+      copies: { '/usr/bin/runc': go.unpatched },
+    });
     expect(json.binaries.search.runc.path).toBe('/usr/bin/runc');
     expect(json.binaries.runc).toBeNull();
     expect(json.binaries.search.skipped).toMatch(/the leak does not apply to this node/);
@@ -140,7 +176,12 @@ describe('finding runc', () => {
 
 describe('config readers', () => {
   it('take plain string keys only (runtime_type names a shim, not a binary)', () => {
-    expect(tomlStrings('runtime_type = "io.containerd.runc.v2"\n  BinaryName = "/usr/bin/runc"\n# runtime = "/x"\nruntime = \'/usr/sbin/runc\'\n', ['BinaryName', 'runtime'])).toEqual([
+    expect(
+      tomlStrings(
+        'runtime_type = "io.containerd.runc.v2"\n  BinaryName = "/usr/bin/runc"\n# runtime = "/x"\nruntime = \'/usr/sbin/runc\'\n',
+        ['BinaryName', 'runtime'],
+      ),
+    ).toEqual([
       { key: 'BinaryName', value: '/usr/bin/runc' },
       { key: 'runtime', value: '/usr/sbin/runc' },
     ]);

@@ -95,7 +95,14 @@ export function buildGoBinary(dir: string, kind: GoKind, version = kind === 'fix
   const out = path.join(dir, kind);
   execFileSync('go', ['build', '-o', out, '-ldflags', `-s -w -X main.version=${version}`, '.'], {
     cwd: src,
-    env: { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=mod', CGO_ENABLED: '0', GOCACHE: path.join(os.tmpdir(), 'kpatch-test-gocache'), GOPATH: path.join(dir, 'gopath') },
+    env: {
+      ...process.env,
+      GO111MODULE: 'on',
+      GOFLAGS: '-mod=mod',
+      CGO_ENABLED: '0',
+      GOCACHE: path.join(os.tmpdir(), 'kpatch-test-gocache'),
+      GOPATH: path.join(dir, 'gopath'),
+    },
     stdio: 'pipe',
   });
   return out;

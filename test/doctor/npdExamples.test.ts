@@ -34,7 +34,15 @@ describe('NPD custom plugin monitor config', () => {
     expect(monitor.plugin).toBe('custom'); // NPD: the only plugin it supports
     expect(typeof monitor.source).toBe('string');
     const pc = monitor.pluginConfig;
-    for (const k of Object.keys(pc)) expect(['invoke_interval', 'timeout', 'max_output_length', 'concurrency', 'enable_message_change_based_condition_update', 'skip_initial_status']).toContain(k);
+    for (const k of Object.keys(pc))
+      expect([
+        'invoke_interval',
+        'timeout',
+        'max_output_length',
+        'concurrency',
+        'enable_message_change_based_condition_update',
+        'skip_initial_status',
+      ]).toContain(k);
     const interval = goDuration(pc.invoke_interval);
     const timeout = goDuration(pc.timeout);
     expect(timeout).toBeLessThan(interval); // a run ends before the next is due

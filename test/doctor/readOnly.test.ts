@@ -29,7 +29,11 @@ function snapshot(dir: string): Record<string, string> {
     for (const name of readdirSync(d).sort()) {
       const p = path.join(d, name);
       const st = lstatSync(p);
-      const content = st.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : st.isDirectory() ? readdirSync(p).sort().join(',') : '';
+      const content = st.isFile()
+        ? createHash('sha256').update(readFileSync(p)).digest('hex')
+        : st.isDirectory()
+          ? readdirSync(p).sort().join(',')
+          : '';
       out[path.relative(dir, p)] = [st.mode, st.size, st.mtimeMs, st.ctimeMs, content].join(' ');
       if (st.isDirectory()) walk(p);
     }
@@ -43,7 +47,12 @@ describe('doctor is read-only', () => {
     const root = makeFakeNode({
       mode: 'v1',
       memoryCount: 60000,
-      cgroups: { kubepods: 'on', 'kubepods/burstable': 'on', 'kubepods/burstable/podabc-1': 'on', 'kubepods/burstable/podabc-1/ctr1': 'on' },
+      cgroups: {
+        kubepods: 'on',
+        'kubepods/burstable': 'on',
+        'kubepods/burstable/podabc-1': 'on',
+        'kubepods/burstable/podabc-1/ctr1': 'on',
+      },
     });
     roots.push(root);
     makeBinary(path.join(root, 'usr/bin'), 'kubelet', [GO_BUILD_ID, KMEM_FN]);
@@ -54,7 +63,10 @@ describe('doctor is read-only', () => {
 
     for (const extra of [[], ['--json']]) {
       const io = captureIo();
-      const code = await run(['doctor', '--root', root, '--kubelet', `${root}/usr/bin/kubelet`, '--runc', `${root}/usr/bin/runc`, ...extra], io);
+      const code = await run(
+        ['doctor', '--root', root, '--kubelet', `${root}/usr/bin/kubelet`, '--runc', `${root}/usr/bin/runc`, ...extra],
+        io,
+      );
       expect(code).toBe(1);
       expect(io.err()).toBe('');
     }
@@ -63,7 +75,12 @@ describe('doctor is read-only', () => {
 
   it("doctor's sources use no writing or process-spawning API", () => {
     const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
-    const files = [...readdirSync(path.join(src, 'doctor')).filter((f) => f.endsWith('.ts')).map((f) => path.join(src, 'doctor', f)), path.join(src, 'commands/doctor.ts')];
+    const files = [
+      ...readdirSync(path.join(src, 'doctor'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => path.join(src, 'doctor', f)),
+      path.join(src, 'commands/doctor.ts'),
+    ];
     expect(files.length).toBeGreaterThan(8);
     const forbidden = [
       /\b(?:writeFile|appendFile|mkdir|mkdtemp|rmdir|rm|unlink|rename|copyFile|cp|truncate|chmod|chown|lchown|utimes|lutimes|symlink|link|createWriteStream|write|writev|ftruncate|fchmod)(?:Sync)?\s*\(/,
@@ -74,7 +91,8 @@ describe('doctor is read-only', () => {
     for (const f of files) {
       // io.stdout.write is how a command prints; it is not a file write.
       const text = readFileSync(f, 'utf8').replace(/io\.(?:stdout|stderr)\.write\(/g, 'PRINT(');
-      for (const re of forbidden) expect({ file: path.relative(src, f), hit: re.exec(text)?.[0] }).toEqual({ file: path.relative(src, f), hit: undefined });
+      for (const re of forbidden)
+        expect({ file: path.relative(src, f), hit: re.exec(text)?.[0] }).toEqual({ file: path.relative(src, f), hit: undefined });
     }
   });
 });

@@ -66,11 +66,14 @@ describe('doctor on this machine', () => {
     expect(r.stdout).toMatch(/^verdict: (ok|at-risk|leaking)$/m);
   });
 
-  it.runIf(existsSync('/sys/fs/cgroup/memory/memory.kmem.usage_in_bytes'))('reads the real kmem files of a v1 memory cgroup (size-0 kernel files) to a definite answer', async () => {
-    const check = await readKmemState(new NodeFs('/'), '/sys/fs/cgroup/memory', '', 'kubepods');
-    expect(check.state).not.toBe('unknown');
-    const usage = BigInt(readFileSync('/sys/fs/cgroup/memory/memory.kmem.usage_in_bytes', 'utf8').trim());
-    if (usage > 0n) expect(check.state).toBe('on');
-    expect(check.evidence.length).toBeGreaterThan(0);
-  });
+  it.runIf(existsSync('/sys/fs/cgroup/memory/memory.kmem.usage_in_bytes'))(
+    'reads the real kmem files of a v1 memory cgroup (size-0 kernel files) to a definite answer',
+    async () => {
+      const check = await readKmemState(new NodeFs('/'), '/sys/fs/cgroup/memory', '', 'kubepods');
+      expect(check.state).not.toBe('unknown');
+      const usage = BigInt(readFileSync('/sys/fs/cgroup/memory/memory.kmem.usage_in_bytes', 'utf8').trim());
+      if (usage > 0n) expect(check.state).toBe('on');
+      expect(check.evidence.length).toBeGreaterThan(0);
+    },
+  );
 });

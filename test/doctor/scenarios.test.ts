@@ -72,7 +72,14 @@ describe('kpatch doctor on fake nodes', () => {
     expect(json.cgroups).toMatchObject({ mode: 'v1', memoryController: 'v1', memoryMountPoint: '/sys/fs/cgroup/memory' });
     expect(json.kernel).toEqual({ release: '3.10.0-957.21.3.el7.x86_64', leakProne: 'yes', cmdlineNokmem: false });
     // root + kubepods + 2 QoS + 3 pods + 1 container
-    expect(json.memory).toMatchObject({ limit: 65535, warnAt: 52428, inUse: 64000, present: 8, presentComplete: true, heldByDeleted: 63992 });
+    expect(json.memory).toMatchObject({
+      limit: 65535,
+      warnAt: 52428,
+      inUse: 64000,
+      present: 8,
+      presentComplete: true,
+      heldByDeleted: 63992,
+    });
     expect(json.kmem.roots).toEqual(['kubepods']);
     expect(json.kmem.podsFound).toBe(3);
     expect(json.kmem.total).toEqual({ checked: 7, on: 7, off: 0, unknown: 0 });
@@ -109,10 +116,17 @@ describe('kpatch doctor on fake nodes', () => {
     expect(code).toBe(1);
     expect(json.verdict).toBe('at-risk');
     expect(json.cgroups.mode).toBe('hybrid');
-    expect(json.binaries.kubelet).toMatchObject({ looks: 'patched', kpatchNote: 'v1.12.4+kpatch.guard', nokmemProof: false, goBinary: true });
+    expect(json.binaries.kubelet).toMatchObject({
+      looks: 'patched',
+      kpatchNote: 'v1.12.4+kpatch.guard',
+      nokmemProof: false,
+      goBinary: true,
+    });
     expect(json.binaries.runc).toMatchObject({ looks: 'patched', kpatchNote: null, nokmemProof: true });
     const steps = json.nextSteps.join('\n');
-    expect(json.nextSteps[0]).toMatch(/^The kubelet and runc are fixed, but kubepods still has kmem accounting on: drain and reboot the node\. Why: kubepods keeps the kmem setting it was created with/);
+    expect(json.nextSteps[0]).toMatch(
+      /^The kubelet and runc are fixed, but kubepods still has kmem accounting on: drain and reboot the node\. Why: kubepods keeps the kmem setting it was created with/,
+    );
     expect(steps).toMatch(/restarting the kubelet is not enough/);
     expect(steps).not.toMatch(/Install a fixed/);
 

@@ -57,7 +57,9 @@ describe('doctor usage errors', () => {
     temps.push(root);
     const missing = await doctor(['--root', root, '--kubelet', path.join(root, 'usr/bin/kubelet')]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/error\[node_binary_missing\]: binary not found: .*usr\/bin\/kubelet\n {2}--kubelet names a path that does not exist/);
+    expect(missing.err).toMatch(
+      /error\[node_binary_missing\]: binary not found: .*usr\/bin\/kubelet\n {2}--kubelet names a path that does not exist/,
+    );
     const folder = await doctor(['--root', root, '--runc', path.join(root, 'proc')]);
     expect(folder.code).toBe(2);
     expect(folder.err).toMatch(/--runc names a folder, not a binary/);

@@ -77,7 +77,9 @@ describe('memory cgroup folder count', () => {
     await run(['doctor', '--root', root], io);
     expect(io.out()).toMatch(new RegExp(`^ {12}${LIVE + 3} memory cgroup folders present \\(counted in \\d+ ms\\)$`, 'm'));
     const capped = renderText(await runDoctor({ root, walk: { maxDirs: 1000 } }));
-    expect(capped).toMatch(/^ {12}1000\+ memory cgroup folders present \(counted in \d+ ms, stopped early: folder limit of 1000 reached\)$/m);
+    expect(capped).toMatch(
+      /^ {12}1000\+ memory cgroup folders present \(counted in \d+ ms, stopped early: folder limit of 1000 reached\)$/m,
+    );
     expect(capped).toMatch(/IDs held by deleted cgroups: not computed, the folder count stopped early/);
   });
 });

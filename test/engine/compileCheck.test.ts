@@ -18,7 +18,8 @@ import type { PlannedChange } from '../../src/engine/rewrite.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-engine-compile-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const SOURCE = 'package widgets\n\n// StartWidgetCounter is made up.\nfunc StartWidgetCounter(n int) error { return nil }\n\nfunc Start(n int) error {\n\treturn StartWidgetCounter(n)\n}\n';
+const SOURCE =
+  'package widgets\n\n// StartWidgetCounter is made up.\nfunc StartWidgetCounter(n int) error { return nil }\n\nfunc Start(n int) error {\n\treturn StartWidgetCounter(n)\n}\n';
 // The Go build cache of the test run (shared with test/helpers/goTree.ts), so only the first check compiles cold.
 const env = { ...process.env, GOCACHE: path.join(os.tmpdir(), 'kpatch-test-gocache') };
 
@@ -37,16 +38,24 @@ function treeWith(text: string): { root: string; change: (after: string) => Plan
 describe('compileCheck', () => {
   it('passes a patched package that compiles, naming the package, and leaves the file on disk as it was', async () => {
     const t = treeWith(SOURCE);
-    const r = await compileCheck(t.root, t.files, t.change(SOURCE.replace('\treturn StartWidgetCounter(n)\n', '\t_ = n\n\treturn nil\n')), env);
+    const r = await compileCheck(
+      t.root,
+      t.files,
+      t.change(SOURCE.replace('\treturn StartWidgetCounter(n)\n', '\t_ = n\n\treturn nil\n')),
+      env,
+    );
     expect(r.status).toBe('passed');
     expect(r.detail).toContain('./widgets');
     expect(readFileSync(path.join(t.root, 'widgets/w.go'), 'utf8')).toBe(SOURCE);
   });
 
-  it('refuses a rewrite that parses but does not type-check (unsupported_shape with the compiler\'s message)', async () => {
+  it("refuses a rewrite that parses but does not type-check (unsupported_shape with the compiler's message)", async () => {
     const t = treeWith(SOURCE);
     const broken = SOURCE.replace('\treturn StartWidgetCounter(n)\n', '\tunused := n\n\treturn nil\n');
-    const err = await compileCheck(t.root, t.files, t.change(broken), env).then(() => undefined, (e: unknown) => e);
+    const err = await compileCheck(t.root, t.files, t.change(broken), env).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(KpatchError);
     expect((err as KpatchError).id).toBe('unsupported_shape');
     expect((err as KpatchError).render()).toMatch(/declared (and|but) not used/);
@@ -62,7 +71,10 @@ describe('compileCheck', () => {
 
   it('skips with "no Go toolchain" when go is not on PATH', async () => {
     const t = treeWith(SOURCE);
-    const r = await compileCheck(t.root, t.files, t.change(SOURCE.replace('n)\n}', 'n) // x\n}')), { ...env, PATH: path.join(tmp, 'empty-bin') });
+    const r = await compileCheck(t.root, t.files, t.change(SOURCE.replace('n)\n}', 'n) // x\n}')), {
+      ...env,
+      PATH: path.join(tmp, 'empty-bin'),
+    });
     expect(r).toMatchObject({ status: 'skipped' });
     expect(r.detail).toMatch(/no Go toolchain/);
   });

@@ -63,6 +63,8 @@ describe('renderDiff', () => {
   });
 
   it('refuses a path a git patch could carry only quoted (unsafe_name)', () => {
-    expect(() => renderDiff([{ path: 'widgets/a\tb.go', before: BEFORE, after: AFTER }])).toThrow(expect.objectContaining({ id: 'unsafe_name' }));
+    expect(() => renderDiff([{ path: 'widgets/a\tb.go', before: BEFORE, after: AFTER }])).toThrow(
+      expect.objectContaining({ id: 'unsafe_name' }),
+    );
   });
 });

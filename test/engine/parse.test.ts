@@ -31,7 +31,7 @@ describe('parseGo and syntaxProblems', () => {
     expect(syntaxProblems(parseGo(broken), 3)).toHaveLength(3);
   });
 
-  it('parses a file far bigger than tree-sitter\'s default 32 KiB buffer to its end', () => {
+  it("parses a file far bigger than tree-sitter's default 32 KiB buffer to its end", () => {
     const funcs = Array.from({ length: 3000 }, (_, i) => `func f${i}() int { return ${i} }\n`).join('');
     const text = `package widgets\n\n${funcs}func Last() { StartWidgetCounter(1) }\n`;
     expect(text.length).toBeGreaterThan(64 * 1024);

@@ -14,11 +14,22 @@ import { WIDGET_RECIPE } from '../helpers/madeUpRecipe.js';
 
 describe('applyEdits', () => {
   it('applies non-overlapping edits given in any order', () => {
-    expect(applyEdits('abcdef', [{ start: 4, end: 5, text: 'E' }, { start: 0, end: 1, text: 'AA' }, { start: 2, end: 2, text: '+' }])).toBe('AAb+cdEf');
+    expect(
+      applyEdits('abcdef', [
+        { start: 4, end: 5, text: 'E' },
+        { start: 0, end: 1, text: 'AA' },
+        { start: 2, end: 2, text: '+' },
+      ]),
+    ).toBe('AAb+cdEf');
   });
 
   it('refuses overlapping edits instead of guessing', () => {
-    expect(() => applyEdits('abcdef', [{ start: 1, end: 4, text: 'x' }, { start: 3, end: 5, text: 'y' }])).toThrow(/overlapping edits at 3/);
+    expect(() =>
+      applyEdits('abcdef', [
+        { start: 1, end: 4, text: 'x' },
+        { start: 3, end: 5, text: 'y' },
+      ]),
+    ).toThrow(/overlapping edits at 3/);
   });
 
   it('edits after multibyte text land where the indexes say (UTF-16 units, astral characters count two)', () => {

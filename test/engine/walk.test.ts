@@ -79,7 +79,7 @@ describe('findFiles', () => {
 });
 
 describe('loadTargets', () => {
-  it('reads and parses only the recipe\'s targets, and keeps each file\'s line ending', async () => {
+  it("reads and parses only the recipe's targets, and keeps each file's line ending", async () => {
     const root = tree({ 'widgets/a.go': GO, 'widgets/b.go': GO.replace(/\n/g, '\r\n'), 'other/c.go': GO });
     const { files } = await loadTargets(root, WIDGET_RECIPE);
     expect(files.map((f) => [f.path, f.eol])).toEqual([

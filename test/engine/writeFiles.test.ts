@@ -26,7 +26,7 @@ function folder(): { dir: string; a: FileWrite; b: FileWrite } {
 const text = (w: FileWrite) => readFileSync(w.abs, 'utf8');
 
 describe('writeFilesAtomically', () => {
-  it('replaces every file, keeps each one\'s exact permission bits through a restrictive umask, and leaves no temporary file', async () => {
+  it("replaces every file, keeps each one's exact permission bits through a restrictive umask, and leaves no temporary file", async () => {
     const { dir, a, b } = folder();
     chmodSync(a.abs, 0o640);
     chmodSync(b.abs, 0o755);

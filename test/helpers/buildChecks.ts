@@ -23,7 +23,14 @@ export const sha256 = (file: string) => createHash('sha256').update(readFileSync
  * (the string only the nokmem variant compiles in, and `-tags=nokmem` in the kubelet's
  * Go build info).
  */
-export function checkRealBuild(out: string, mode: 'guard' | 'remove' | 'nokmem', runner: 'local' | 'podman', repoUrl: string, workDir: string, env: Record<string, string>): void {
+export function checkRealBuild(
+  out: string,
+  mode: 'guard' | 'remove' | 'nokmem',
+  runner: 'local' | 'podman',
+  repoUrl: string,
+  workDir: string,
+  env: Record<string, string>,
+): void {
   const kubelet = kubeletOf(out);
   expect(execFileSync(kubelet, ['--version'], { encoding: 'utf8' }).trim()).toBe(`Kubernetes v1.20.2+kpatch.${mode}`);
   execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, stdio: 'pipe' });
@@ -45,7 +52,9 @@ export function checkRealBuild(out: string, mode: 'guard' | 'remove' | 'nokmem',
   expect(v.code, `${v.stdout}${v.stderr}`).toBe(0);
 
   if (mode === 'nokmem') {
-    expect(existsSync(path.join(out, 'patches')) && execFileSync('ls', [path.join(out, 'patches')], { encoding: 'utf8' }).trim()).toBeFalsy();
+    expect(
+      existsSync(path.join(out, 'patches')) && execFileSync('ls', [path.join(out, 'patches')], { encoding: 'utf8' }).trim(),
+    ).toBeFalsy();
     expect(m.verification).toMatchObject({ status: 'verified', method: 'binary', buildTag: 'nokmem' });
     expect(m.verification.proofStrings).toContain(NOKMEM_PROOF);
     expect(readFileSync(kubelet).includes(Buffer.from(NOKMEM_PROOF)), 'the nokmem variant is compiled into the kubelet').toBe(true);

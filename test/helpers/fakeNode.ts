@@ -132,7 +132,8 @@ export function makeFakeNode(spec: FakeNodeSpec): string {
 /** The mount lines as a container with the host's mounts under `root` sees them. */
 function asContainerSees(mounts: string[], root: string): string[] {
   const host = mounts.map((l) => l.replace(/^(\S+ \S+ \S+ \S+ )(\/\S*)/, (_, head: string, at: string) => `${head}${root}${at}`));
-  const own = '90 80 0:31 /kubepods/besteffort/pod0a1b2c3d-9999-4e8f-9a0b-999999999999/0123456789ab /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory';
+  const own =
+    '90 80 0:31 /kubepods/besteffort/pod0a1b2c3d-9999-4e8f-9a0b-999999999999/0123456789ab /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory';
   return [...host, own];
 }
 

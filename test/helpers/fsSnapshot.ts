@@ -42,12 +42,26 @@ export function snapshotDir(dir: string, opts: SnapshotOptions = {}): Snapshot {
     if (skipped(rel)) return;
     const abs = rel === '.' ? dir : path.join(dir, rel);
     const st = lstatSync(abs);
-    const type: Entry['type'] = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFIFO() ? 'fifo' : 'other';
+    const type: Entry['type'] = st.isFile()
+      ? 'file'
+      : st.isDirectory()
+        ? 'dir'
+        : st.isSymbolicLink()
+          ? 'symlink'
+          : st.isFIFO()
+            ? 'fifo'
+            : 'other';
     let content: string | undefined;
     if (type === 'file') content = createHash('sha256').update(readFileSync(abs)).digest('hex');
     if (type === 'symlink') content = readlinkSync(abs);
     // Writing into a FIFO (as the interrupt cases do) moves its mtime; it has no content of its own.
-    snap.set(rel, { type, mode: st.mode & 0o7777, size: type === 'file' ? st.size : 0, mtimeMs: type === 'fifo' ? 0 : st.mtimeMs, content });
+    snap.set(rel, {
+      type,
+      mode: st.mode & 0o7777,
+      size: type === 'file' ? st.size : 0,
+      mtimeMs: type === 'fifo' ? 0 : st.mtimeMs,
+      content,
+    });
     if (type === 'dir') for (const name of readdirSync(abs).sort()) visit(rel === '.' ? name : `${rel}/${name}`);
   };
   visit('.');

@@ -8,7 +8,10 @@ import type { SyntaxNode } from '../../src/engine/parse.js';
 /** A call of EnableKernelMemoryAccounting, plain or package-qualified (spaces around the dot allowed). */
 export function isTargetCall(n: SyntaxNode): boolean {
   const f = n.childForFieldName('function');
-  return n.type === 'call_expression' && (f?.type === 'selector_expression' ? f.childForFieldName('field')?.text : f?.text) === 'EnableKernelMemoryAccounting';
+  return (
+    n.type === 'call_expression' &&
+    (f?.type === 'selector_expression' ? f.childForFieldName('field')?.text : f?.text) === 'EnableKernelMemoryAccounting'
+  );
 }
 
 /** Every node below `n` (and `n` itself), in document order. */

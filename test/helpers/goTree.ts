@@ -46,15 +46,23 @@ export function goLayout(tree: string, probeDirs: string[]): GoLayout {
   if (existsSync(path.join(tree, 'libcontainer'))) {
     return { env: { ...base, GOPATH: gopath }, cwd: link(RUNC), patterns: ['./...'], probePackages: probeDirs.map(rel) };
   }
-  return { env: { ...base, GOPATH: gopath }, cwd: link('k8s.io/kubernetes'), patterns: ['./...', './vendor/...'], probePackages: probeDirs.map(rel) };
+  return {
+    env: { ...base, GOPATH: gopath },
+    cwd: link('k8s.io/kubernetes'),
+    patterns: ['./...', './vendor/...'],
+    probePackages: probeDirs.map(rel),
+  };
 }
 
 /** Runs a go subcommand; returns its combined output, throws with it on failure. */
 export function go(layout: GoLayout, args: string[], extraEnv: Record<string, string> = {}): string {
   try {
-    return execFileSync('go', args, { cwd: layout.cwd, // PWD makes go see the GOPATH path rather than the link's target, so vendor/ resolves.
+    return execFileSync('go', args, {
+      cwd: layout.cwd, // PWD makes go see the GOPATH path rather than the link's target, so vendor/ resolves.
       env: { ...process.env, ...layout.env, PWD: layout.cwd, ...extraEnv },
-      encoding: 'utf8', stdio: 'pipe' });
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`go ${args.join(' ')} failed in ${layout.cwd}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);

@@ -30,7 +30,9 @@ export const SCAFFOLD_DIR = path.join(CASES_DIR, '_scaffold');
 
 /** The case files, sorted (the scaffold folder is not a case). */
 export function caseNames(casesDir = CASES_DIR): string[] {
-  return readdirSync(casesDir).filter((f) => f.endsWith('.txtar')).sort();
+  return readdirSync(casesDir)
+    .filter((f) => f.endsWith('.txtar'))
+    .sort();
 }
 
 /** A case as its runners see it. */

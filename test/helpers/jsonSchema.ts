@@ -18,7 +18,9 @@ let ajv: Ajv2020 | undefined;
 function load(): Ajv2020 {
   if (ajv) return ajv;
   ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-  for (const f of readdirSync(SCHEMA_DIR).filter((n) => n.endsWith('.schema.json')).sort()) {
+  for (const f of readdirSync(SCHEMA_DIR)
+    .filter((n) => n.endsWith('.schema.json'))
+    .sort()) {
     ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, f), 'utf8')));
   }
   return ajv;

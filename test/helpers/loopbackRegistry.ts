@@ -13,7 +13,10 @@ import path from 'node:path';
 import { REPO_ROOT } from './cli.js';
 
 /** podman as the tests run it here (README, "This machine"). */
-export const PODMAN_ENV = { KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc', CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf') };
+export const PODMAN_ENV = {
+  KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc',
+  CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'),
+};
 
 /** A running loopback registry. */
 export interface LoopbackRegistry {
@@ -43,7 +46,10 @@ export async function freePort(): Promise<number> {
 
 /** Runs podman the way it works here, with `env` added. */
 export function podman(args: string[], env: Record<string, string> = {}): string {
-  const r = spawnSync('podman', ['--runtime', '/usr/sbin/runc', ...args], { env: { ...process.env, ...PODMAN_ENV, ...env }, encoding: 'utf8' });
+  const r = spawnSync('podman', ['--runtime', '/usr/sbin/runc', ...args], {
+    env: { ...process.env, ...PODMAN_ENV, ...env },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -77,7 +83,10 @@ export async function startRegistry(): Promise<LoopbackRegistry> {
     ].join('\n'),
   );
   const registriesConf = path.join(dir, 'registries.conf');
-  writeFileSync(registriesConf, ['unqualified-search-registries = []', '', '[[registry]]', `location = "${host}"`, 'insecure = true', ''].join('\n'));
+  writeFileSync(
+    registriesConf,
+    ['unqualified-search-registries = []', '', '[[registry]]', `location = "${host}"`, 'insecure = true', ''].join('\n'),
+  );
   const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -117,7 +126,8 @@ export async function startRegistry(): Promise<LoopbackRegistry> {
       const names = podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])
         .split('\n')
         .filter((n) => n.startsWith(`${host}/`));
-      for (const n of names) spawnSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', n], { env: { ...process.env, ...PODMAN_ENV } });
+      for (const n of names)
+        spawnSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', n], { env: { ...process.env, ...PODMAN_ENV } });
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
       rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,14 @@ export const WIDGET_RECIPE: Recipe = {
         sites.push({ file: f.path, ...positionOf(f, m.call), function: fn ? functionName(fn) : '', status: 'unguarded' });
       }
     }
-    return { recipe: 'widget-counter', verdict: sites.length ? 'affected' : 'not-affected', files: files.map((f) => f.path), sites, markers: [], facts: {} };
+    return {
+      recipe: 'widget-counter',
+      verdict: sites.length ? 'affected' : 'not-affected',
+      files: files.map((f) => f.path),
+      sites,
+      markers: [],
+      facts: {},
+    };
   },
   plan(files: GoFile[], _report: ScanReport, mode: string): Map<string, TextEdit[]> {
     const out = new Map<string, TextEdit[]>();
@@ -41,7 +48,11 @@ export const WIDGET_RECIPE: Recipe = {
       for (const m of findMatches(f.tree.rootNode, CALL)) {
         const stmt = enclosingStatement(m.call) ?? m.call;
         if (mode === 'drop') edits.push({ start: stmt.startIndex, end: stmt.endIndex, text: '// widget counter dropped' });
-        if (mode === 'overlap') edits.push({ start: stmt.startIndex, end: stmt.endIndex, text: '' }, { start: m.call.startIndex, end: m.call.endIndex, text: 'x' });
+        if (mode === 'overlap')
+          edits.push(
+            { start: stmt.startIndex, end: stmt.endIndex, text: '' },
+            { start: m.call.startIndex, end: m.call.endIndex, text: 'x' },
+          );
         if (mode === 'break') edits.push({ start: stmt.startIndex, end: stmt.endIndex, text: 'if {' });
       }
       if (edits.length) out.set(f.path, edits);

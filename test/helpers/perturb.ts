@@ -58,7 +58,11 @@ export type Perturbation = (text: string, rng: Rng) => { text: string; what: str
 
 const FUNCS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 // Names Go predeclares; a local of that name is left alone.
-const PREDECLARED = new Set('bool byte complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr any append cap close complex copy delete imag len make new panic print println real recover'.split(' '));
+const PREDECLARED = new Set(
+  'bool byte complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr any append cap close complex copy delete imag len make new panic print println real recover'.split(
+    ' ',
+  ),
+);
 const FRESH = ['cg', 'cgData', 'dd', 'grp', 'ctl', 'δ', 'σ2', 'kmemX', 'p_1', 'zz'];
 const COMMENTS = [
   '// note: nothing to see here',
@@ -85,7 +89,11 @@ function startsLine(text: string, n: SyntaxNode): boolean {
 
 /** Every name the file uses as an identifier of any kind (fresh names must avoid them all). */
 function usedNames(root: SyntaxNode): Set<string> {
-  return new Set(descendants(root).filter((n) => /identifier$/.test(n.type)).map((n) => n.text));
+  return new Set(
+    descendants(root)
+      .filter((n) => /identifier$/.test(n.type))
+      .map((n) => n.text),
+  );
 }
 
 /** Names declared at the top level or by imports: a local that shares one might refer to it. */
@@ -101,7 +109,8 @@ function outerNames(root: SyntaxNode): Set<string> {
       }
     }
     if (d.type === 'var_declaration' || d.type === 'const_declaration' || d.type === 'type_declaration') {
-      for (const spec of specs(d)) for (const id of spec.namedChildren) if (id.type === 'identifier' || id.type === 'type_identifier') names.add(id.text);
+      for (const spec of specs(d))
+        for (const id of spec.namedChildren) if (id.type === 'identifier' || id.type === 'type_identifier') names.add(id.text);
     }
   }
   return names;
@@ -111,7 +120,15 @@ function outerNames(root: SyntaxNode): Set<string> {
 function renameIn(text: string, fn: SyntaxNode, from: string, to: string): string {
   const ids = descendants(fn).filter((n) => n.type === 'identifier' && n.text === from);
   // A struct literal key (`cgroupData{root: root}`) is a field name, not the variable: such a function is skipped.
-  if (ids.some((n) => n.parent?.type === 'literal_element' && n.parent.parent?.type === 'keyed_element' && n.parent.parent.namedChildren[0]?.startIndex === n.parent.startIndex)) return text;
+  if (
+    ids.some(
+      (n) =>
+        n.parent?.type === 'literal_element' &&
+        n.parent.parent?.type === 'keyed_element' &&
+        n.parent.parent.namedChildren[0]?.startIndex === n.parent.startIndex,
+    )
+  )
+    return text;
   let out = text;
   for (const id of ids.sort((a, b) => b.startIndex - a.startIndex)) out = out.slice(0, id.startIndex) + to + out.slice(id.endIndex);
   return out;
@@ -128,7 +145,11 @@ export const renameParameter: Perturbation = (text, rng) => {
   const root = parseGo(text).rootNode;
   const outer = outerNames(root);
   const params = descendants(root).filter(
-    (n) => n.type === 'parameter_declaration' && ['*cgroupData', '*configs.Cgroup'].includes(n.childForFieldName('type')?.text ?? '') && n.childForFieldName('name') && FUNCS.has(n.parent?.parent?.type ?? ''),
+    (n) =>
+      n.type === 'parameter_declaration' &&
+      ['*cgroupData', '*configs.Cgroup'].includes(n.childForFieldName('type')?.text ?? '') &&
+      n.childForFieldName('name') &&
+      FUNCS.has(n.parent?.parent?.type ?? ''),
   );
   const candidates = params.filter((p) => !outer.has(p.childForFieldName('name')!.text));
   if (!candidates.length) return undefined;
@@ -147,9 +168,14 @@ export const renameLocal: Perturbation = (text, rng) => {
   for (const fn of descendants(root).filter((n) => n.type === 'function_declaration' || n.type === 'method_declaration')) {
     for (const n of descendants(fn)) {
       const ids =
-        n.type === 'short_var_declaration' ? (n.childForFieldName('left')?.namedChildren ?? []) : n.type === 'var_spec' ? n.namedChildren.filter((c) => c.type === 'identifier') : [];
+        n.type === 'short_var_declaration'
+          ? (n.childForFieldName('left')?.namedChildren ?? [])
+          : n.type === 'var_spec'
+            ? n.namedChildren.filter((c) => c.type === 'identifier')
+            : [];
       for (const id of ids) {
-        if (id.type === 'identifier' && id.text !== '_' && !outer.has(id.text) && !PREDECLARED.has(id.text)) locals.push({ fn, name: id.text });
+        if (id.type === 'identifier' && id.text !== '_' && !outer.has(id.text) && !PREDECLARED.has(id.text))
+          locals.push({ fn, name: id.text });
       }
     }
   }
@@ -164,14 +190,30 @@ export const renameLocal: Perturbation = (text, rng) => {
 export const insertBlankOrComment: Perturbation = (text, rng) => {
   const root = parseGo(text).rootNode;
   const spots = descendants(root).filter(
-    (n) => n.isNamed && n.type !== 'comment' && startsLine(text, n) && (n.parent?.type === 'statement_list' || (n.parent?.type === 'source_file' && n.type !== 'package_clause' && n.startIndex > (root.namedChildren.find((c) => c.type === 'package_clause')?.endIndex ?? 0))),
+    (n) =>
+      n.isNamed &&
+      n.type !== 'comment' &&
+      startsLine(text, n) &&
+      (n.parent?.type === 'statement_list' ||
+        (n.parent?.type === 'source_file' &&
+          n.type !== 'package_clause' &&
+          n.startIndex > (root.namedChildren.find((c) => c.type === 'package_clause')?.endIndex ?? 0))),
   );
   if (!spots.length) return undefined;
   const at = rng.pick(spots);
   const start = lineStartOf(text, at.startIndex);
   const indent = indentAt(text, at.startIndex);
-  const insert = rng.chance(0.35) ? '\n' : rng.pick(COMMENTS).split('\n').map((l) => indent + l).join('\n') + '\n';
-  return { text: text.slice(0, start) + insert + text.slice(start), what: `insert ${JSON.stringify(insert.trim() || 'blank line')} at line ${at.startPosition.row + 1}` };
+  const insert = rng.chance(0.35)
+    ? '\n'
+    : rng
+        .pick(COMMENTS)
+        .split('\n')
+        .map((l) => indent + l)
+        .join('\n') + '\n';
+  return {
+    text: text.slice(0, start) + insert + text.slice(start),
+    what: `insert ${JSON.stringify(insert.trim() || 'blank line')} at line ${at.startPosition.row + 1}`,
+  };
 };
 
 /** Shuffles the top-level declarations after the imports, each with the comments above it. */
@@ -202,7 +244,15 @@ export const reorderDeclarations: Perturbation = (text, rng) => {
 };
 
 // Nodes whose text is one token whatever their children (strings keep their spaces).
-const ATOMIC = new Set(['interpreted_string_literal', 'raw_string_literal', 'rune_literal', 'comment', 'int_literal', 'float_literal', 'imaginary_literal']);
+const ATOMIC = new Set([
+  'interpreted_string_literal',
+  'raw_string_literal',
+  'rune_literal',
+  'comment',
+  'int_literal',
+  'float_literal',
+  'imaginary_literal',
+]);
 const WORD = /^[\p{L}\p{N}_]/u;
 
 function leaves(n: SyntaxNode, out: SyntaxNode[] = []): SyntaxNode[] {
@@ -239,7 +289,10 @@ export const respaceLine: Perturbation = (text, rng) => {
   let out = text;
   for (const e of edits.reverse()) out = out.slice(0, e.start) + e.gap + out.slice(e.end);
   // The tokens must be exactly the same ones; otherwise this line is left alone.
-  const sig = (t: string) => leaves(parseGo(t).rootNode).map((n) => `${n.type}:${n.text}`).join('\u0001');
+  const sig = (t: string) =>
+    leaves(parseGo(t).rootNode)
+      .map((n) => `${n.type}:${n.text}`)
+      .join('\u0001');
   if (sig(out) !== sig(text)) return undefined;
   return { text: out, what: `respace line ${row + 1}` };
 };
@@ -263,7 +316,14 @@ export const nestCallInBlock: Perturbation = (text, rng) => {
     // take the comment lines directly above along
     for (;;) {
       const prev = lineStartOf(text, start - 1);
-      if (start === 0 || !text.slice(prev, start - 1).trim().startsWith('//')) break;
+      if (
+        start === 0 ||
+        !text
+          .slice(prev, start - 1)
+          .trim()
+          .startsWith('//')
+      )
+        break;
       start = prev;
     }
   }
@@ -271,7 +331,8 @@ export const nestCallInBlock: Perturbation = (text, rng) => {
   const end = eol === -1 ? text.length : eol;
   // Multi-line raw strings keep their lines as they are.
   const verbatim = new Set<number>();
-  for (const n of descendants(stmt)) if (n.type === 'raw_string_literal') for (let r = n.startPosition.row + 1; r <= n.endPosition.row; r++) verbatim.add(r);
+  for (const n of descendants(stmt))
+    if (n.type === 'raw_string_literal') for (let r = n.startPosition.row + 1; r <= n.endPosition.row; r++) verbatim.add(r);
   const firstRow = text.slice(0, start).split('\n').length - 1;
   const body = text
     .slice(start, end)

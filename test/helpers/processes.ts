@@ -47,7 +47,13 @@ export interface StartOptions {
 /** Starts `kpatch ...args` as its own process. */
 export function startKpatch(args: string[], opts: StartOptions): Running {
   const out = typeof opts.stdout === 'number' ? opts.stdout : 'pipe';
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, uid: opts.uid, gid: opts.gid, stdio: ['ignore', out, 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    uid: opts.uid,
+    gid: opts.gid,
+    stdio: ['ignore', out, 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   // Closing our end makes every write of kpatch's fail with EPIPE, as after `| head -1`.

@@ -24,8 +24,16 @@ let cached: RealReleases | undefined;
 /** Fetches (once) and returns the real releases; throws with the script's own message when apt cannot. */
 export function realReleases(): RealReleases {
   if (cached) return cached;
-  const out = execFileSync(path.join(REPO_ROOT, 'scripts/real-release.sh'), ['env'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const vars = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const out = execFileSync(path.join(REPO_ROOT, 'scripts/real-release.sh'), ['env'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const vars = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   cached = { k8sUrl: vars.KPATCH_REAL_K8S_URL, runcRc93: vars.KPATCH_REAL_RUNC_RC93, runc115: vars.KPATCH_REAL_RUNC_115 };
   return cached;
 }
@@ -60,7 +68,8 @@ export const NOKMEM_PROOF = 'kernel memory accounting disabled in this runc buil
 /** Why the cgroup probe cannot run here, or undefined when it can (root and a cgroup v1 memory hierarchy). */
 export function probeSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'the cgroup probe needs root (it creates a memory cgroup)';
-  if (!existsSync('/sys/fs/cgroup/memory/memory.kmem.limit_in_bytes')) return 'no cgroup v1 memory hierarchy with kmem files at /sys/fs/cgroup/memory';
+  if (!existsSync('/sys/fs/cgroup/memory/memory.kmem.limit_in_bytes'))
+    return 'no cgroup v1 memory hierarchy with kmem files at /sys/fs/cgroup/memory';
   try {
     execFileSync('strace', ['-V'], { stdio: 'ignore' });
   } catch {

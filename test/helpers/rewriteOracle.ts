@@ -29,7 +29,9 @@ function regions(before: string, callLines: number[], mode: 'guard' | 'remove'):
   const root = parseGo(before).rootNode;
   const lines = before.split('\n');
   const out: Region[] = [];
-  const calls = descendants(root).filter((n) => n.type === 'call_expression' && isTargetCall(n) && callLines.includes(n.startPosition.row + 1));
+  const calls = descendants(root).filter(
+    (n) => n.type === 'call_expression' && isTargetCall(n) && callLines.includes(n.startPosition.row + 1),
+  );
   for (const call of calls) {
     let stmt: SyntaxNode | null = call;
     while (stmt && stmt.parent?.type !== 'statement_list') stmt = stmt.parent;
@@ -40,11 +42,19 @@ function regions(before: string, callLines: number[], mode: 'guard' | 'remove'):
     while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration' && fn.type !== 'func_literal') fn = fn.parent;
     // The guard tests the function's own *cgroupData parameter, else its *configs.Cgroup one.
     const params = (fn?.childForFieldName('parameters')?.namedChildren ?? []).filter((n) => n.type === 'parameter_declaration');
-    const named = (type: string) => params.find((p) => p.childForFieldName('type')?.text.replace(/\s+/g, '') === type && (p.childForFieldName('name')?.text ?? '_') !== '_');
+    const named = (type: string) =>
+      params.find(
+        (p) => p.childForFieldName('type')?.text.replace(/\s+/g, '') === type && (p.childForFieldName('name')?.text ?? '_') !== '_',
+      );
     const cg = named('*cgroupData');
     const cfg = named('*configs.Cgroup');
-    const param: Region['param'] = cg ? { name: cg.childForFieldName('name')!.text, field: 'config' } : cfg ? { name: cfg.childForFieldName('name')!.text, field: 'Resources' } : undefined;
-    if (!out.some((r) => r.first === first)) out.push({ first, last: stmt.endPosition.row, stmtRow: stmt.startPosition.row, kind: 'call', param });
+    const param: Region['param'] = cg
+      ? { name: cg.childForFieldName('name')!.text, field: 'config' }
+      : cfg
+        ? { name: cfg.childForFieldName('name')!.text, field: 'Resources' }
+        : undefined;
+    if (!out.some((r) => r.first === first))
+      out.push({ first, last: stmt.endPosition.row, stmtRow: stmt.startPosition.row, kind: 'call', param });
   }
   const imports = root.namedChildren.filter((n) => n.type === 'import_declaration');
   if (mode === 'remove' && imports.length) {
@@ -107,7 +117,8 @@ export function checkRewrite(before: string, after: string, callLines: number[],
       continue;
     }
     const indent = /^[ \t]*/.exec(b[r.stmtRow])![0];
-    if (!a[p]?.startsWith(indent + MARKER[mode]) || (crlf && !a[p].endsWith('\r'))) return [`after line ${p + 1}: expected the ${mode} marker, got ${JSON.stringify(a[p])}`];
+    if (!a[p]?.startsWith(indent + MARKER[mode]) || (crlf && !a[p].endsWith('\r')))
+      return [`after line ${p + 1}: expected the ${mode} marker, got ${JSON.stringify(a[p])}`];
     p++;
     if (mode === 'guard') {
       if (!r.param) return [`line ${r.first + 1}: the function has no *cgroupData or *configs.Cgroup parameter, yet it was guarded`];

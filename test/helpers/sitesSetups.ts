@@ -16,7 +16,12 @@ const TOP_RUNC = 'vendor/github.com/opencontainers/runc';
 
 function commitAll(tree: string, message: string): void {
   const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args], { cwd: tree, stdio: 'pipe', env });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args], {
+      cwd: tree,
+      stdio: 'pipe',
+      env,
+    });
   git('add', '-A');
   git('commit', '-qm', message);
 }
@@ -29,7 +34,9 @@ export function commitEdits(tree: string, edits: Record<string, (text: string) =
 
 /** memory.go with the call statement replaced by `stmt` (tab-indented like the call). */
 export function replaceCall(stmt: string): Record<string, (text: string) => string> {
-  return { [STANDIN_MEMORY_GO]: (t) => t.replace('if err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}', stmt) };
+  return {
+    [STANDIN_MEMORY_GO]: (t) => t.replace('if err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}', stmt),
+  };
 }
 
 /** A release's vendored runc copied to `dest` in the tree (replacing what is there), committed. */

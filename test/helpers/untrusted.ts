@@ -78,10 +78,32 @@ export function manyFilesRemote(root: string, files = 20_000): string {
   const repo = path.join(root, 'many-files.git');
   if (!existsSync(repo)) {
     execFileSync('git', ['init', '-q', '--bare', repo]);
-    const lines = ['blob', 'mark :1', 'data 11', 'package x', '', 'commit refs/heads/main', 'mark :2', 'committer t <t@kpatch.invalid> 1600000000 +0000', 'data 2', 'v', ''];
+    const lines = [
+      'blob',
+      'mark :1',
+      'data 11',
+      'package x',
+      '',
+      'commit refs/heads/main',
+      'mark :2',
+      'committer t <t@kpatch.invalid> 1600000000 +0000',
+      'data 2',
+      'v',
+      '',
+    ];
     const body: string[] = [];
     for (let i = 0; i < files; i++) body.push(`M 100644 :1 vendor/d${i % 200}/f${i}.go`);
-    const stream = [...lines.slice(0, -1), ...body, '', 'tag v1.12.4', 'from :2', 'tagger t <t@kpatch.invalid> 1600000000 +0000', 'data 2', 't', ''].join('\n');
+    const stream = [
+      ...lines.slice(0, -1),
+      ...body,
+      '',
+      'tag v1.12.4',
+      'from :2',
+      'tagger t <t@kpatch.invalid> 1600000000 +0000',
+      'data 2',
+      't',
+      '',
+    ].join('\n');
     execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: stream, stdio: ['pipe', 'pipe', 'pipe'] });
   }
   bigRemote = pathToFileURL(repo).href;

@@ -40,7 +40,11 @@ function newKey(priv: string, pub: string): void {
 
 /** What a consumer runs: `base64 -d SHA256SUMS.sig | openssl dgst -sha256 -verify pub.pem -signature /dev/stdin SHA256SUMS`. */
 function opensslVerify(dir: string, pub: string): { code: number; out: string } {
-  const r = spawnSync('sh', ['-c', 'base64 -d SHA256SUMS.sig | openssl dgst -sha256 -verify "$1" -signature /dev/stdin SHA256SUMS', 'sh', pub], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(
+    'sh',
+    ['-c', 'base64 -d SHA256SUMS.sig | openssl dgst -sha256 -verify "$1" -signature /dev/stdin SHA256SUMS', 'sh', pub],
+    { cwd: dir, encoding: 'utf8' },
+  );
   return { code: r.status ?? 1, out: r.stdout + r.stderr };
 }
 
@@ -58,7 +62,11 @@ function copy(): string {
 
 /** Rewrites SHA256SUMS from the files (as someone who changed a file would, to hide it from `sha256sum -c`). */
 function resum(dir: string): void {
-  const lines = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('  ')[1]).filter((f) => existsSync(path.join(dir, f)));
+  const lines = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('  ')[1])
+    .filter((f) => existsSync(path.join(dir, f)));
   writeFileSync(path.join(dir, 'SHA256SUMS'), lines.map((f) => `${sha(path.join(dir, f))}  ${f}`).join('\n') + '\n');
 }
 
@@ -86,15 +94,32 @@ describe('provenance.json', () => {
     expect(doc.subject).toEqual([{ name: KUBELET, digest: { sha256: sha(path.join(built, KUBELET)) } }]);
     const def = doc.predicate.buildDefinition;
     expect(def.buildType).toBe('https://kpatch.invalid/buildtypes/kpatch-build/v1');
-    expect(def.externalParameters).toMatchObject({ target: 'kubelet', tag: 'v1.12.4', repository: remote.url, mode: 'guard', platforms: ['linux/amd64'], runner: 'local', versionString: 'v1.12.4+kpatch.guard' });
+    expect(def.externalParameters).toMatchObject({
+      target: 'kubelet',
+      tag: 'v1.12.4',
+      repository: remote.url,
+      mode: 'guard',
+      platforms: ['linux/amd64'],
+      runner: 'local',
+      versionString: 'v1.12.4+kpatch.guard',
+    });
     expect(def.internalParameters).toMatchObject({ mode: 'guard', sourceDateEpoch: m.sourceDateEpoch });
-    expect(def.internalParameters.reproducibleWith).toMatchObject({ goVersion: m.goVersion, sourceDateEpoch: m.sourceDateEpoch, sourceCommit: remote.commits['v1.12.4'], patchSha256: sha(path.join(built, PATCH)) });
+    expect(def.internalParameters.reproducibleWith).toMatchObject({
+      goVersion: m.goVersion,
+      sourceDateEpoch: m.sourceDateEpoch,
+      sourceCommit: remote.commits['v1.12.4'],
+      patchSha256: sha(path.join(built, PATCH)),
+    });
     const deps = Object.fromEntries(def.resolvedDependencies.map((d: { name: string }) => [d.name, d]));
     expect(deps.source).toMatchObject({ uri: `git+${remote.url}@refs/tags/v1.12.4`, digest: { gitCommit: remote.commits['v1.12.4'] } });
     expect(deps.patch.digest).toEqual({ sha256: sha(path.join(built, PATCH)) });
     expect(deps['go-toolchain'].annotations.version).toMatch(/^go1\.\d+/);
     expect(doc.predicate.runDetails.builder.id).toMatch(/^https:\/\/kpatch\.invalid\/builder\/kpatch@\d+\.\d+\.\d+/);
-    expect(doc.predicate.runDetails.metadata).toMatchObject({ invocationId: expect.stringMatching(/^urn:uuid:/), startedOn: m.startedAt, finishedOn: m.finishedAt });
+    expect(doc.predicate.runDetails.metadata).toMatchObject({
+      invocationId: expect.stringMatching(/^urn:uuid:/),
+      startedOn: m.startedAt,
+      finishedOn: m.finishedAt,
+    });
   });
 });
 
@@ -111,20 +136,37 @@ describe('sbom.spdx.json', () => {
     const doc = json(built, 'sbom.spdx.json');
     const bin = doc.packages.find((p: { packageFileName?: string }) => p.packageFileName === KUBELET);
     expect(bin.checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha(path.join(built, KUBELET)) }]);
-    expect(doc.relationships).toContainEqual({ spdxElementId: bin.SPDXID, relationshipType: 'GENERATED_FROM', relatedSpdxElement: 'SPDXRef-Source' });
-    expect(doc.relationships).toContainEqual({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: bin.SPDXID });
+    expect(doc.relationships).toContainEqual({
+      spdxElementId: bin.SPDXID,
+      relationshipType: 'GENERATED_FROM',
+      relatedSpdxElement: 'SPDXRef-Source',
+    });
+    expect(doc.relationships).toContainEqual({
+      spdxElementId: 'SPDXRef-DOCUMENT',
+      relationshipType: 'DESCRIBES',
+      relatedSpdxElement: bin.SPDXID,
+    });
     const source = doc.packages.find((p: { SPDXID: string }) => p.SPDXID === 'SPDXRef-Source');
-    expect(source).toMatchObject({ name: 'kubernetes', versionInfo: 'v1.12.4', downloadLocation: `git+${remote.url}@${remote.commits['v1.12.4']}` });
+    expect(source).toMatchObject({
+      name: 'kubernetes',
+      versionInfo: 'v1.12.4',
+      downloadLocation: `git+${remote.url}@${remote.commits['v1.12.4']}`,
+    });
     // The stand-in is a GOPATH-era tree: no module list in the binary or the tree, so runc is named from its vendor path.
     const runc = doc.packages.find((p: { name: string }) => p.name === 'github.com/opencontainers/runc');
-    expect(runc.annotations[0].comment).toContain(`modified by kpatch (recipe kmem-accounting, mode guard): ${PATCH} sha256 ${sha(path.join(built, PATCH))}`);
+    expect(runc.annotations[0].comment).toContain(
+      `modified by kpatch (recipe kmem-accounting, mode guard): ${PATCH} sha256 ${sha(path.join(built, PATCH))}`,
+    );
     expect(doc.relationships).toContainEqual({ spdxElementId: bin.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: runc.SPDXID });
   });
 });
 
 describe('SHA256SUMS.sig', () => {
   it('SHA256SUMS lists every file, provenance and SBOM included, and sha256sum -c accepts it', () => {
-    const names = readFileSync(path.join(built, 'SHA256SUMS'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('  ')[1]);
+    const names = readFileSync(path.join(built, 'SHA256SUMS'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('  ')[1]);
     expect(names).toEqual(expect.arrayContaining(['provenance.json', 'sbom.spdx.json', 'manifest.json', KUBELET, PATCH]));
     expect(names).not.toContain('SHA256SUMS.sig');
     execFileSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: built });
@@ -167,7 +209,10 @@ describe('kpatch verify --key', () => {
     resum(dir);
     const r = kpatch(['verify', dir, '--key', PUB], { env });
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(new RegExp(`^FAIL provenance\\.json: subject ${KUBELET} says sha256 ffff`)), expect.stringMatching(/^FAIL SHA256SUMS\.sig: does not match/)]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^FAIL provenance\\.json: subject ${KUBELET} says sha256 ffff`)),
+      expect.stringMatching(/^FAIL SHA256SUMS\.sig: does not match/),
+    ]);
   });
 
   it('fails naming only the kubelet when one of its bytes is flipped (the records that name it do not repeat it)', () => {
@@ -202,7 +247,9 @@ describe('kpatch verify --key', () => {
     resum(dir);
     const r = kpatch(['verify', dir], { env });
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(new RegExp(`^FAIL sbom\\.spdx\\.json: package \\S+ says ${KUBELET} has SHA256 0000`))]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^FAIL sbom\\.spdx\\.json: package \\S+ says ${KUBELET} has SHA256 0000`)),
+    ]);
   });
 
   it('fails naming SHA256SUMS.sig when --key is given and the folder is not signed', () => {

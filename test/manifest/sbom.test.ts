@@ -37,40 +37,75 @@ function write(rel: string, text: string): void {
 
 beforeAll(() => {
   // A module-mode program vendoring a package at runc's import path (code written for this test).
-  write('go.mod', `module example.com/app\n\ngo 1.16\n\nrequire (\n\t${RUNC} v1.0.0-rc92\n\texample.com/staging v0.0.0\n)\n\nreplace example.com/staging => ./staging/src/example.com/staging\n`);
-  write('main.go', `package main\n\nimport (\n\t"fmt"\n\n\t"example.com/staging"\n\tfs "${RUNC}/libcontainer/cgroups/fs"\n)\n\nfunc main() { fmt.Println(fs.Name(), staging.Name()) }\n`);
+  write(
+    'go.mod',
+    `module example.com/app\n\ngo 1.16\n\nrequire (\n\t${RUNC} v1.0.0-rc92\n\texample.com/staging v0.0.0\n)\n\nreplace example.com/staging => ./staging/src/example.com/staging\n`,
+  );
+  write(
+    'main.go',
+    `package main\n\nimport (\n\t"fmt"\n\n\t"example.com/staging"\n\tfs "${RUNC}/libcontainer/cgroups/fs"\n)\n\nfunc main() { fmt.Println(fs.Name(), staging.Name()) }\n`,
+  );
   write(FS_GO, 'package fs\n\n// Name is all this stand-in package has.\nfunc Name() string { return "memory" }\n');
   write('staging/src/example.com/staging/go.mod', 'module example.com/staging\n\ngo 1.16\n');
   write('staging/src/example.com/staging/s.go', 'package staging\n\n// Name names the package.\nfunc Name() string { return "staging" }\n');
   write('vendor/example.com/staging/s.go', 'package staging\n\n// Name names the package.\nfunc Name() string { return "staging" }\n');
   write('vendor/modules.txt', MODULES_TXT);
-  execFileSync('go', ['build', '-mod=vendor', '-o', path.join(tmp, 'app'), '.'], { cwd: tree, env: { ...process.env, GOFLAGS: '', GOCACHE: path.join(tmp, 'gocache'), GO111MODULE: 'on' }, stdio: 'pipe' });
+  execFileSync('go', ['build', '-mod=vendor', '-o', path.join(tmp, 'app'), '.'], {
+    cwd: tree,
+    env: { ...process.env, GOFLAGS: '', GOCACHE: path.join(tmp, 'gocache'), GO111MODULE: 'on' },
+    stdio: 'pipe',
+  });
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function manifest(): Manifest {
   return {
-    schemaVersion: 1, kpatchVersion: '0.1.0', target: 'kubelet',
+    schemaVersion: 1,
+    kpatchVersion: '0.1.0',
+    target: 'kubelet',
     source: { repo: 'file:///srv/kubernetes.git', tag: 'v1.20.2', commit: 'c'.repeat(40) },
-    recipe: 'kmem-accounting', mode: 'guard', verdictBefore: 'affected', verdictAfter: 'patched',
-    sites: [{ file: FS_GO, function: 'Apply', before: { line: 3, column: 1, status: 'unguarded' }, after: { line: 3, column: 1, status: 'patched' } }],
+    recipe: 'kmem-accounting',
+    mode: 'guard',
+    verdictBefore: 'affected',
+    verdictAfter: 'patched',
+    sites: [
+      {
+        file: FS_GO,
+        function: 'Apply',
+        before: { line: 3, column: 1, status: 'unguarded' },
+        after: { line: 3, column: 1, status: 'patched' },
+      },
+    ],
     patch: { path: 'patches/0001-kmem-accounting-guard.patch', sha256: 'a'.repeat(64) },
     patchedFiles: [{ path: FS_GO, sha256: 'b'.repeat(64) }],
-    runner: 'podman', command: ['make'], goVersion: 'go1.19.8', platforms: ['linux/amd64'], versionString: 'v1.20.2+kpatch.guard',
+    runner: 'podman',
+    command: ['make'],
+    goVersion: 'go1.19.8',
+    platforms: ['linux/amd64'],
+    versionString: 'v1.20.2+kpatch.guard',
     image: { ref: 'localhost/kpatch/kube-cross:test', source: 'test', digest: `sha256:${'d'.repeat(64)}` },
     artifacts: [{ path: 'linux-amd64/kubelet', platform: 'linux/amd64', sha256: 'e'.repeat(64), size: 10 }],
-    startedAt: '2026-11-30T04:00:00.123Z', finishedAt: '2026-11-30T04:05:00.456Z',
+    startedAt: '2026-11-30T04:00:00.123Z',
+    finishedAt: '2026-11-30T04:05:00.456Z',
   };
 }
 
 describe('Go modules in the SBOM', () => {
   it('reads the vendored modules from the binary, with the replacement, through the host Go', async () => {
     const mods = await binaryModules(path.join(tmp, 'app'), process.env);
-    expect(mods).toEqual(expect.arrayContaining([{ path: RUNC, version: 'v1.0.0-rc92' }, { path: 'example.com/staging', version: 'v0.0.0', replace: './staging/src/example.com/staging' }]));
+    expect(mods).toEqual(
+      expect.arrayContaining([
+        { path: RUNC, version: 'v1.0.0-rc92' },
+        { path: 'example.com/staging', version: 'v0.0.0', replace: './staging/src/example.com/staging' },
+      ]),
+    );
   });
 
   it('reads the same list from vendor/modules.txt when the binary has none', async () => {
-    expect(await vendorModules(tree)).toEqual([{ path: RUNC, version: 'v1.0.0-rc92' }, { path: 'example.com/staging', version: 'v0.0.0', replace: './staging/src/example.com/staging' }]);
+    expect(await vendorModules(tree)).toEqual([
+      { path: RUNC, version: 'v1.0.0-rc92' },
+      { path: 'example.com/staging', version: 'v0.0.0', replace: './staging/src/example.com/staging' },
+    ]);
     expect(parseVendorModules('# example.com/x => ../x\n')).toEqual([{ path: 'example.com/x', replace: '../x' }]);
   });
 
@@ -82,25 +117,54 @@ describe('Go modules in the SBOM', () => {
 
   it('writes a valid SPDX 2.3 document: runc annotated with the patch sha256, modules with purls, the Go toolchain as build tool', async () => {
     const modules = (await binaryModules(path.join(tmp, 'app'), process.env))!;
-    const doc = sbomFor(manifest(), { modules: new Map([['linux-amd64/kubelet', { modules, source: 'go version -m' }]]), invocationId: 'urn:uuid:1234', tool: 'Tool: kpatch-0.1.0' }) as any;
+    const doc = sbomFor(manifest(), {
+      modules: new Map([['linux-amd64/kubelet', { modules, source: 'go version -m' }]]),
+      invocationId: 'urn:uuid:1234',
+      tool: 'Tool: kpatch-0.1.0',
+    }) as any;
     expect(schemaErrors('spdx-2.3.schema.json', doc)).toEqual([]);
     expect(spdxIdProblems(doc)).toEqual([]);
     expect(doc.creationInfo.created).toBe('2026-11-30T04:05:00Z');
     const runc = doc.packages.find((p: any) => p.name === RUNC);
     expect(runc.versionInfo).toBe('v1.0.0-rc92');
-    expect(runc.externalRefs).toEqual([{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'pkg:golang/github.com/opencontainers/runc@v1.0.0-rc92' }]);
-    expect(runc.annotations).toEqual([expect.objectContaining({ annotationType: 'OTHER', annotator: 'Tool: kpatch-0.1.0', comment: expect.stringContaining(`sha256 ${'a'.repeat(64)}`) })]);
+    expect(runc.externalRefs).toEqual([
+      {
+        referenceCategory: 'PACKAGE-MANAGER',
+        referenceType: 'purl',
+        referenceLocator: 'pkg:golang/github.com/opencontainers/runc@v1.0.0-rc92',
+      },
+    ]);
+    expect(runc.annotations).toEqual([
+      expect.objectContaining({
+        annotationType: 'OTHER',
+        annotator: 'Tool: kpatch-0.1.0',
+        comment: expect.stringContaining(`sha256 ${'a'.repeat(64)}`),
+      }),
+    ]);
     const staging = doc.packages.find((p: any) => p.name === 'example.com/staging');
     expect(staging.annotations).toBeUndefined();
     expect(staging.comment).toBe('replaced by ./staging/src/example.com/staging');
-    expect(doc.relationships).toContainEqual({ spdxElementId: 'SPDXRef-Go-toolchain', relationshipType: 'BUILD_TOOL_OF', relatedSpdxElement: 'SPDXRef-Binary-linux-amd64-kubelet' });
+    expect(doc.relationships).toContainEqual({
+      spdxElementId: 'SPDXRef-Go-toolchain',
+      relationshipType: 'BUILD_TOOL_OF',
+      relatedSpdxElement: 'SPDXRef-Binary-linux-amd64-kubelet',
+    });
   });
 
   it('the schema refuses what SPDX 2.3 does not allow', () => {
     const doc = sbomFor(manifest(), { modules: new Map(), invocationId: 'urn:uuid:1', tool: 'Tool: kpatch-0.1.0' }) as any;
     expect(schemaErrors('spdx-2.3.schema.json', { ...doc, dataLicense: 'MIT' }).join()).toContain('/dataLicense');
-    expect(schemaErrors('spdx-2.3.schema.json', { ...doc, packages: [{ ...doc.packages[0], filesAnalyzed: true }] }).join()).toContain('packageVerificationCode');
-    expect(schemaErrors('spdx-2.3.schema.json', { ...doc, packages: [{ ...doc.packages[0], SPDXID: 'Source' }] }).join()).toContain('/packages/0/SPDXID');
-    expect(spdxIdProblems({ ...doc, relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Nothing' }] })).toEqual(['a relationship names SPDXRef-Nothing, which is not in the document']);
+    expect(schemaErrors('spdx-2.3.schema.json', { ...doc, packages: [{ ...doc.packages[0], filesAnalyzed: true }] }).join()).toContain(
+      'packageVerificationCode',
+    );
+    expect(schemaErrors('spdx-2.3.schema.json', { ...doc, packages: [{ ...doc.packages[0], SPDXID: 'Source' }] }).join()).toContain(
+      '/packages/0/SPDXID',
+    );
+    expect(
+      spdxIdProblems({
+        ...doc,
+        relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Nothing' }],
+      }),
+    ).toEqual(['a relationship names SPDXRef-Nothing, which is not in the document']);
   });
 });

@@ -45,7 +45,7 @@ describe('kpatch matrix', () => {
     expect(new Set(doc.include.map((e: { id: string }) => e.id)).size).toBe(6); // artifact names must be unique
   });
 
-  it('gitlab: a parallel:matrix snippet whose variables hold each job\'s arguments', () => {
+  it("gitlab: a parallel:matrix snippet whose variables hold each job's arguments", () => {
     const r = kpatch([...base, '--format', 'gitlab', '--mode', 'remove', '--registry', 'mirror.corp/k8s']);
     expect(r.code, r.stderr).toBe(0);
     const doc = parseYaml(r.stdout);
@@ -57,11 +57,13 @@ describe('kpatch matrix', () => {
       for (const v of Object.values(job)) expect(typeof v).toBe('string'); // GitLab variables are strings
       expect(job.KPATCH_TAG).toBe(pairs[i].tag);
       expect(job.KPATCH_PLATFORM).toBe(pairs[i].platform);
-      expect(job.KPATCH_ARGS).toBe(`build --k8s ${pairs[i].tag} --platform ${pairs[i].platform} --mode remove --out _kpatch/${pairs[i].tag} --registry mirror.corp/k8s`);
+      expect(job.KPATCH_ARGS).toBe(
+        `build --k8s ${pairs[i].tag} --platform ${pairs[i].platform} --mode remove --out _kpatch/${pairs[i].tag} --registry mirror.corp/k8s`,
+      );
     }
   });
 
-  it('json (and --json): kpatch\'s versioned document, valid against its schema', () => {
+  it("json (and --json): kpatch's versioned document, valid against its schema", () => {
     const r = kpatch([...base, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = expectValidJson('matrix.schema.json', r.stdout);
@@ -72,7 +74,8 @@ describe('kpatch matrix', () => {
   });
 
   it('the arguments of an entry are ones kpatch build accepts', () => {
-    const entry = JSON.parse(kpatch([...base, '--mode', 'auto', '--runner', 'podman', '--image', 'localhost/kube-cross:x']).stdout).include[0];
+    const entry = JSON.parse(kpatch([...base, '--mode', 'auto', '--runner', 'podman', '--image', 'localhost/kube-cross:x']).stdout)
+      .include[0];
     // build refuses an existing --out right after parsing and checking every flag, before
     // fetching anything: reaching that error (exit 1, not a usage error) proves the arguments parse.
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'kpatch-matrix-'));

@@ -14,7 +14,20 @@ import { schemaErrors } from '../helpers/jsonSchema.js';
 
 describe('kpatch matrix --runc', () => {
   it('builds the kubelet and runc jobs of a release pair, apart, with the right mirror for each', () => {
-    const r = kpatch(['matrix', '--k8s', 'v1.12.4', '--runc', '1.0.0-rc5,v1.1.4', '--repo', 'https://mirror.corp/kubernetes.git', '--runc-repo', 'https://mirror.corp/runc.git', '--runc-registry', 'mirror.corp/hub', '--json']);
+    const r = kpatch([
+      'matrix',
+      '--k8s',
+      'v1.12.4',
+      '--runc',
+      '1.0.0-rc5,v1.1.4',
+      '--repo',
+      'https://mirror.corp/kubernetes.git',
+      '--runc-repo',
+      'https://mirror.corp/runc.git',
+      '--runc-registry',
+      'mirror.corp/hub',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(schemaErrors('matrix.schema.json', doc)).toEqual([]);
@@ -23,8 +36,34 @@ describe('kpatch matrix --runc', () => {
       ['runc', 'v1.0.0-rc5', 'runc-v1.0.0-rc5-linux-amd64', '_kpatch/runc-v1.0.0-rc5'],
       ['runc', 'v1.1.4', 'runc-v1.1.4-linux-amd64', '_kpatch/runc-v1.1.4'],
     ]);
-    expect(doc.include[0].args).toEqual(['build', '--k8s', 'v1.12.4', '--platform', 'linux/amd64', '--mode', 'guard', '--out', '_kpatch/v1.12.4', '--repo', 'https://mirror.corp/kubernetes.git']);
-    expect(doc.include[1].args).toEqual(['build', '--runc', 'v1.0.0-rc5', '--platform', 'linux/amd64', '--mode', 'guard', '--out', '_kpatch/runc-v1.0.0-rc5', '--repo', 'https://mirror.corp/runc.git', '--registry', 'mirror.corp/hub']);
+    expect(doc.include[0].args).toEqual([
+      'build',
+      '--k8s',
+      'v1.12.4',
+      '--platform',
+      'linux/amd64',
+      '--mode',
+      'guard',
+      '--out',
+      '_kpatch/v1.12.4',
+      '--repo',
+      'https://mirror.corp/kubernetes.git',
+    ]);
+    expect(doc.include[1].args).toEqual([
+      'build',
+      '--runc',
+      'v1.0.0-rc5',
+      '--platform',
+      'linux/amd64',
+      '--mode',
+      'guard',
+      '--out',
+      '_kpatch/runc-v1.0.0-rc5',
+      '--repo',
+      'https://mirror.corp/runc.git',
+      '--registry',
+      'mirror.corp/hub',
+    ]);
   });
 
   it('runc alone works; the GitLab snippet carries the runc jobs', () => {
@@ -32,11 +71,25 @@ describe('kpatch matrix --runc', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^# kpatch matrix --runc v1\.0\.0-rc92 --platform linux\/amd64,linux\/arm64$/m);
     const jobs = parseYaml(r.stdout).parallel.matrix;
-    expect(jobs.map((j: { KPATCH_ARGS: string }) => j.KPATCH_ARGS.split(' ').slice(0, 3).join(' '))).toEqual(['build --runc v1.0.0-rc92', 'build --runc v1.0.0-rc92']);
+    expect(jobs.map((j: { KPATCH_ARGS: string }) => j.KPATCH_ARGS.split(' ').slice(0, 3).join(' '))).toEqual([
+      'build --runc v1.0.0-rc92',
+      'build --runc v1.0.0-rc92',
+    ]);
   });
 
-  it('each entry\'s arguments are ones kpatch build accepts', () => {
-    const r = kpatch(['matrix', '--runc', 'v1.0.0-rc5', '--runc-image', 'localhost/runc-build:1.10', '--mode', 'auto', '--runner', 'podman', '--json']);
+  it("each entry's arguments are ones kpatch build accepts", () => {
+    const r = kpatch([
+      'matrix',
+      '--runc',
+      'v1.0.0-rc5',
+      '--runc-image',
+      'localhost/runc-build:1.10',
+      '--mode',
+      'auto',
+      '--runner',
+      'podman',
+      '--json',
+    ]);
     const entry = JSON.parse(r.stdout).include[0];
     // build refuses an existing --out right after checking every flag, before fetching anything:
     // reaching that error (exit 1, not a usage error) proves the arguments parse.
@@ -61,7 +114,7 @@ describe('kpatch matrix --runc', () => {
     }
   });
 
-  it('the workflow\'s matrix step builds both binaries of a release pair, or runc alone', () => {
+  it("the workflow's matrix step builds both binaries of a release pair, or runc alone", () => {
     const wf = parseYaml(readFileSync(path.join(REPO_ROOT, 'scripts/ci/kpatch-build.yml'), 'utf8'));
     expect(Object.keys(wf.on.workflow_dispatch.inputs)).toContain('runc');
     const step = wf.jobs.matrix.steps.find((x: { id?: string }) => x.id === 'matrix');
@@ -69,17 +122,33 @@ describe('kpatch matrix --runc', () => {
     // Run the step's script for real, with `npx kpatch` being this checkout's kpatch.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kpatch-wf-'));
     mkdirSync(path.join(dir, 'bin'));
-    writeFileSync(path.join(dir, 'bin', 'npx'), `#!/bin/sh\n[ "$1" = kpatch ] || exit 97\nshift\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+    writeFileSync(
+      path.join(dir, 'bin', 'npx'),
+      `#!/bin/sh\n[ "$1" = kpatch ] || exit 97\nshift\nexec '${process.execPath}' '${BIN}' "$@"\n`,
+    );
     chmodSync(path.join(dir, 'bin', 'npx'), 0o755);
     const jobsOf = (tags: string, runc: string) => {
       const out = path.join(dir, `out-${tags.length}-${runc.length}`);
       writeFileSync(out, '');
       execFileSync('bash', ['-c', step.run], {
         cwd: dir,
-        env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, TAGS: tags, RUNC: runc, PLATFORMS: 'linux/amd64', MODE: 'guard', SHARD_SIZE: '256', MAX_PARALLEL: '20', KPATCH_REVIEWED: 'reviewed-patches', GITHUB_OUTPUT: out },
+        env: {
+          ...process.env,
+          PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+          TAGS: tags,
+          RUNC: runc,
+          PLATFORMS: 'linux/amd64',
+          MODE: 'guard',
+          SHARD_SIZE: '256',
+          MAX_PARALLEL: '20',
+          KPATCH_REVIEWED: 'reviewed-patches',
+          GITHUB_OUTPUT: out,
+        },
         stdio: 'pipe',
       });
-      const line = readFileSync(out, 'utf8').split('\n').find((l) => l.startsWith('shards='))!;
+      const line = readFileSync(out, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('shards='))!;
       return JSON.parse(line.replace(/^shards=/, '')).flatMap((s: { include: { id: string }[] }) => s.include.map((e) => e.id));
     };
     expect(jobsOf('v1.12.4', 'v1.0.0-rc5')).toEqual(['v1.12.4-linux-amd64', 'runc-v1.0.0-rc5-linux-amd64']);

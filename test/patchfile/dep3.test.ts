@@ -29,10 +29,19 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('DEP-3 fields', () => {
   it('end the commit message, before ---, with Last-Update the day of the tag commit', () => {
     const text = readFileSync(PATCH, 'utf8');
-    const day = new Date(Number(execFileSync('git', ['--git-dir', remote.bare, 'log', '-1', '--format=%ct', 'v1.12.4'], { encoding: 'utf8' })) * 1000).toISOString().slice(0, 10);
+    const day = new Date(
+      Number(execFileSync('git', ['--git-dir', remote.bare, 'log', '-1', '--format=%ct', 'v1.12.4'], { encoding: 'utf8' })) * 1000,
+    )
+      .toISOString()
+      .slice(0, 10);
     const message = text.slice(0, text.indexOf('\n---\n'));
     expect(message.split('\n\n').at(-1)).toBe(
-      ['Origin: vendor, kpatch recipe kmem-accounting (mode guard)', 'Bug: https://github.com/kubernetes/kubernetes/issues/61937', 'Forwarded: not-needed', `Last-Update: ${day}`].join('\n'),
+      [
+        'Origin: vendor, kpatch recipe kmem-accounting (mode guard)',
+        'Bug: https://github.com/kubernetes/kubernetes/issues/61937',
+        'Forwarded: not-needed',
+        `Last-Update: ${day}`,
+      ].join('\n'),
     );
   });
 
@@ -46,7 +55,11 @@ describe('DEP-3 fields', () => {
   it('survive git am into the commit message', () => {
     const clone = path.join(tmp, 'clone');
     execFileSync('git', ['clone', '-q', '--branch', 'v1.12.4', remote.url, clone], { stdio: 'pipe' });
-    execFileSync('git', ['-c', `user.name=${STANDIN_GIT_IDENTITY.name}`, '-c', `user.email=${STANDIN_GIT_IDENTITY.email}`, 'am', '-q', PATCH], { cwd: clone, stdio: 'pipe', env: { ...process.env, GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@invalid' } });
+    execFileSync(
+      'git',
+      ['-c', `user.name=${STANDIN_GIT_IDENTITY.name}`, '-c', `user.email=${STANDIN_GIT_IDENTITY.email}`, 'am', '-q', PATCH],
+      { cwd: clone, stdio: 'pipe', env: { ...process.env, GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@invalid' } },
+    );
     const body = execFileSync('git', ['log', '-1', '--format=%b'], { cwd: clone, encoding: 'utf8' });
     expect(body).toContain('Bug: https://github.com/kubernetes/kubernetes/issues/61937\nForwarded: not-needed\nLast-Update: ');
   });

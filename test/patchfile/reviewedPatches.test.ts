@@ -29,7 +29,11 @@ let moved: string;
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', ...args], { cwd, encoding: 'utf8', stdio: 'pipe' });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', ...args],
+    { cwd, encoding: 'utf8', stdio: 'pipe' },
+  );
 }
 
 beforeAll(() => {
@@ -121,9 +125,15 @@ describe('kpatch build --patch (local runner)', () => {
     // A reviewer's note in the message proves the build used this file, not a patch of its own.
     const annotated = path.join(tmp, 'annotated', 'v1.12.4', '0001-kmem-accounting-guard.patch');
     mkdirSync(path.dirname(annotated), { recursive: true });
-    writeFileSync(annotated, readFileSync(PATCH, 'utf8').replace('\n---\n', '\n\nReviewed-by: Release Engineer <re@kpatch.invalid>\n---\n'));
+    writeFileSync(
+      annotated,
+      readFileSync(PATCH, 'utf8').replace('\n---\n', '\n\nReviewed-by: Release Engineer <re@kpatch.invalid>\n---\n'),
+    );
     const out = path.join(tmp, 'out-reviewed');
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', annotated, '--out', out, '--json'], { env });
+    const r = kpatch(
+      ['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', annotated, '--out', out, '--json'],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     const m = expectValidJson('build.schema.json', r.stdout);
     expect(m.patch).toEqual({ path: 'patches/0001-kmem-accounting-guard.patch', sha256: sha256(annotated), reviewedFrom: annotated });
@@ -170,16 +180,36 @@ describe('kpatch build --patch (local runner)', () => {
     writeFileSync(wrong, git(clone, ['diff']));
     const parent = path.join(tmp, 'incomplete');
     mkdirSync(parent);
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', wrong, '--out', path.join(parent, 'out')], { env });
+    const r = kpatch(
+      ['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', wrong, '--out', path.join(parent, 'out')],
+      { env },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[patch_incomplete]');
-    expect(r.stderr).toMatch(new RegExp(`still unguarded after the patch:\\n\\s+${STANDIN_MEMORY_GO.replace(/\./g, '\\.')}:\\d+ \\(\\*MemoryGroup\\)\\.Apply`));
+    expect(r.stderr).toMatch(
+      new RegExp(`still unguarded after the patch:\\n\\s+${STANDIN_MEMORY_GO.replace(/\./g, '\\.')}:\\d+ \\(\\*MemoryGroup\\)\\.Apply`),
+    );
     expect(r.stderr).not.toMatch(/build: started/);
     expect(readdirSync(parent)).toEqual([]);
   });
 
   it('a missing --patch file is a usage error before anything is fetched', () => {
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--patch', path.join(tmp, 'nope.patch'), '--out', path.join(tmp, 'out-none')], { env: { ...env, KPATCH_CACHE_DIR: path.join(tmp, 'fresh-cache') } });
+    const r = kpatch(
+      [
+        'build',
+        '--k8s',
+        'v1.12.4',
+        '--repo',
+        remote.url,
+        '--runner',
+        'local',
+        '--patch',
+        path.join(tmp, 'nope.patch'),
+        '--out',
+        path.join(tmp, 'out-none'),
+      ],
+      { env: { ...env, KPATCH_CACHE_DIR: path.join(tmp, 'fresh-cache') } },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--patch');
     expect(existsSync(path.join(tmp, 'fresh-cache', 'repos'))).toBe(false);

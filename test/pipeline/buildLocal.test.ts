@@ -32,17 +32,39 @@ describe('kpatch build --runner local', () => {
   const out = () => path.join(tmp, 'out-v1.12.4');
 
   it('builds patched kubelets for two platforms with checksums, manifest, patch and log', () => {
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--platform', 'linux/amd64,linux/arm64', '--out', out()], { env });
+    const r = kpatch(
+      ['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--platform', 'linux/amd64,linux/arm64', '--out', out()],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['linux-amd64/kubelet', 'linux-arm64/kubelet', 'SHA256SUMS', 'manifest.json', 'build.log', 'patches/0001-kmem-accounting-guard.patch']) {
+    for (const f of [
+      'linux-amd64/kubelet',
+      'linux-arm64/kubelet',
+      'SHA256SUMS',
+      'manifest.json',
+      'build.log',
+      'patches/0001-kmem-accounting-guard.patch',
+    ]) {
       expect(existsSync(path.join(out(), f)), f).toBe(true);
     }
     execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out(), stdio: 'pipe' });
     const m = JSON.parse(readFileSync(path.join(out(), 'manifest.json'), 'utf8'));
-    expect(m).toMatchObject({ schemaVersion: 1, recipe: 'kmem-accounting', mode: 'guard', runner: 'local', versionString: 'v1.12.4+kpatch.guard', platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(m).toMatchObject({
+      schemaVersion: 1,
+      recipe: 'kmem-accounting',
+      mode: 'guard',
+      runner: 'local',
+      versionString: 'v1.12.4+kpatch.guard',
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
     expect(m.source).toMatchObject({ tag: 'v1.12.4', commit: remote.commits['v1.12.4'], repo: remote.url });
     expect(m.sites).toEqual([
-      expect.objectContaining({ file: STANDIN_MEMORY_GO, function: '(*MemoryGroup).Apply', before: expect.objectContaining({ status: 'unguarded' }), after: expect.objectContaining({ status: 'patched' }) }),
+      expect.objectContaining({
+        file: STANDIN_MEMORY_GO,
+        function: '(*MemoryGroup).Apply',
+        before: expect.objectContaining({ status: 'unguarded' }),
+        after: expect.objectContaining({ status: 'patched' }),
+      }),
     ]);
     expect(m.goVersion).toMatch(/^go1\./);
     expect(m.artifacts.map((a: { path: string }) => a.path)).toEqual(['linux-amd64/kubelet', 'linux-arm64/kubelet']);
@@ -58,7 +80,11 @@ describe('kpatch build --runner local', () => {
   it('the unpatched kubelet of the same tag does switch kmem on (the test can fail)', () => {
     const tree = path.join(tmp, 'pristine');
     materializeStandin('v1.12.4', tree);
-    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: tree, env: { ...process.env, HOME: env.HOME, GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ }, stdio: 'pipe' });
+    execFileSync('make', ['WHAT=cmd/kubelet'], {
+      cwd: tree,
+      env: { ...process.env, HOME: env.HOME, GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ },
+      stdio: 'pipe',
+    });
     expect(kmemSwitchedOn(path.join(tree, '_output/local/bin/linux/amd64/kubelet'))).toBe(true);
   });
 

@@ -15,7 +15,18 @@
  *   patch was checked for syntax only.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,7 +45,11 @@ const NESTED = 'vendor/github.com/google/cadvisor/vendor/github.com/opencontaine
 const PROOF = 'kernel memory accounting disabled in this runc build';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args], { cwd, encoding: 'utf8', stdio: 'pipe' });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args],
+    { cwd, encoding: 'utf8', stdio: 'pipe' },
+  );
 }
 
 /** Commits the folder as a repository tagged `tag`, so `--k8s TAG --repo file://...` can fetch it. */
@@ -147,10 +162,15 @@ describe('several vendored copies of runc, only one with the nokmem variant', ()
     const j = JSON.parse(r.stdout);
     expect(j.verdict).toBe('affected');
     expect(j.nokmem).toBe(false);
-    expect(j.sites.filter((s: { status: string }) => s.status === 'unguarded').map((s: { file: string }) => s.file)).toEqual([`${NESTED}/libcontainer/cgroups/fs/memory.go`, STANDIN_MEMORY_GO]);
+    expect(j.sites.filter((s: { status: string }) => s.status === 'unguarded').map((s: { file: string }) => s.file)).toEqual([
+      `${NESTED}/libcontainer/cgroups/fs/memory.go`,
+      STANDIN_MEMORY_GO,
+    ]);
     expect(j.nokmemUncovered.join('\n')).toContain(`${NESTED}/`);
     const text = kpatch(['scan', '--src', src], { env });
-    expect(text.stdout).toMatch(/nokmem build tag: not a fix for this tree: .*kmem_disabled\.go have it, but vendor\/github.com\/google\/cadvisor\//);
+    expect(text.stdout).toMatch(
+      /nokmem build tag: not a fix for this tree: .*kmem_disabled\.go have it, but vendor\/github.com\/google\/cadvisor\//,
+    );
   });
 
   it('--mode nokmem is refused (exit 2) before anything is built, naming the copy without the variant and why', () => {
@@ -164,28 +184,48 @@ describe('several vendored copies of runc, only one with the nokmem variant', ()
     expect(existsSync(out)).toBe(false);
   });
 
-  it('--mode auto patches both copies, and the kubelet (pod cgroup made through the nested copy) no longer switches kmem on', { timeout: 300_000 }, () => {
-    const out = path.join(tmp, 'out-auto');
-    const r = build(['--mode', 'auto', '--out', out]);
-    expect(r.code, r.stderr).toBe(0);
-    const m = manifestOf(out);
-    expect(m).toMatchObject({ mode: 'guard', modeRequested: 'auto', verification: { status: 'verified', method: 'source' } });
-    expect(m.modeReason).toContain('not in every copy that needs the fix');
-    expect(m.modeReason).toContain(`${NESTED}/`);
-    expect(m.patchedFiles.map((f: { path: string }) => f.path).sort()).toEqual([`${NESTED}/libcontainer/cgroups/fs/memory.go`, STANDIN_MEMORY_GO]);
-    expect(m.verification.summary).toContain('2 copies');
-    expect(kmemSwitchedOn(path.join(out, 'linux-amd64/kubelet'))).toBe(false);
-  });
+  it(
+    '--mode auto patches both copies, and the kubelet (pod cgroup made through the nested copy) no longer switches kmem on',
+    { timeout: 300_000 },
+    () => {
+      const out = path.join(tmp, 'out-auto');
+      const r = build(['--mode', 'auto', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const m = manifestOf(out);
+      expect(m).toMatchObject({ mode: 'guard', modeRequested: 'auto', verification: { status: 'verified', method: 'source' } });
+      expect(m.modeReason).toContain('not in every copy that needs the fix');
+      expect(m.modeReason).toContain(`${NESTED}/`);
+      expect(m.patchedFiles.map((f: { path: string }) => f.path).sort()).toEqual([
+        `${NESTED}/libcontainer/cgroups/fs/memory.go`,
+        STANDIN_MEMORY_GO,
+      ]);
+      expect(m.verification.summary).toContain('2 copies');
+      expect(kmemSwitchedOn(path.join(out, 'linux-amd64/kubelet'))).toBe(false);
+    },
+  );
 
-  it('a -tags=nokmem build of the same tree (what kpatch chose before) carries the proof string yet still switches kmem on', { timeout: 300_000 }, () => {
-    const copy = path.join(tmp, 'two-copies-plain');
-    cpSync(src, copy, { recursive: true });
-    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: copy, env: { ...process.env, GOFLAGS: '-tags=nokmem', HOME: env.HOME, GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ }, stdio: 'pipe' });
-    const kubelet = path.join(copy, '_output/local/bin/linux/amd64/kubelet');
-    // What the old proof looked for is there (from the top copy), and kmem is still switched on (by the nested one).
-    expect(readFileSync(kubelet).includes(Buffer.from(PROOF))).toBe(true);
-    expect(kmemSwitchedOn(kubelet)).toBe(true);
-  });
+  it(
+    'a -tags=nokmem build of the same tree (what kpatch chose before) carries the proof string yet still switches kmem on',
+    { timeout: 300_000 },
+    () => {
+      const copy = path.join(tmp, 'two-copies-plain');
+      cpSync(src, copy, { recursive: true });
+      execFileSync('make', ['WHAT=cmd/kubelet'], {
+        cwd: copy,
+        env: {
+          ...process.env,
+          GOFLAGS: '-tags=nokmem',
+          HOME: env.HOME,
+          GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */,
+        },
+        stdio: 'pipe',
+      });
+      const kubelet = path.join(copy, '_output/local/bin/linux/amd64/kubelet');
+      // What the old proof looked for is there (from the top copy), and kmem is still switched on (by the nested one).
+      expect(readFileSync(kubelet).includes(Buffer.from(PROOF))).toBe(true);
+      expect(kmemSwitchedOn(kubelet)).toBe(true);
+    },
+  );
 });
 
 describe('several vendored copies, each with the nokmem variant', () => {
@@ -201,25 +241,38 @@ describe('several vendored copies, each with the nokmem variant', () => {
   writeFileSync(disabled, readFileSync(disabled, 'utf8').replace(PROOF, NESTED_PROOF));
   const url = commitTagged(src, 'v1.14.10');
 
-  it('--mode auto builds with -tags=nokmem; the proof covers both copies, and a string missing from one copy fails the build proof', { timeout: 300_000 }, async () => {
-    const out = path.join(tmp, 'out-two-nokmem');
-    const r = kpatch(['build', '--k8s', 'v1.14.10', '--repo', url, '--runner', 'local', '--mode', 'auto', '--out', out], { env });
-    expect(r.code, r.stderr).toBe(0);
-    const m = manifestOf(out);
-    expect(m).toMatchObject({ mode: 'nokmem', verification: { status: 'verified', method: 'binary' } });
-    expect(m.verification.proofStrings.sort()).toEqual([PROOF, NESTED_PROOF].sort());
-    expect(m.verification.artifacts[0].proofStringsFound.sort()).toEqual([PROOF, NESTED_PROOF].sort());
-    expect(m.verification.summary).toContain(`each of the 2 copies of the vendored code that switch kmem on (${NESTED}/, vendor/github.com/opencontainers/runc/) has the nokmem variant`);
-    const kubelet = path.join(out, 'linux-amd64/kubelet');
-    expect(kmemSwitchedOn(kubelet)).toBe(false);
-    // The same kubelet, checked against a copy whose own string is not in it: refused, naming that copy.
-    const refused = await binaryVerification('nokmem', [PROOF, 'a string no binary has, of the other copy'], [{ path: 'linux-amd64/kubelet', abs: kubelet }], { PATH: process.env.PATH }, 'kubelet', [
-      { copy: 'vendor/github.com/opencontainers/runc/', strings: [PROOF] },
-      { copy: `${NESTED}/`, strings: ['a string no binary has, of the other copy'] },
-    ]).catch((e) => e);
-    expect(refused).toBeInstanceOf(KpatchError);
-    expect(refused.detail).toContain(`none of the strings of the nokmem variant of ${NESTED}/ is in the binary`);
-  });
+  it(
+    '--mode auto builds with -tags=nokmem; the proof covers both copies, and a string missing from one copy fails the build proof',
+    { timeout: 300_000 },
+    async () => {
+      const out = path.join(tmp, 'out-two-nokmem');
+      const r = kpatch(['build', '--k8s', 'v1.14.10', '--repo', url, '--runner', 'local', '--mode', 'auto', '--out', out], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const m = manifestOf(out);
+      expect(m).toMatchObject({ mode: 'nokmem', verification: { status: 'verified', method: 'binary' } });
+      expect(m.verification.proofStrings.sort()).toEqual([PROOF, NESTED_PROOF].sort());
+      expect(m.verification.artifacts[0].proofStringsFound.sort()).toEqual([PROOF, NESTED_PROOF].sort());
+      expect(m.verification.summary).toContain(
+        `each of the 2 copies of the vendored code that switch kmem on (${NESTED}/, vendor/github.com/opencontainers/runc/) has the nokmem variant`,
+      );
+      const kubelet = path.join(out, 'linux-amd64/kubelet');
+      expect(kmemSwitchedOn(kubelet)).toBe(false);
+      // The same kubelet, checked against a copy whose own string is not in it: refused, naming that copy.
+      const refused = await binaryVerification(
+        'nokmem',
+        [PROOF, 'a string no binary has, of the other copy'],
+        [{ path: 'linux-amd64/kubelet', abs: kubelet }],
+        { PATH: process.env.PATH },
+        'kubelet',
+        [
+          { copy: 'vendor/github.com/opencontainers/runc/', strings: [PROOF] },
+          { copy: `${NESTED}/`, strings: ['a string no binary has, of the other copy'] },
+        ],
+      ).catch((e) => e);
+      expect(refused).toBeInstanceOf(KpatchError);
+      expect(refused.detail).toContain(`none of the strings of the nokmem variant of ${NESTED}/ is in the binary`);
+    },
+  );
 });
 
 /** v1.12.4 with `.../cgroups/fs` moved to `third_party/runc-cgroups-fs` and a relative link in its place. */
@@ -281,7 +334,10 @@ describe('a linked cgroups/fs folder', () => {
     const dir = path.join(tmp, 'link-out');
     const outside = path.join(tmp, 'outside-fs');
     linkedFsTree(dir, outside);
-    for (const args of [['scan', '--src', dir], ['patch', '--src', dir, '--allow-dirty']]) {
+    for (const args of [
+      ['scan', '--src', dir],
+      ['patch', '--src', dir, '--allow-dirty'],
+    ]) {
       const r = kpatch(args, { env });
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain(`error[unsafe_path]: target file is a symbolic link: ${STANDIN_RUNC_FS_DIR}`);

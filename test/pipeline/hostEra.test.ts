@@ -11,7 +11,18 @@
  * GOCACHE and GO111MODULE per era), so these tests fail without kpatch's help.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +39,11 @@ chmodSync(tmp, 0o755);
 const HOME = path.join(tmp, 'home');
 const IMAGE = 'localhost/kpatch/kube-cross:local';
 // A generous probe deadline: `podman info` takes over 5 s on a busy shared machine.
-const PODMAN_ENV = { KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc', CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'), KPATCH_ENGINE_PROBE_TIMEOUT: '60' };
+const PODMAN_ENV = {
+  KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc',
+  CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf'),
+  KPATCH_ENGINE_PROBE_TIMEOUT: '60',
+};
 let k8s: StandinRemote;
 let runc: RuncStandinRemote;
 
@@ -45,7 +60,15 @@ const fresh = (name: string): string => {
   mkdirSync(dir, { recursive: true });
   return dir;
 };
-const envFor = (cache: string, extra: Record<string, string | undefined> = {}) => ({ CI: '1', HOME, KPATCH_CACHE_DIR: cache, GOFLAGS: undefined, GO111MODULE: undefined, GOCACHE: undefined, ...extra });
+const envFor = (cache: string, extra: Record<string, string | undefined> = {}) => ({
+  CI: '1',
+  HOME,
+  KPATCH_CACHE_DIR: cache,
+  GOFLAGS: undefined,
+  GO111MODULE: undefined,
+  GOCACHE: undefined,
+  ...extra,
+});
 const manifestOf = (out: string) => JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
 
 /** Files under the runner's keyed Go build caches (`<cache>/build/<runner>/go-build/<key>/`), per key. */
@@ -53,7 +76,8 @@ function goCacheFiles(cache: string, runner: string): Record<string, number> {
   const root = path.join(cache, 'build', runner, 'go-build');
   const out: Record<string, number> = {};
   if (!existsSync(root)) return out;
-  const count = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((a, e) => a + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0);
+  const count = (d: string): number =>
+    readdirSync(d, { withFileTypes: true }).reduce((a, e) => a + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0);
   for (const key of readdirSync(root)) out[key] = count(path.join(root, key));
   return out;
 }
@@ -71,7 +95,10 @@ function binWith(names: string[], fakeGcc?: string): string {
 }
 
 async function rejection(p: Promise<unknown>): Promise<KpatchError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   if (!(e instanceof KpatchError)) throw new Error(`expected a KpatchError, got ${String(e)}`);
   return e;
 }
@@ -99,12 +126,19 @@ describe('the host is checked before anything is fetched (--runner local)', () =
   });
 
   it('gcc without the C library start files and headers asks for libc6-dev', async () => {
-    const e = await rejection(chooseRunner('local', { PATH: binWith(kubeletPrograms.filter((p) => p !== 'gcc'), 'echo crt1.o') }));
+    const e = await rejection(
+      chooseRunner('local', {
+        PATH: binWith(
+          kubeletPrograms.filter((p) => p !== 'gcc'),
+          'echo crt1.o',
+        ),
+      }),
+    );
     expect(e.detail).toContain('(Debian: libc6-dev)');
     expect(e.detail).toContain('apt-get install libc6-dev');
   });
 
-  it('--runner auto that falls back to the host checks it too; runc\'s make needs no rsync', async () => {
+  it("--runner auto that falls back to the host checks it too; runc's make needs no rsync", async () => {
     const noRsync = binWith(kubeletPrograms.filter((p) => p !== 'rsync'));
     const e = await rejection(chooseRunner('auto', { PATH: noRsync }));
     expect(e.id).toBe('host_tools_missing');
@@ -116,7 +150,9 @@ describe('the host is checked before anything is fetched (--runner local)', () =
     const cache = fresh('cache-nothing');
     const out = path.join(fresh('out'), 'a');
     const keep = [...kubeletPrograms.filter((p) => p !== 'rsync'), 'git', 'node'];
-    const r = kpatch(['build', '--k8s', 'v1.20.2', '--repo', k8s.url, '--runner', 'local', '--out', out], { env: { ...envFor(cache), PATH: binWith(keep) } });
+    const r = kpatch(['build', '--k8s', 'v1.20.2', '--repo', k8s.url, '--runner', 'local', '--out', out], {
+      env: { ...envFor(cache), PATH: binWith(keep) },
+    });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('error[host_tools_missing]');
     expect(r.stderr).toContain('apt-get install rsync');
@@ -129,13 +165,17 @@ describe('a warm Go build cache although the harness sets GOCACHE inside the tre
   const cache = fresh('cache-local');
 
   it('v1.14.10 (GOCACHE="${KUBE_GOPATH}/cache"): the compiled packages land in kpatch\'s cache, and a second build reuses them', () => {
-    const a = kpatch(['build', '--k8s', 'v1.14.10', '--repo', k8s.url, '--runner', 'local', '--out', path.join(tmp, 'warm-1')], { env: envFor(cache) });
+    const a = kpatch(['build', '--k8s', 'v1.14.10', '--repo', k8s.url, '--runner', 'local', '--out', path.join(tmp, 'warm-1')], {
+      env: envFor(cache),
+    });
     expect(a.code, a.stderr).toBe(0);
     const first = goCacheFiles(cache, 'local');
     expect(Object.keys(first)).toHaveLength(1); // one toolchain, one folder
     expect(Object.keys(first)[0]).toMatch(/^host_go1\.\d+/);
     expect(total(first)).toBeGreaterThan(50);
-    const b = kpatch(['build', '--k8s', 'v1.14.10', '--repo', k8s.url, '--runner', 'local', '--out', path.join(tmp, 'warm-2')], { env: envFor(cache) });
+    const b = kpatch(['build', '--k8s', 'v1.14.10', '--repo', k8s.url, '--runner', 'local', '--out', path.join(tmp, 'warm-2')], {
+      env: envFor(cache),
+    });
     expect(b.code, b.stderr).toBe(0);
     // Every package came from the cache: at most a handful of new entries (Go records its use of the cache).
     expect(total(goCacheFiles(cache, 'local')) - total(first)).toBeLessThan(total(first) / 10);
@@ -144,7 +184,9 @@ describe('a warm Go build cache although the harness sets GOCACHE inside the tre
 
   it('v1.12.4 (GOCACHE left to the environment) uses the same folder of the same toolchain', () => {
     const before = goCacheFiles(cache, 'local');
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', k8s.url, '--runner', 'local', '--out', path.join(tmp, 'warm-3')], { env: envFor(cache) });
+    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', k8s.url, '--runner', 'local', '--out', path.join(tmp, 'warm-3')], {
+      env: envFor(cache),
+    });
     expect(r.code, r.stderr).toBe(0);
     const after = goCacheFiles(cache, 'local');
     expect(Object.keys(after)).toEqual(Object.keys(before));
@@ -157,9 +199,27 @@ describe('a warm Go build cache although the harness sets GOCACHE inside the tre
     const shared = fresh('cache-shared');
     const both = (out: string) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/kpatch.js'), 'build', '--k8s', 'v1.21.2', '--build-anyway', '--repo', k8s.url, '--runner', 'local', '--out', out], {
-          env: Object.fromEntries(Object.entries({ ...process.env, ...envFor(shared) }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
-        });
+        const child = spawn(
+          process.execPath,
+          [
+            path.join(REPO_ROOT, 'bin/kpatch.js'),
+            'build',
+            '--k8s',
+            'v1.21.2',
+            '--build-anyway',
+            '--repo',
+            k8s.url,
+            '--runner',
+            'local',
+            '--out',
+            out,
+          ],
+          {
+            env: Object.fromEntries(
+              Object.entries({ ...process.env, ...envFor(shared) }).filter(([, v]) => v !== undefined),
+            ) as NodeJS.ProcessEnv,
+          },
+        );
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('close', (code) => resolve({ code, stderr }));
@@ -173,11 +233,15 @@ describe('a warm Go build cache although the harness sets GOCACHE inside the tre
 });
 
 describe('GOPATH-era trees on the host (no go.mod, a Go that defaults to modules)', () => {
-  it('Kubernetes v1.12.4 builds even with GO111MODULE=on in the user\'s environment', () => {
+  it("Kubernetes v1.12.4 builds even with GO111MODULE=on in the user's environment", () => {
     const out = path.join(tmp, 'gopath-k8s');
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', k8s.url, '--runner', 'local', '--out', out], { env: envFor(fresh('cache-gopath'), { GO111MODULE: 'on' }) });
+    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', k8s.url, '--runner', 'local', '--out', out], {
+      env: envFor(fresh('cache-gopath'), { GO111MODULE: 'on' }),
+    });
     expect(r.code, r.stderr).toBe(0);
-    expect(execFileSync(path.join(out, 'linux-amd64/kubelet'), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.12.4+kpatch.guard');
+    expect(execFileSync(path.join(out, 'linux-amd64/kubelet'), ['--version'], { encoding: 'utf8' }).trim()).toBe(
+      'Kubernetes v1.12.4+kpatch.guard',
+    );
   }, 300_000);
 
   it('runc v1.0.0-rc5 builds from a private GOPATH at its import path, which is gone afterwards', () => {
@@ -185,7 +249,9 @@ describe('GOPATH-era trees on the host (no go.mod, a Go that defaults to modules
     const out = path.join(tmp, 'gopath-rc5');
     const r = kpatch(['build', '--runc', 'v1.0.0-rc5', '--repo', runc.url, '--runner', 'local', '--out', out], { env: envFor(cache) });
     expect(r.code, r.stderr).toBe(0);
-    expect(execFileSync(path.join(out, 'linux-amd64/runc'), ['--version'], { encoding: 'utf8' })).toMatch(/^runc version 1\.0\.0-rc5\+kpatch\.guard$/m);
+    expect(execFileSync(path.join(out, 'linux-amd64/runc'), ['--version'], { encoding: 'utf8' })).toMatch(
+      /^runc version 1\.0\.0-rc5\+kpatch\.guard$/m,
+    );
     expect(readFileSync(path.join(out, 'build.log'), 'utf8')).not.toContain('cannot find main module');
     expect(readdirSync(path.join(cache, 'build', 'local')).filter((e) => e.startsWith('gopath-'))).toEqual([]);
   }, 300_000);
@@ -197,8 +263,11 @@ describe('the podman runner: warm cache and GOPATH-era trees with a Go that defa
   }, 600_000);
   const cache = fresh('cache-podman');
 
-  it('v1.14.10 twice: the second build finds every package in the image\'s own cache folder, mounted where the harness points GOCACHE', () => {
-    const build = (out: string) => kpatch(['build', '--k8s', 'v1.14.10', '--repo', k8s.url, '--runner', 'podman', '--image', IMAGE, '--out', path.join(tmp, out)], { env: envFor(cache, PODMAN_ENV) });
+  it("v1.14.10 twice: the second build finds every package in the image's own cache folder, mounted where the harness points GOCACHE", () => {
+    const build = (out: string) =>
+      kpatch(['build', '--k8s', 'v1.14.10', '--repo', k8s.url, '--runner', 'podman', '--image', IMAGE, '--out', path.join(tmp, out)], {
+        env: envFor(cache, PODMAN_ENV),
+      });
     const a = build('podman-1');
     expect(a.code, a.stderr).toBe(0);
     const first = goCacheFiles(cache, 'podman');
@@ -212,17 +281,39 @@ describe('the podman runner: warm cache and GOPATH-era trees with a Go that defa
     expect(total(goCacheFiles(cache, 'podman')) - total(first)).toBeLessThan(total(first) / 10);
     expect(manifestOf(path.join(tmp, 'podman-2')).artifacts[0].sha256).toBe(m.artifacts[0].sha256);
     // Nothing in the cache belongs to root when kpatch does not run as root.
-    if (process.getuid?.() !== 0) for (const e of readdirSync(path.join(cache, 'build', 'podman'))) expect(lstatSync(path.join(cache, 'build', 'podman', e)).uid).toBe(process.getuid?.());
+    if (process.getuid?.() !== 0)
+      for (const e of readdirSync(path.join(cache, 'build', 'podman')))
+        expect(lstatSync(path.join(cache, 'build', 'podman', e)).uid).toBe(process.getuid?.());
   }, 600_000);
 
   it('Kubernetes v1.12.4 and runc v1.0.0-rc5 build in an image whose Go defaults to modules, bit for bit as on the host', () => {
-    const k = kpatch(['build', '--k8s', 'v1.12.4', '--repo', k8s.url, '--runner', 'podman', '--image', IMAGE, '--out', path.join(tmp, 'podman-k8s-gopath')], { env: envFor(cache, PODMAN_ENV) });
+    const k = kpatch(
+      [
+        'build',
+        '--k8s',
+        'v1.12.4',
+        '--repo',
+        k8s.url,
+        '--runner',
+        'podman',
+        '--image',
+        IMAGE,
+        '--out',
+        path.join(tmp, 'podman-k8s-gopath'),
+      ],
+      { env: envFor(cache, PODMAN_ENV) },
+    );
     expect(k.code, k.stderr).toBe(0);
     expect(manifestOf(path.join(tmp, 'podman-k8s-gopath')).command).toContain('GO111MODULE=off');
-    const r = kpatch(['build', '--runc', 'v1.0.0-rc5', '--repo', runc.url, '--runner', 'podman', '--image', IMAGE, '--out', path.join(tmp, 'podman-rc5')], { env: envFor(cache, PODMAN_ENV) });
+    const r = kpatch(
+      ['build', '--runc', 'v1.0.0-rc5', '--repo', runc.url, '--runner', 'podman', '--image', IMAGE, '--out', path.join(tmp, 'podman-rc5')],
+      { env: envFor(cache, PODMAN_ENV) },
+    );
     expect(r.code, r.stderr).toBe(0);
     const local = path.join(tmp, 'local-rc5');
-    const l = kpatch(['build', '--runc', 'v1.0.0-rc5', '--repo', runc.url, '--runner', 'local', '--out', local], { env: envFor(fresh('cache-rc5-local')) });
+    const l = kpatch(['build', '--runc', 'v1.0.0-rc5', '--repo', runc.url, '--runner', 'local', '--out', local], {
+      env: envFor(fresh('cache-rc5-local')),
+    });
     expect(l.code, l.stderr).toBe(0);
     expect(manifestOf(path.join(tmp, 'podman-rc5')).artifacts[0].sha256).toBe(manifestOf(local).artifacts[0].sha256);
   }, 600_000);

@@ -17,7 +17,15 @@ import { createContainerRunner, engineGlobalArgs } from '../../src/pipeline/runn
 import { KpatchError } from '../../src/errors.js';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { schemaErrors } from '../helpers/jsonSchema.js';
-import { freePort, importShellOnlyImage, PODMAN_ENV, podman, registrySkipReason, startRegistry, type LoopbackRegistry } from '../helpers/loopbackRegistry.js';
+import {
+  freePort,
+  importShellOnlyImage,
+  PODMAN_ENV,
+  podman,
+  registrySkipReason,
+  startRegistry,
+  type LoopbackRegistry,
+} from '../helpers/loopbackRegistry.js';
 import { makeStandinRemote, type StandinRemote } from '../helpers/standin-repo.js';
 
 const LOCAL = 'localhost/kpatch/kube-cross:local';
@@ -41,7 +49,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reg?.stop();
-  if (!skip) execFileSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', SHELL_ONLY], { env: { ...process.env, ...PODMAN_ENV }, stdio: 'pipe' });
+  if (!skip)
+    execFileSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', SHELL_ONLY], {
+      env: { ...process.env, ...PODMAN_ENV },
+      stdio: 'pipe',
+    });
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -81,7 +93,11 @@ describe.skipIf(skip)('choosing among candidate images, with a real registry on 
 
   it('uses the first candidate that pulls, and does not try the others', { timeout: 300_000 }, async () => {
     const got = await runner().prepareImage!([ref('first'), ref('second')], quiet);
-    expect(got).toEqual({ ref: ref('first'), digest: await reg.digest(`first/kube-cross:${TAG}`), attempts: [{ ref: ref('first'), result: 'pulled' }] });
+    expect(got).toEqual({
+      ref: ref('first'),
+      digest: await reg.digest(`first/kube-cross:${TAG}`),
+      attempts: [{ ref: ref('first'), result: 'pulled' }],
+    });
     expect(isLocal(ref('second'))).toBe(false);
   });
 
@@ -120,7 +136,14 @@ describe.skipIf(skip)('choosing among candidate images, with a real registry on 
 
 describe.skipIf(skip)('kpatch build --runner podman with a mirror that lacks the image', () => {
   let remote: StandinRemote;
-  const cliEnv = () => ({ ...reg.env, ...PODMAN_ENV, CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: path.join(tmp, 'home'), GOFLAGS: undefined });
+  const cliEnv = () => ({
+    ...reg.env,
+    ...PODMAN_ENV,
+    CI: '1',
+    KPATCH_CACHE_DIR: path.join(tmp, 'cache'),
+    HOME: path.join(tmp, 'home'),
+    GOFLAGS: undefined,
+  });
   beforeAll(() => {
     mkdirSync(path.join(tmp, 'home'), { recursive: true });
     remote = makeStandinRemote(path.join(tmp, 'remote'), { tags: ['v1.12.4'] });
@@ -129,7 +152,9 @@ describe.skipIf(skip)('kpatch build --runner podman with a mirror that lacks the
   it('builds in the next --registry, and the manifest says which image, its digest and what was tried', { timeout: 600_000 }, async () => {
     const out = path.join(tmp, 'out-fallback');
     const registries = `${reg.host}/absent,${reg.host}/e2e`;
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'podman', '--registry', registries, '--out', out], { env: cliEnv() });
+    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'podman', '--registry', registries, '--out', out], {
+      env: cliEnv(),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`image: using ${ref('e2e')}`);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
@@ -151,7 +176,22 @@ describe.skipIf(skip)('kpatch build --runner podman with a mirror that lacks the
 
   it('stops before patching when no candidate can be pulled, listing them', { timeout: 300_000 }, () => {
     const out = path.join(tmp, 'out-none');
-    const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'podman', '--registry', `${reg.host}/absent,${reg.host}/gone`, '--out', out], { env: cliEnv() });
+    const r = kpatch(
+      [
+        'build',
+        '--k8s',
+        'v1.12.4',
+        '--repo',
+        remote.url,
+        '--runner',
+        'podman',
+        '--registry',
+        `${reg.host}/absent,${reg.host}/gone`,
+        '--out',
+        out,
+      ],
+      { env: cliEnv() },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[image_unavailable]: build image not available: none of 2 candidates');
     expect(r.stderr).toContain(`  ${ref('absent')}: `);

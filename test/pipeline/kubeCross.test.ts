@@ -6,7 +6,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CROSS_VERSION_FILE, goVersionOfCrossTag, KUBE_CROSS_REGISTRIES, kubeCrossImage, readCrossTag } from '../../src/pipeline/kubeCross.js';
+import {
+  CROSS_VERSION_FILE,
+  goVersionOfCrossTag,
+  KUBE_CROSS_REGISTRIES,
+  kubeCrossImage,
+  readCrossTag,
+} from '../../src/pipeline/kubeCross.js';
 import { KpatchError } from '../../src/errors.js';
 import { materializeStandin } from '../helpers/standin-repo.js';
 
@@ -33,9 +39,24 @@ describe('kubeCrossImage: the registry of each era', () => {
     ['v1.12.4', 'v1.10.4-1', 'registry.k8s.io/kube-cross:v1.10.4-1', 'k8s.gcr.io/kube-cross:v1.10.4-1'],
     ['1.13.12', 'v1.11.13-1', 'registry.k8s.io/kube-cross:v1.11.13-1', 'k8s.gcr.io/kube-cross:v1.11.13-1'],
     ['v1.16.15', 'v1.13.15-1', 'registry.k8s.io/kube-cross:v1.13.15-1', 'k8s.gcr.io/kube-cross:v1.13.15-1'],
-    ['v1.17.17', 'v1.15.8-legacy-1', 'registry.k8s.io/build-image/kube-cross:v1.15.8-legacy-1', 'us.gcr.io/k8s-artifacts-prod/build-image/kube-cross:v1.15.8-legacy-1'],
-    ['v1.20.2', 'v1.15.5-1', 'registry.k8s.io/build-image/kube-cross:v1.15.5-1', 'us.gcr.io/k8s-artifacts-prod/build-image/kube-cross:v1.15.5-1'],
-    ['v1.20.15', 'v1.15.15-legacy-1', 'registry.k8s.io/build-image/kube-cross:v1.15.15-legacy-1', 'us.gcr.io/k8s-artifacts-prod/build-image/kube-cross:v1.15.15-legacy-1'],
+    [
+      'v1.17.17',
+      'v1.15.8-legacy-1',
+      'registry.k8s.io/build-image/kube-cross:v1.15.8-legacy-1',
+      'us.gcr.io/k8s-artifacts-prod/build-image/kube-cross:v1.15.8-legacy-1',
+    ],
+    [
+      'v1.20.2',
+      'v1.15.5-1',
+      'registry.k8s.io/build-image/kube-cross:v1.15.5-1',
+      'us.gcr.io/k8s-artifacts-prod/build-image/kube-cross:v1.15.5-1',
+    ],
+    [
+      'v1.20.15',
+      'v1.15.15-legacy-1',
+      'registry.k8s.io/build-image/kube-cross:v1.15.15-legacy-1',
+      'us.gcr.io/k8s-artifacts-prod/build-image/kube-cross:v1.15.15-legacy-1',
+    ],
     ['v1.21.0', 'v1.16.1-1', 'registry.k8s.io/build-image/kube-cross:v1.16.1-1', 'k8s.gcr.io/build-image/kube-cross:v1.16.1-1'],
     ['v1.21.0-rc.0', 'v1.16.1-1', 'registry.k8s.io/build-image/kube-cross:v1.16.1-1', 'k8s.gcr.io/build-image/kube-cross:v1.16.1-1'],
   ])('Kubernetes %s, kube-cross %s -> %s, else %s', (k8sTag, crossTag, living, historical) => {
@@ -68,7 +89,12 @@ describe('kubeCrossImage: the registry of each era', () => {
   });
 
   it('--image overrides the whole reference, and needs no tag', () => {
-    const r = kubeCrossImage({ k8sTag: 'v1.12.4', crossTag: 'v1.10.4-1', registry: 'mirror.local/k8s', image: 'localhost/kpatch/kube-cross:local' });
+    const r = kubeCrossImage({
+      k8sTag: 'v1.12.4',
+      crossTag: 'v1.10.4-1',
+      registry: 'mirror.local/k8s',
+      image: 'localhost/kpatch/kube-cross:local',
+    });
     expect(r).toEqual({ ref: 'localhost/kpatch/kube-cross:local', candidates: ['localhost/kpatch/kube-cross:local'], source: '--image' });
     expect(kubeCrossImage({ image: 'example.org/x@sha256:' + 'a'.repeat(64) }).ref).toBe('example.org/x@sha256:' + 'a'.repeat(64));
   });

@@ -35,7 +35,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** Runs the stand-in kubelet against a temporary cgroup root; says whether kmem was switched on. */
 const kmemSwitchedOn = (kubelet: string) => kmemSwitchedOnUnder(kubelet, tmp);
 const hasProof = (file: string) => readFileSync(file).includes(Buffer.from(PROOF));
-const build = (args: string[], extraEnv: Record<string, string> = {}) => kpatch(['build', '--runner', 'local', ...args], { env: { ...env, ...extraEnv } });
+const build = (args: string[], extraEnv: Record<string, string> = {}) =>
+  kpatch(['build', '--runner', 'local', ...args], { env: { ...env, ...extraEnv } });
 
 describe('--mode nokmem', () => {
   const clone = path.join(tmp, 'clone-v1.14.10');
@@ -53,7 +54,13 @@ describe('--mode nokmem', () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: clone, encoding: 'utf8' })).toBe('');
     expect(existsSync(path.join(out, 'patches')), 'no patch for a build tag').toBe(false);
     const m = manifestOf(out);
-    expect(m).toMatchObject({ mode: 'nokmem', modeRequested: 'nokmem', patchedFiles: [], goflags: '-tags=kpatchtest,nokmem', versionString: 'v1.14.10+kpatch.nokmem' });
+    expect(m).toMatchObject({
+      mode: 'nokmem',
+      modeRequested: 'nokmem',
+      patchedFiles: [],
+      goflags: '-tags=kpatchtest,nokmem',
+      versionString: 'v1.14.10+kpatch.nokmem',
+    });
     expect(m.patch).toBeUndefined();
     const kubelet = path.join(out, 'linux-amd64/kubelet');
     expect(kmemSwitchedOn(kubelet)).toBe(false);
@@ -74,7 +81,16 @@ describe('--mode nokmem', () => {
   it('a plain make of v1.14.10 (what guard patches) has no proof string and does switch kmem on: the proof means something', () => {
     const tree = path.join(tmp, 'plain-v1.14.10');
     materializeStandin('v1.14.10', tree);
-    execFileSync('make', ['WHAT=cmd/kubelet'], { cwd: tree, env: { ...process.env, HOME: env.HOME, GOFLAGS: '', GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */ }, stdio: 'pipe' });
+    execFileSync('make', ['WHAT=cmd/kubelet'], {
+      cwd: tree,
+      env: {
+        ...process.env,
+        HOME: env.HOME,
+        GOFLAGS: '',
+        GO111MODULE: 'off' /* a GOPATH-era tree, as a user's plain make needs with Go >= 1.16 */,
+      },
+      stdio: 'pipe',
+    });
     const kubelet = path.join(tree, '_output/local/bin/linux/amd64/kubelet');
     expect(hasProof(kubelet)).toBe(false);
     expect(kmemSwitchedOn(kubelet)).toBe(true);
@@ -82,7 +98,9 @@ describe('--mode nokmem', () => {
 
   it('the build-time proof refuses a kubelet the tag never reached, and says unverified when no check can run', async () => {
     const plain = path.join(tmp, 'plain-v1.14.10/_output/local/bin/linux/amd64/kubelet');
-    const refused = await binaryVerification('nokmem', [PROOF], [{ path: KUBELET, abs: plain }], { PATH: process.env.PATH }).catch((e) => e);
+    const refused = await binaryVerification('nokmem', [PROOF], [{ path: KUBELET, abs: plain }], { PATH: process.env.PATH }).catch(
+      (e) => e,
+    );
     expect(refused).toBeInstanceOf(KpatchError);
     expect(refused).toMatchObject({ id: 'build_unverified', where: KUBELET });
     expect(refused.detail).toMatch(/none of the nokmem variant's strings is in the binary.*its Go build info lists no -tags, not nokmem/);
@@ -140,7 +158,12 @@ describe('--mode auto', () => {
     const r = build(['--k8s', 'v1.12.4', '--repo', remote.url, '--mode', 'auto', '--out', o]);
     expect(r.code, r.stderr).toBe(0);
     const m = manifestOf(o);
-    expect(m).toMatchObject({ mode: 'guard', modeRequested: 'auto', versionString: 'v1.12.4+kpatch.guard', verification: { status: 'verified', method: 'source' } });
+    expect(m).toMatchObject({
+      mode: 'guard',
+      modeRequested: 'auto',
+      versionString: 'v1.12.4+kpatch.guard',
+      verification: { status: 'verified', method: 'source' },
+    });
     expect(m.goflags).toBeUndefined();
     expect(m.modeReason).toMatch(/no vendored runc file has a nokmem build constraint \(3 file\(s\) checked\)/);
     expect(existsSync(path.join(o, 'patches/0001-kmem-accounting-guard.patch'))).toBe(true);
@@ -159,12 +182,18 @@ describe('--mode nokmem in the podman build container', () => {
 
   it('GOFLAGS=-tags=nokmem reaches the compiler inside the container too', { timeout: 300_000 }, () => {
     const o = path.join(tmp, 'out-podman-nokmem');
-    const r = kpatch(['build', '--runner', 'podman', '--image', IMAGE, '--k8s', 'v1.14.10', '--repo', remote.url, '--mode', 'nokmem', '--out', o], { env: { ...env, ...PODMAN } });
+    const r = kpatch(
+      ['build', '--runner', 'podman', '--image', IMAGE, '--k8s', 'v1.14.10', '--repo', remote.url, '--mode', 'nokmem', '--out', o],
+      { env: { ...env, ...PODMAN } },
+    );
     expect(r.code, r.stderr).toBe(0);
     const m = manifestOf(o);
     expect(m.runner).toBe('podman');
     expect(m.command).toEqual(expect.arrayContaining(['-e', 'GOFLAGS=-tags=nokmem']));
-    expect(m.verification).toMatchObject({ status: 'verified', artifacts: [{ path: KUBELET, proofStringsFound: [PROOF], buildTags: ['nokmem'] }] });
+    expect(m.verification).toMatchObject({
+      status: 'verified',
+      artifacts: [{ path: KUBELET, proofStringsFound: [PROOF], buildTags: ['nokmem'] }],
+    });
     expect(kmemSwitchedOn(path.join(o, KUBELET))).toBe(false);
   });
 });
@@ -190,7 +219,13 @@ describe('a release that needs nothing (v1.21.2)', () => {
     expect(existsSync(path.join(o, 'patches'))).toBe(false);
     execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: o, stdio: 'pipe' });
     const m = manifestOf(o);
-    expect(m).toMatchObject({ mode: 'none', verdictBefore: 'not-affected', patchedFiles: [], versionString: 'v1.21.2', verification: { status: 'not-needed', method: 'none' } });
+    expect(m).toMatchObject({
+      mode: 'none',
+      verdictBefore: 'not-affected',
+      patchedFiles: [],
+      versionString: 'v1.21.2',
+      verification: { status: 'not-needed', method: 'none' },
+    });
     expect(execFileSync(path.join(o, 'linux-amd64/kubelet'), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.21.2');
     const v = kpatch(['verify', o], { env });
     expect(v.code, v.stdout + v.stderr).toBe(0);
@@ -214,7 +249,10 @@ describe('GOFLAGS handling', () => {
 
 /** Rewrites the manifest's artifact hashes and SHA256SUMS to match the files, as a careless or hostile re-upload would. */
 function resign(dir: string): void {
-  const sha = (f: string) => createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex');
+  const sha = (f: string) =>
+    createHash('sha256')
+      .update(readFileSync(path.join(dir, f)))
+      .digest('hex');
   const m = manifestOf(dir);
   for (const a of m.artifacts) a.sha256 = sha(a.path);
   if (m.patch) m.patch.sha256 = sha(m.patch.path);

@@ -97,7 +97,9 @@ describe('the nokmem variant of a tree', () => {
     const old = tree({ [`${FS}/memory.go`]: MEMORY });
     expect(tag.files(old)).toEqual([]);
     expect(tag.proofStrings(old)).toEqual([]);
-    const none = tree({ [`${FS}/memory.go`]: 'package fs\n\nfunc (s *MemoryGroup) Apply(path string, d *cgroupData) error { return join(path, d) }\n' });
+    const none = tree({
+      [`${FS}/memory.go`]: 'package fs\n\nfunc (s *MemoryGroup) Apply(path string, d *cgroupData) error { return join(path, d) }\n',
+    });
     expect(tag.files(none)).toEqual([]);
     expect(DEFAULT_RECIPE.scan(none).verdict).toBe('not-affected');
   });

@@ -14,7 +14,13 @@ import { kpatch } from '../helpers/cli.js';
 import { makeStandinRemote, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-patch-hint-'));
-const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: path.join(tmp, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+const env = {
+  CI: '1',
+  KPATCH_CACHE_DIR: path.join(tmp, 'cache'),
+  HOME: path.join(tmp, 'home'),
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
 let remote: StandinRemote;
 
 beforeAll(() => {
@@ -30,14 +36,25 @@ describe('build --patch: the hint of a patch that does not apply', { timeout: 30
     const stale = path.join(tmp, 'stale.patch');
     writeFileSync(
       stale,
-      [`diff --git a/${STANDIN_MEMORY_GO} b/${STANDIN_MEMORY_GO}`, `--- a/${STANDIN_MEMORY_GO}`, `+++ b/${STANDIN_MEMORY_GO}`, '@@ -1,2 +1,2 @@', '-// a line of another release', '+// kpatch:kmem-accounting guard', ' // and its neighbour', ''].join('\n'),
+      [
+        `diff --git a/${STANDIN_MEMORY_GO} b/${STANDIN_MEMORY_GO}`,
+        `--- a/${STANDIN_MEMORY_GO}`,
+        `+++ b/${STANDIN_MEMORY_GO}`,
+        '@@ -1,2 +1,2 @@',
+        '-// a line of another release',
+        '+// kpatch:kmem-accounting guard',
+        ' // and its neighbour',
+        '',
+      ].join('\n'),
     );
     const parent = path.join(tmp, 'refused');
     mkdirSync(parent);
     const r = kpatch(['build', '--src', dir, '--runner', 'local', '--patch', stale, '--out', path.join(parent, 'out')], { env, cwd: tmp });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('error[patch_does_not_apply]');
-    expect(r.stderr).toContain(`hint: the release changed under the reviewed patch: regenerate it with \`kpatch diff --src ${dir} --mode M --write DIR\``);
+    expect(r.stderr).toContain(
+      `hint: the release changed under the reviewed patch: regenerate it with \`kpatch diff --src ${dir} --mode M --write DIR\``,
+    );
     expect(r.stderr).not.toContain('--k8s TAG');
     expect(readdirSync(parent)).toEqual([]);
   });
@@ -61,7 +78,11 @@ describe('build --patch: a patch that leaves a site kpatch cannot fix', { timeou
     const r = kpatch(['build', '--src', dir, '--runner', 'local', '--patch', bad, '--out', path.join(parent, 'out')], { env, cwd: tmp });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('error[patch_incomplete]');
-    expect(r.stderr).toMatch(new RegExp(`still unsupported after the patch:\\n\\s+${STANDIN_MEMORY_GO.replace(/\./g, '\\.')}:\\d+ \\(package level\\) \\(unsupported: `));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `still unsupported after the patch:\\n\\s+${STANDIN_MEMORY_GO.replace(/\./g, '\\.')}:\\d+ \\(package level\\) \\(unsupported: `,
+      ),
+    );
     expect(readdirSync(parent)).toEqual([]);
   });
 });

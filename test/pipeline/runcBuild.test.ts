@@ -14,7 +14,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { schemaErrors } from '../helpers/jsonSchema.js';
-import { makeRuncStandinRemote, materializeRuncStandin, RUNC_STANDIN_MEMORY_GO, RUNC_STANDIN_NOKMEM_LITERAL, type RuncStandinRemote } from '../helpers/runc-standin-repo.js';
+import {
+  makeRuncStandinRemote,
+  materializeRuncStandin,
+  RUNC_STANDIN_MEMORY_GO,
+  RUNC_STANDIN_NOKMEM_LITERAL,
+  type RuncStandinRemote,
+} from '../helpers/runc-standin-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-runc-build-'));
 const env = { CI: '1', KPATCH_CACHE_DIR: path.join(tmp, 'cache'), HOME: path.join(tmp, 'home'), GOFLAGS: undefined };
@@ -39,7 +45,14 @@ const version = (runc: string) => execFileSync(runc, ['--version'], { encoding: 
  */
 function kmemSwitchedOn(runc: string, kernelMemory?: number): boolean {
   const root = mkdtempSync(path.join(tmp, 'cgroot-'));
-  const args = ['create-cgroup', '--root', root, '--name', 'kubepods/pod1/ctr1', ...(kernelMemory ? ['--kernel-memory', String(kernelMemory)] : [])];
+  const args = [
+    'create-cgroup',
+    '--root',
+    root,
+    '--name',
+    'kubepods/pod1/ctr1',
+    ...(kernelMemory ? ['--kernel-memory', String(kernelMemory)] : []),
+  ];
   const created = execFileSync(runc, args, { encoding: 'utf8' }).trim();
   expect(existsSync(created), `cgroup ${created} was created`).toBe(true);
   return existsSync(path.join(created, 'memory.kmem.limit_in_bytes'));
@@ -54,14 +67,31 @@ describe('kpatch build --runc v1.0.0-rc5 (unguarded, no nokmem): guard, local ru
 
   it('builds runc once per platform with checksums, manifest (target runc), patch and log', () => {
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['linux-amd64/runc', 'linux-arm64/runc', 'SHA256SUMS', 'manifest.json', 'build.log', 'patches/0001-kmem-accounting-guard.patch']) {
+    for (const f of [
+      'linux-amd64/runc',
+      'linux-arm64/runc',
+      'SHA256SUMS',
+      'manifest.json',
+      'build.log',
+      'patches/0001-kmem-accounting-guard.patch',
+    ]) {
       expect(existsSync(path.join(out, f)), f).toBe(true);
     }
     execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, stdio: 'pipe' });
     const m = manifestOf(out);
-    expect(m).toMatchObject({ target: 'runc', mode: 'guard', runner: 'local', buildtags: 'seccomp', versionString: '1.0.0-rc5+kpatch.guard', platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(m).toMatchObject({
+      target: 'runc',
+      mode: 'guard',
+      runner: 'local',
+      buildtags: 'seccomp',
+      versionString: '1.0.0-rc5+kpatch.guard',
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
     expect(m.source).toMatchObject({ tag: 'v1.0.0-rc5', commit: remote.commits['v1.0.0-rc5'], repo: remote.url });
-    expect(m.sites.map((s: { file: string; after: { status: string } }) => [s.file, s.after.status])).toContainEqual([RUNC_STANDIN_MEMORY_GO['v1.0.0-rc5'], 'patched']);
+    expect(m.sites.map((s: { file: string; after: { status: string } }) => [s.file, s.after.status])).toContainEqual([
+      RUNC_STANDIN_MEMORY_GO['v1.0.0-rc5'],
+      'patched',
+    ]);
     expect(m.commands.map((c: string[]) => c.filter((a) => /^(BUILDTAGS|VERSION|COMMIT)=/.test(a)))).toEqual([
       ['BUILDTAGS=seccomp', 'VERSION=1.0.0-rc5+kpatch.guard', `COMMIT=${remote.commits['v1.0.0-rc5']}`],
       ['BUILDTAGS=seccomp', 'VERSION=1.0.0-rc5+kpatch.guard', `COMMIT=${remote.commits['v1.0.0-rc5']}`],
@@ -91,7 +121,11 @@ describe('kpatch build --runc v1.0.0-rc5 (unguarded, no nokmem): guard, local ru
     const gopath = path.join(tmp, 'pristine-gopath');
     const tree = path.join(gopath, 'src/github.com/opencontainers/runc');
     materializeRuncStandin('v1.0.0-rc5', tree);
-    execFileSync('make', [], { cwd: tree, env: { ...process.env, HOME: env.HOME, GOFLAGS: '', GOPATH: gopath, GO111MODULE: 'off', PWD: tree }, stdio: 'pipe' });
+    execFileSync('make', [], {
+      cwd: tree,
+      env: { ...process.env, HOME: env.HOME, GOFLAGS: '', GOPATH: gopath, GO111MODULE: 'off', PWD: tree },
+      stdio: 'pipe',
+    });
     expect(kmemSwitchedOn(path.join(tree, 'runc'))).toBe(true);
     expect(version(path.join(tree, 'runc'))).toMatch(/^runc version 1\.0\.0-rc5$/m);
   });
@@ -127,7 +161,13 @@ describe('kpatch build --src <runc clone at v1.0.0-rc92> --mode nokmem', () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: clone, encoding: 'utf8' })).toBe('');
     expect(existsSync(path.join(out, 'patches'))).toBe(false);
     const m = manifestOf(out);
-    expect(m).toMatchObject({ target: 'runc', mode: 'nokmem', buildtags: 'seccomp nokmem', patchedFiles: [], versionString: '1.0.0-rc92+kpatch.nokmem' });
+    expect(m).toMatchObject({
+      target: 'runc',
+      mode: 'nokmem',
+      buildtags: 'seccomp nokmem',
+      patchedFiles: [],
+      versionString: '1.0.0-rc92+kpatch.nokmem',
+    });
     expect(r.stdout).toMatch(/patch: +none \(no source change; BUILDTAGS=seccomp nokmem\)/);
   });
 
@@ -169,7 +209,7 @@ describe('the podman runner, for real', () => {
     execFileSync('bash', [path.join(REPO_ROOT, 'scripts/ci/podman-image.sh'), IMAGE], { stdio: 'pipe', timeout: 600_000 });
   }, 600_000);
 
-  it('builds the same runc as the local runner, bit for bit, from the tree mounted at runc\'s import path', () => {
+  it("builds the same runc as the local runner, bit for bit, from the tree mounted at runc's import path", () => {
     const local = path.join(tmp, 'out-rc92-guard-local');
     const inPodman = path.join(tmp, 'out-rc92-guard-podman');
     const a = build(['--runc', 'v1.0.0-rc92', '--repo', remote.url, '--runner', 'local', '--out', local]);
@@ -177,7 +217,13 @@ describe('the podman runner, for real', () => {
     const b = build(['--runc', 'v1.0.0-rc92', '--repo', remote.url, '--runner', 'podman', '--image', IMAGE, '--out', inPodman], PODMAN_ENV);
     expect(b.code, b.stderr).toBe(0);
     const [ml, mp] = [manifestOf(local), manifestOf(inPodman)];
-    expect(mp).toMatchObject({ target: 'runc', runner: 'podman', mode: 'guard', image: { ref: IMAGE, source: '--image' }, versionString: '1.0.0-rc92+kpatch.guard' });
+    expect(mp).toMatchObject({
+      target: 'runc',
+      runner: 'podman',
+      mode: 'guard',
+      image: { ref: IMAGE, source: '--image' },
+      versionString: '1.0.0-rc92+kpatch.guard',
+    });
     expect(mp.command).toContain('/go/src/github.com/opencontainers/runc');
     // Go stamps the commit from git: the work tree's git folder in the cache is mounted read-only at its own path.
     expect(mp.command.some((a: string) => /^\/.*\.git:\/.*\.git:ro$/.test(a))).toBe(true);
@@ -189,11 +235,16 @@ describe('the podman runner, for real', () => {
     expect(readdirSync(path.join(env.KPATCH_CACHE_DIR, 'tmp'))).toEqual([]);
   }, 300_000);
 
-  it('without --image, the image is golang at the version the tree\'s Dockerfile names, under --registry', () => {
+  it("without --image, the image is golang at the version the tree's Dockerfile names, under --registry", () => {
     const o = path.join(tmp, 'out-registry');
-    const r = build(['--runc', 'v1.0.0-rc92', '--repo', remote.url, '--runner', 'podman', '--registry', 'mirror.invalid/hub', '--out', o], PODMAN_ENV);
+    const r = build(
+      ['--runc', 'v1.0.0-rc92', '--repo', remote.url, '--runner', 'podman', '--registry', 'mirror.invalid/hub', '--out', o],
+      PODMAN_ENV,
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/image: mirror\.invalid\/hub\/golang:1\.15\.15-buster \(--registry mirror\.invalid\/hub with the tree's Dockerfile \(FROM golang:1\.15\.15-buster\)\)/);
+    expect(r.stderr).toMatch(
+      /image: mirror\.invalid\/hub\/golang:1\.15\.15-buster \(--registry mirror\.invalid\/hub with the tree's Dockerfile \(FROM golang:1\.15\.15-buster\)\)/,
+    );
     expect(r.stderr).toContain('error[image_unavailable]');
     expect(existsSync(o)).toBe(false);
   });
@@ -221,10 +272,24 @@ describe('bad --runc tags and runc-only flags: exit 2 before any process starts'
     }
   });
 
-  const BAD = ['v1.0.0-rc5;touch pwned', '$(touch pwned)', '--upload-pack=touch pwned', 'v1.0.0-rc', 'v1.0.0-rc5 ', 'v1.0.0-rc05', 'v1.0.0-beta5', 'HEAD', '../v1.0.0-rc5', 'v1.0.0-rc5\nv1.1.4', ''];
+  const BAD = [
+    'v1.0.0-rc5;touch pwned',
+    '$(touch pwned)',
+    '--upload-pack=touch pwned',
+    'v1.0.0-rc',
+    'v1.0.0-rc5 ',
+    'v1.0.0-rc05',
+    'v1.0.0-beta5',
+    'HEAD',
+    '../v1.0.0-rc5',
+    'v1.0.0-rc5\nv1.1.4',
+    '',
+  ];
   it.each(BAD.map((t) => [JSON.stringify(t), t]))('--runc %s: tag_invalid, no process, no cache', (_label, tag) => {
     const cache = path.join(tmp, 'untouched-cache');
-    const r = kpatch(['build', `--runc=${tag}`, '--runner', 'local', '--out', path.join(tmp, 'never')], { env: { ...env, KPATCH_CACHE_DIR: cache, PATH: shims } });
+    const r = kpatch(['build', `--runc=${tag}`, '--runner', 'local', '--out', path.join(tmp, 'never')], {
+      env: { ...env, KPATCH_CACHE_DIR: cache, PATH: shims },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[tag_invalid]');
     expect(r.stderr).toContain('a runc tag is');

@@ -26,7 +26,9 @@ describe('runcGoOfDockerfile', () => {
   it('expands ARG defaults, as runc rc92 and 1.1 write it, and keeps the Debian suffix', () => {
     const text = 'ARG GO_VERSION=1.14\nARG BATS_VERSION=v1.2.0\n\nFROM golang:${GO_VERSION}-buster\nARG DEBIAN_FRONTEND=noninteractive\n';
     expect(runcGoOfDockerfile(text)).toMatchObject({ tag: '1.14-buster', go: '1.14' });
-    expect(runcGoOfDockerfile('ARG GO_VERSION="1.18"\nFROM --platform=$BUILDPLATFORM docker.io/library/golang:$GO_VERSION-bullseye AS build\n')).toMatchObject({ tag: '1.18-bullseye', go: '1.18' });
+    expect(
+      runcGoOfDockerfile('ARG GO_VERSION="1.18"\nFROM --platform=$BUILDPLATFORM docker.io/library/golang:$GO_VERSION-bullseye AS build\n'),
+    ).toMatchObject({ tag: '1.18-bullseye', go: '1.18' });
   });
 
   it('skips other images and unset arguments; undefined when no golang line', () => {
@@ -44,10 +46,17 @@ describe('runcImage', () => {
   });
   it('--registry replaces docker.io/library; --image wins as given', () => {
     expect(runcImage({ fromTree, registry: 'mirror.corp:5000/hub/' }).ref).toBe('mirror.corp:5000/hub/golang:1.15.15-buster');
-    expect(runcImage({ image: 'localhost/runc-build:rc92' })).toEqual({ ref: 'localhost/runc-build:rc92', candidates: ['localhost/runc-build:rc92'], source: '--image' });
+    expect(runcImage({ image: 'localhost/runc-build:rc92' })).toEqual({
+      ref: 'localhost/runc-build:rc92',
+      candidates: ['localhost/runc-build:rc92'],
+      source: '--image',
+    });
     // Docker Hub's official images never moved: no fallback beyond it, and --registry values in the user's order only.
     expect(runcImage({ fromTree }).candidates).toEqual(['docker.io/library/golang:1.15.15-buster']);
-    expect(runcImage({ fromTree, registry: 'a.corp/hub, b.corp/hub' }).candidates).toEqual(['a.corp/hub/golang:1.15.15-buster', 'b.corp/hub/golang:1.15.15-buster']);
+    expect(runcImage({ fromTree, registry: 'a.corp/hub, b.corp/hub' }).candidates).toEqual([
+      'a.corp/hub/golang:1.15.15-buster',
+      'b.corp/hub/golang:1.15.15-buster',
+    ]);
   });
   it('refuses a bad registry or image, and a tree that names no Go', () => {
     expect(catching(() => runcImage({ fromTree, registry: 'Mirror Corp' })).id).toBe('usage');

@@ -7,7 +7,20 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +69,14 @@ function standin(tag = 'v1.12.4'): { tree: string; stampDir: string; versionFile
   const versionFile = path.join(stampDir, 'version.env');
   writeFileSync(
     versionFile,
-    [`KUBE_GIT_COMMIT='0123456789abcdef0123456789abcdef01234567'`, `KUBE_GIT_TREE_STATE='clean'`, `KUBE_GIT_VERSION='${tag}+kpatch.guard'`, `KUBE_GIT_MAJOR='1'`, `KUBE_GIT_MINOR='12'`, ''].join('\n'),
+    [
+      `KUBE_GIT_COMMIT='0123456789abcdef0123456789abcdef01234567'`,
+      `KUBE_GIT_TREE_STATE='clean'`,
+      `KUBE_GIT_VERSION='${tag}+kpatch.guard'`,
+      `KUBE_GIT_MAJOR='1'`,
+      `KUBE_GIT_MINOR='12'`,
+      '',
+    ].join('\n'),
   );
   return { tree, stampDir, versionFile };
 }
@@ -159,7 +179,7 @@ describe('local runner', () => {
     expect(version.trim()).toBe('Kubernetes v1.12.4+kpatch.guard');
   });
 
-  it('returns make\'s non-zero exit code when make fails', async () => {
+  it("returns make's non-zero exit code when make fails", async () => {
     const { tree } = standin();
     const req = request(tree, cache, { makeArgs: ['no-such-target'] });
     const outcome = await createLocalRunner({ env }).build(req);
@@ -220,37 +240,73 @@ describe('docker runner', () => {
   it('runs exactly this command line', () => {
     const req = request('/src/k8s', '/home/u/.cache/kpatch/build/docker', {
       image: 'k8s.gcr.io/kube-cross:v1.10.4-1',
-      env: { KUBE_GIT_VERSION_FILE: '/home/u/.cache/kpatch/tmp/stamp-1/version.env', SOURCE_DATE_EPOCH: '1543860000', GOFLAGS: '-tags=nokmem', OUT: '/src/k8s/_output' },
+      env: {
+        KUBE_GIT_VERSION_FILE: '/home/u/.cache/kpatch/tmp/stamp-1/version.env',
+        SOURCE_DATE_EPOCH: '1543860000',
+        GOFLAGS: '-tags=nokmem',
+        OUT: '/src/k8s/_output',
+      },
       mounts: [{ host: '/home/u/.cache/kpatch/tmp/stamp-1', container: '/kpatch/stamp' }],
     });
     expect(containerCommand('docker', [], req, 'kpatch-build-0123456789ab', 1000, 1001)).toEqual([
-      'docker', 'run', '--rm', '--name', 'kpatch-build-0123456789ab', '--network', 'none', '-u', '1000:1001',
-      '-v', '/src/k8s:/go/src/k8s.io/kubernetes',
-      '-v', '/home/u/.cache/kpatch/build/docker:/kpatch/home',
-      '-v', '/home/u/.cache/kpatch/tmp/stamp-1:/kpatch/stamp:ro',
-      '-w', '/go/src/k8s.io/kubernetes',
-      '-e', 'HOME=/kpatch/home', '-e', `GOCACHE=/kpatch/home/go-build/${imageCacheKey('k8s.gcr.io/kube-cross:v1.10.4-1')}`,
-      '-e', 'GO111MODULE=off',
-      '-e', 'KUBE_GIT_VERSION_FILE=/kpatch/stamp/version.env',
-      '-e', 'SOURCE_DATE_EPOCH=1543860000',
-      '-e', 'GOFLAGS=-tags=nokmem',
-      '-e', 'OUT=/go/src/k8s.io/kubernetes/_output',
+      'docker',
+      'run',
+      '--rm',
+      '--name',
+      'kpatch-build-0123456789ab',
+      '--network',
+      'none',
+      '-u',
+      '1000:1001',
+      '-v',
+      '/src/k8s:/go/src/k8s.io/kubernetes',
+      '-v',
+      '/home/u/.cache/kpatch/build/docker:/kpatch/home',
+      '-v',
+      '/home/u/.cache/kpatch/tmp/stamp-1:/kpatch/stamp:ro',
+      '-w',
+      '/go/src/k8s.io/kubernetes',
+      '-e',
+      'HOME=/kpatch/home',
+      '-e',
+      `GOCACHE=/kpatch/home/go-build/${imageCacheKey('k8s.gcr.io/kube-cross:v1.10.4-1')}`,
+      '-e',
+      'GO111MODULE=off',
+      '-e',
+      'KUBE_GIT_VERSION_FILE=/kpatch/stamp/version.env',
+      '-e',
+      'SOURCE_DATE_EPOCH=1543860000',
+      '-e',
+      'GOFLAGS=-tags=nokmem',
+      '-e',
+      'OUT=/go/src/k8s.io/kubernetes/_output',
       'k8s.gcr.io/kube-cross:v1.10.4-1',
-      'make', 'WHAT=cmd/kubelet', 'KUBE_BUILD_PLATFORMS=linux/amd64 linux/arm64',
+      'make',
+      'WHAT=cmd/kubelet',
+      'KUBE_BUILD_PLATFORMS=linux/amd64 linux/arm64',
     ]);
     expect(CONTAINER_TREE).toBe('/go/src/k8s.io/kubernetes');
     expect(imageCacheKey('k8s.gcr.io/kube-cross:v1.10.4-1')).toMatch(/^image_k8s\.gcr\.io_kube-cross_v1\.10\.4-1-[0-9a-f]{12}$/);
   });
 
-  it('mounts the image\'s Go cache where the release\'s harness points GOCACHE, and a runc-era GOPATH', () => {
+  it("mounts the image's Go cache where the release's harness points GOCACHE, and a runc-era GOPATH", () => {
     const req = request('/src/k8s', '/c/build/docker', { image: 'img:1', treeGoCache: '_output/local/go/cache' });
     const argv = containerCommand('docker', [], req, 'n', 0, 0);
     expect(argv).toContain(`/c/build/docker/go-build/${imageCacheKey('img:1')}:/go/src/k8s.io/kubernetes/_output/local/go/cache`);
     expect(argv).toContain(`GOCACHE=/kpatch/home/go-build/${imageCacheKey('img:1')}`);
-    const runc = containerCommand('docker', [], request('/src/runc', '/c', { image: 'img:1', gopath: 'import-path', containerTree: '/go/src/github.com/opencontainers/runc' }), 'n', 0, 0);
+    const runc = containerCommand(
+      'docker',
+      [],
+      request('/src/runc', '/c', { image: 'img:1', gopath: 'import-path', containerTree: '/go/src/github.com/opencontainers/runc' }),
+      'n',
+      0,
+      0,
+    );
     expect(runc).toContain('GOPATH=/go');
     expect(runc).toContain('GO111MODULE=off');
-    expect(containerCommand('docker', [], request('/src/k8s', '/c', { image: 'img:1', gopath: undefined }), 'n', 0, 0).join(' ')).not.toContain('GO111MODULE');
+    expect(
+      containerCommand('docker', [], request('/src/k8s', '/c', { image: 'img:1', gopath: undefined }), 'n', 0, 0).join(' '),
+    ).not.toContain('GO111MODULE');
     expect(CONTAINER_HOME).toBe('/kpatch/home');
   });
 
@@ -259,8 +315,21 @@ describe('docker runner', () => {
     expect(engineGlobalArgs('podman', {})).toEqual([]);
     expect(engineGlobalArgs('docker', { KPATCH_PODMAN_ARGS: '--runtime x' })).toEqual([]);
     const req = request('/t', '/c', { image: 'img' });
-    expect(containerCommand('podman', ['--runtime', '/usr/sbin/runc'], req, 'kpatch-build-x', 0, 0, ['--userns', 'keep-id']).slice(0, 12)).toEqual([
-      'podman', '--runtime', '/usr/sbin/runc', 'run', '--rm', '--name', 'kpatch-build-x', '--network', 'none', '-u', '0:0', '--userns',
+    expect(
+      containerCommand('podman', ['--runtime', '/usr/sbin/runc'], req, 'kpatch-build-x', 0, 0, ['--userns', 'keep-id']).slice(0, 12),
+    ).toEqual([
+      'podman',
+      '--runtime',
+      '/usr/sbin/runc',
+      'run',
+      '--rm',
+      '--name',
+      'kpatch-build-x',
+      '--network',
+      'none',
+      '-u',
+      '0:0',
+      '--userns',
     ]);
   });
 
@@ -284,7 +353,7 @@ describe('docker runner', () => {
   });
 
   const docker = findExecutable('docker', process.env);
-  it.skipIf(!docker)('--runner docker with a client but no daemon: engine_unavailable with docker\'s own message', async () => {
+  it.skipIf(!docker)("--runner docker with a client but no daemon: engine_unavailable with docker's own message", async () => {
     // DOCKER_HOST at a socket that cannot exist: no daemon, wherever this runs.
     const sock = path.join(fresh('docker'), 'docker.sock');
     const e = await rejection(chooseRunner('docker', { ...process.env, DOCKER_HOST: `unix://${sock}` }));
@@ -337,7 +406,7 @@ describe('chooseRunner auto', () => {
     expect(e.hint).toMatch(/install docker or podman .* or Go and make/);
   });
 
-  it('--runner podman with a broken podman set-up: engine_unavailable with podman\'s own message', async () => {
+  it("--runner podman with a broken podman set-up: engine_unavailable with podman's own message", async () => {
     const conf = path.join(fresh('conf'), 'broken.conf');
     writeFileSync(conf, '[containers\n');
     const e = await rejection(chooseRunner('podman', { ...PODMAN_ENV, CONTAINERS_CONF: conf }));
@@ -393,33 +462,45 @@ describe('podman runner, for real', () => {
     expect(outcome.command).toContain(`KUBE_GIT_VERSION_FILE=/kpatch/stamp/version.env`);
     expect(outcome.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const p of PLATFORMS) hashes[p] = sha256(KUBELET(first.tree, p));
-    expect(execFileSync(KUBELET(first.tree, 'linux/amd64'), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.12.4+kpatch.guard');
+    expect(execFileSync(KUBELET(first.tree, 'linux/amd64'), ['--version'], { encoding: 'utf8' }).trim()).toBe(
+      'Kubernetes v1.12.4+kpatch.guard',
+    );
     const me = [process.getuid!(), process.getgid!()] as const;
     expect(notOwnedBy(first.tree, ...me)).toEqual([]);
     expect(notOwnedBy(firstCache, ...me)).toEqual([]);
     expect(containersOf(first.tree)).toEqual([]); // --rm
   });
 
-  it('a second build, in another folder, as another user, with a fresh cache, gives bit-identical kubelets owned by that user', { timeout: 300_000 }, async () => {
-    const second = standin();
-    const cache = fresh('podman-cache-uid1000');
-    chownTree(second.tree, 1000, 1000);
-    chownTree(cache, 1000, 1000);
-    const runner = createContainerRunner({ engine: 'podman', globalArgs: engineGlobalArgs('podman', PODMAN_ENV), env: PODMAN_ENV, uid: 1000, gid: 1000 });
-    const req = request(second.tree, cache, {
-      image: IMAGE,
-      env: { KUBE_GIT_VERSION_FILE: second.versionFile, SOURCE_DATE_EPOCH: '1543860000' },
-      mounts: [{ host: second.stampDir, container: '/kpatch/stamp' }],
-    });
-    const t0 = Date.now();
-    const outcome = await runner.build(req);
-    console.log(`podman build as uid 1000, cold cache, 2 platforms: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(outcome.exitCode, req.lines.join('\n')).toBe(0);
-    expect(outcome.command).toContain('1000:1000');
-    for (const p of PLATFORMS) expect(sha256(KUBELET(second.tree, p)), p).toBe(hashes[p]);
-    expect(notOwnedBy(second.tree, 1000, 1000)).toEqual([]);
-    expect(notOwnedBy(cache, 1000, 1000)).toEqual([]);
-  });
+  it(
+    'a second build, in another folder, as another user, with a fresh cache, gives bit-identical kubelets owned by that user',
+    { timeout: 300_000 },
+    async () => {
+      const second = standin();
+      const cache = fresh('podman-cache-uid1000');
+      chownTree(second.tree, 1000, 1000);
+      chownTree(cache, 1000, 1000);
+      const runner = createContainerRunner({
+        engine: 'podman',
+        globalArgs: engineGlobalArgs('podman', PODMAN_ENV),
+        env: PODMAN_ENV,
+        uid: 1000,
+        gid: 1000,
+      });
+      const req = request(second.tree, cache, {
+        image: IMAGE,
+        env: { KUBE_GIT_VERSION_FILE: second.versionFile, SOURCE_DATE_EPOCH: '1543860000' },
+        mounts: [{ host: second.stampDir, container: '/kpatch/stamp' }],
+      });
+      const t0 = Date.now();
+      const outcome = await runner.build(req);
+      console.log(`podman build as uid 1000, cold cache, 2 platforms: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      expect(outcome.exitCode, req.lines.join('\n')).toBe(0);
+      expect(outcome.command).toContain('1000:1000');
+      for (const p of PLATFORMS) expect(sha256(KUBELET(second.tree, p)), p).toBe(hashes[p]);
+      expect(notOwnedBy(second.tree, 1000, 1000)).toEqual([]);
+      expect(notOwnedBy(cache, 1000, 1000)).toEqual([]);
+    },
+  );
 
   it('a rebuild with the warm cache is fast and still identical', { timeout: 300_000 }, async () => {
     rmSync(path.join(first.tree, '_output'), { recursive: true, force: true });
@@ -443,7 +524,10 @@ describe('podman runner, for real', () => {
     const req = request(tree, cache, { image: IMAGE, signal: ctl.signal });
     const building = runner.build(req);
     // Wait until make is running in the container (it has printed something).
-    expect(await waitFor(() => req.lines.some((l) => l.includes('Building go targets')) && containersOf(tree).length === 1, 120_000), req.lines.join('\n')).toBe(true);
+    expect(
+      await waitFor(() => req.lines.some((l) => l.includes('Building go targets')) && containersOf(tree).length === 1, 120_000),
+      req.lines.join('\n'),
+    ).toBe(true);
     await new Promise((r) => setTimeout(r, 1500)); // well into compiling
     expect(existsSync(KUBELET(tree, 'linux/arm64')), 'the build ended before the abort').toBe(false);
     const t0 = Date.now();
@@ -455,7 +539,7 @@ describe('podman runner, for real', () => {
     expect(existsSync(KUBELET(tree, 'linux/arm64'))).toBe(false);
   });
 
-  it('a missing image: image_unavailable with podman\'s own words', { timeout: 120_000 }, async () => {
+  it("a missing image: image_unavailable with podman's own words", { timeout: 120_000 }, async () => {
     const { tree } = standin();
     const runner = await chooseRunner('podman', PODMAN_ENV);
     const req = request(tree, fresh('c'), { image: 'localhost/kpatch/no-such-image:x' });
@@ -465,7 +549,7 @@ describe('podman runner, for real', () => {
     expect(e.detail).toMatch(/localhost/);
   });
 
-  it('an image without make: container_failed with the engine\'s message', { timeout: 120_000 }, async () => {
+  it("an image without make: container_failed with the engine's message", { timeout: 120_000 }, async () => {
     const { tree } = standin();
     const runner = await chooseRunner('podman', PODMAN_ENV);
     const req = request(tree, fresh('c'), { image: IMAGE, makeArgs: [] });

@@ -53,11 +53,23 @@ exec ${REAL_MAKE} "$@"
 }
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { CI: '1', HOME, KPATCH_CACHE_DIR: cacheDir, PATH: `${WRAP}:${process.env.PATH}`, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', ...extra };
+  return {
+    CI: '1',
+    HOME,
+    KPATCH_CACHE_DIR: cacheDir,
+    PATH: `${WRAP}:${process.env.PATH}`,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    ...extra,
+  };
 }
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'advice.detachedHead=false', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'advice.detachedHead=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 let n = 0;
 /** A clone of the stand-in at v1.12.4 with a user's untracked notes, an ignored old _output/ and an edit outside the targets. */
@@ -75,7 +87,10 @@ function checkout(opts: { edits?: boolean } = {}): string {
 
 /** What must not change: every entry of the checkout (git's index aside, which `git status` refreshes) and `git status`. */
 function state(dir: string) {
-  return { snap: snapshotDir(dir, { skip: ['.git/index'] }), status: git(dir, '--no-optional-locks', 'status', '--porcelain=v1', '--untracked-files=all', '--ignored') };
+  return {
+    snap: snapshotDir(dir, { skip: ['.git/index'] }),
+    status: git(dir, '--no-optional-locks', 'status', '--porcelain=v1', '--untracked-files=all', '--ignored'),
+  };
 }
 function expectUnchanged(dir: string, was: ReturnType<typeof state>): void {
   const now = state(dir);
@@ -110,7 +125,11 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
     expectUnchanged(dir, was);
     expect(copiesLeft(), 'the private copy is removed').toEqual([]);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-    expect(m).toMatchObject({ mode: 'guard', versionString: 'v1.12.4+kpatch.guard', verification: { status: 'verified', method: 'source' } });
+    expect(m).toMatchObject({
+      mode: 'guard',
+      versionString: 'v1.12.4+kpatch.guard',
+      verification: { status: 'verified', method: 'source' },
+    });
     // Facts from the checkout's own git: its tag and commit, and that it had a change besides the fix (NOTES.md).
     expect(m.source).toMatchObject({ tag: 'v1.12.4', commit: remote.commits['v1.12.4'], path: dir, treeState: 'dirty' });
     const kubelet = path.join(out, 'linux-amd64/kubelet');
@@ -149,7 +168,10 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
   });
 
   // Exit codes as documented in errors.ts (SIGNAL_EXIT): 128 + the signal's number.
-  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, exit] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal} while make runs: exit ${exit}, the checkout byte-identical, no copy left`, async () => {
       const dir = checkout();
       const was = state(dir);
@@ -183,7 +205,13 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
     expect(r.stderr).not.toContain('nothing was built');
     expectUnchanged(dir, was);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-    expect(m).toMatchObject({ mode: 'guard', versionString: 'v1.12.4+kpatch.guard', verdictBefore: 'affected', verdictAfter: 'patched', verification: { status: 'verified', method: 'source' } });
+    expect(m).toMatchObject({
+      mode: 'guard',
+      versionString: 'v1.12.4+kpatch.guard',
+      verdictBefore: 'affected',
+      verdictAfter: 'patched',
+      verification: { status: 'verified', method: 'source' },
+    });
     expect(m.modeReason).toMatch(/already carries kpatch's guard fix in the checkout/);
     // The fix is kpatch's own: the patch against the tag is byte for byte the one a build of the pristine checkout writes.
     expect(m.patch.sha256).toBe(guardPatchSha);
@@ -217,7 +245,10 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
 
   it('a branch with other commits past the tag is not at a tag: a usage error before any stage', () => {
     const dir = checkout({ edits: false });
-    writeFileSync(path.join(dir, 'pkg/version/base.go'), readFileSync(path.join(dir, 'pkg/version/base.go'), 'utf8') + '\n// local change\n');
+    writeFileSync(
+      path.join(dir, 'pkg/version/base.go'),
+      readFileSync(path.join(dir, 'pkg/version/base.go'), 'utf8') + '\n// local change\n',
+    );
     git(dir, 'commit', '-qam', 'unrelated');
     const r = build(dir, path.join(tmp, 'out-untagged'));
     expect(r.code).toBe(2);
@@ -237,7 +268,10 @@ describe('build --src never changes the checkout', { timeout: 600_000 }, () => {
   it('--cache-dir is taken with --src: the copy and the logs live there', () => {
     const dir = checkout();
     const own = path.join(tmp, 'own-cache');
-    const r = kpatch(['build', '--src', dir, '--runner', 'local', '--cache-dir', own, '--out', path.join(tmp, 'out-own')], { env: env({ KPATCH_TEST_MAKE: 'fail' }), cwd: tmp });
+    const r = kpatch(['build', '--src', dir, '--runner', 'local', '--cache-dir', own, '--out', path.join(tmp, 'out-own')], {
+      env: env({ KPATCH_TEST_MAKE: 'fail' }),
+      cwd: tmp,
+    });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`full log: ${path.join(own, 'logs')}`);
     expect(r.stderr).toContain(`building in a private copy of ${dir}: ${path.join(own, 'tmp')}`);

@@ -31,7 +31,10 @@ const json = (dir: string, name: string) => JSON.parse(readFileSync(path.join(di
 /** `kpatch build --k8s v1.20.2 --runner podman --image <Debian image>`; returns the output folder. */
 function build(mode: string, name: string, ...more: string[]): string {
   const out = path.join(tmp, name);
-  const r = kpatch(['build', '--k8s', 'v1.20.2', '--repo', k8sUrl, '--runner', 'podman', '--image', image, '--mode', mode, '--out', out, ...more], { env });
+  const r = kpatch(
+    ['build', '--k8s', 'v1.20.2', '--repo', k8sUrl, '--runner', 'podman', '--image', image, '--mode', mode, '--out', out, ...more],
+    { env },
+  );
   expect(r.code, r.stderr.slice(-4000)).toBe(0);
   return out;
 }
@@ -67,14 +70,26 @@ describe('kpatch build --k8s v1.20.2 --runner podman (Debian-built kube-cross st
     expect(p2.subject).toEqual(p1.subject);
     expect(p1.subject).toEqual([{ name: 'linux-amd64/kubelet', digest: { sha256: sha256(kubeletOf(first)) } }]);
     // What a rebuild must match is the same for both, and names the image and the Go that made the bytes.
-    expect(p2.predicate.buildDefinition.internalParameters.reproducibleWith).toEqual(p1.predicate.buildDefinition.internalParameters.reproducibleWith);
-    expect(p1.predicate.buildDefinition.internalParameters.reproducibleWith).toMatchObject({ image: { reference: image }, goVersion: expect.stringMatching(/^go1\./), sourceDateEpoch: expect.any(Number) });
-    expect(p1.predicate.buildDefinition.resolvedDependencies).toContainEqual(expect.objectContaining({ name: 'build-image', uri: `docker://${image}` }));
+    expect(p2.predicate.buildDefinition.internalParameters.reproducibleWith).toEqual(
+      p1.predicate.buildDefinition.internalParameters.reproducibleWith,
+    );
+    expect(p1.predicate.buildDefinition.internalParameters.reproducibleWith).toMatchObject({
+      image: { reference: image },
+      goVersion: expect.stringMatching(/^go1\./),
+      sourceDateEpoch: expect.any(Number),
+    });
+    expect(p1.predicate.buildDefinition.resolvedDependencies).toContainEqual(
+      expect.objectContaining({ name: 'build-image', uri: `docker://${image}` }),
+    );
   });
 
   it('the signed remove build: openssl accepts SHA256SUMS.sig, verify --key holds, and the SBOM lists the real vendored runc (from go version -m) as modified', () => {
     const out = path.join(tmp, 'out-remove');
-    const ossl = spawnSync('sh', ['-c', 'base64 -d SHA256SUMS.sig | openssl dgst -sha256 -verify "$1" -signature /dev/stdin SHA256SUMS', 'sh', PUB], { cwd: out, encoding: 'utf8' });
+    const ossl = spawnSync(
+      'sh',
+      ['-c', 'base64 -d SHA256SUMS.sig | openssl dgst -sha256 -verify "$1" -signature /dev/stdin SHA256SUMS', 'sh', PUB],
+      { cwd: out, encoding: 'utf8' },
+    );
     expect(ossl.stdout).toContain('Verified OK');
     const v = kpatch(['verify', out, '--repo', k8sUrl, '--key', PUB], { env });
     expect(v.code, v.stdout + v.stderr).toBe(0);

@@ -29,7 +29,8 @@ function copyTree(from: string, name: string): { gopath: string; tree: string } 
   const tree = path.join(gopath, RUNC_IMPORT);
   mkdirSync(path.dirname(tree), { recursive: true });
   cpSync(from, tree, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', ...args], { cwd: tree, stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', ...args], { cwd: tree, stdio: 'pipe' });
   git('init', '-q');
   git('add', '-A', '-f');
   git('commit', '-q', '-m', 'pristine');
@@ -86,7 +87,10 @@ describe('runc v1.0.0-rc93 (Debian bullseye), a runc tree', () => {
   });
 
   it('the patched fs and systemd packages compile against bullseye Go packages, with and without the nokmem tag', () => {
-    const deps = execFileSync(path.join(REPO_ROOT, 'scripts/real-release.sh'), ['runc-rc93-gopath'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const deps = execFileSync(path.join(REPO_ROOT, 'scripts/real-release.sh'), ['runc-rc93-gopath'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     const pkgs = ['./libcontainer/cgroups/fs', './libcontainer/cgroups/systemd'];
     for (const tags of ['', 'nokmem']) {
       const r = spawnSync('go', ['build', ...(tags ? ['-tags', tags] : []), ...pkgs], {

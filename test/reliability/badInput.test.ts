@@ -40,7 +40,21 @@
  * build's log under logs/, the Go build cache under build/).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,9 +62,23 @@ import { hostNeeds } from '../../src/pipeline/runners/hostTools.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { freePort, importShellOnlyImage } from '../helpers/loopbackRegistry.js';
 import { makeRuncStandinRemote } from '../helpers/runc-standin-repo.js';
-import { makeStandinRemote, materializeStandin, STANDIN_MEMORY_GO, STANDIN_RUNC_FS_DIR, type StandinRemote } from '../helpers/standin-repo.js';
+import {
+  makeStandinRemote,
+  materializeStandin,
+  STANDIN_MEMORY_GO,
+  STANDIN_RUNC_FS_DIR,
+  type StandinRemote,
+} from '../helpers/standin-repo.js';
 import { compareSnapshots, snapshotDir, type Snapshot } from '../helpers/fsSnapshot.js';
-import { addNestedRunc, commitEdits, linkFolderOut, linkFsFolder, NESTED_RUNC, replaceCall, replaceTopRunc } from '../helpers/sitesSetups.js';
+import {
+  addNestedRunc,
+  commitEdits,
+  linkFolderOut,
+  linkFsFolder,
+  NESTED_RUNC,
+  replaceCall,
+  replaceTopRunc,
+} from '../helpers/sitesSetups.js';
 import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from '../helpers/processes.js';
 import { linkSync, utimesSync } from 'node:fs'; // for the rows of section "patch and diff keep the user's files"
 import { artifactFolder, artifactsOf, KUBELET, manyFilesRemote } from '../helpers/untrusted.js';
@@ -190,7 +218,9 @@ function srcMake(s: Sandbox, how: 'rewrite-fail' | 'rewrite-sleep' | 'none' | 'o
 function binDir(s: Sandbox, programs: string[]): string {
   const dir = path.join(s.dir, 'bin');
   mkdirSync(dir, { recursive: true });
-  const withToolchain = programs.includes('fake-make') ? ['fake-make', ...programs.filter((p) => p !== 'fake-make'), ...HOST_TOOLS.filter((p) => p !== 'make')] : programs;
+  const withToolchain = programs.includes('fake-make')
+    ? ['fake-make', ...programs.filter((p) => p !== 'fake-make'), ...HOST_TOOLS.filter((p) => p !== 'make')]
+    : programs;
   for (const p of withToolchain) {
     if (p === 'fake-make') fakeMake(dir);
     else if (existsSync(path.join(dir, p))) continue;
@@ -270,7 +300,11 @@ function primeManyFiles(s: Sandbox): void {
   if (primedManyFiles.has(s.cache)) return;
   primedManyFiles.add(s.cache);
   // Fetched, and a tree made and removed (as primeCache does, without scanning 20,000 files), so its folders exist.
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/kpatch.js'), 'fetch', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT), '--json'], { env: baseEnv(s.cache, 'prime'), encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin/kpatch.js'), 'fetch', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT), '--json'],
+    { env: baseEnv(s.cache, 'prime'), encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`kpatch fetch: ${r.stderr}`);
   const doc = JSON.parse(r.stdout) as { path: string; cacheRepo: string };
   rmSync(doc.path, { recursive: true, force: true });
@@ -280,7 +314,11 @@ function primeManyFiles(s: Sandbox): void {
 
 /** Sends `signal` while git writes the work tree of the many-files release (a checkout of 20,000 files). */
 async function signalDuringCheckout(s: Sandbox, run: Running, signal: NodeJS.Signals): Promise<void> {
-  await waitFor(() => markedProcesses(s.env[MARK_VAR]).some((p) => /git.* (reset|checkout|read-tree)\b/.test(p)), 60_000, 'git to check the tree out');
+  await waitFor(
+    () => markedProcesses(s.env[MARK_VAR]).some((p) => /git.* (reset|checkout|read-tree)\b/.test(p)),
+    60_000,
+    'git to check the tree out',
+  );
   await new Promise((r) => setTimeout(r, 500));
   run.child.kill(signal);
 }
@@ -288,7 +326,11 @@ async function signalDuringCheckout(s: Sandbox, run: Running, signal: NodeJS.Sig
 /** podman as the tests run it here (README, "This machine"). */
 const PODMAN_ENV = { KPATCH_PODMAN_ARGS: '--runtime /usr/sbin/runc', CONTAINERS_CONF: path.join(REPO_ROOT, 'scripts/ci/containers.conf') };
 function podman(args: string[]): string {
-  return execFileSync('podman', ['--runtime', '/usr/sbin/runc', ...args], { env: { ...process.env, ...PODMAN_ENV }, encoding: 'utf8', stdio: 'pipe' });
+  return execFileSync('podman', ['--runtime', '/usr/sbin/runc', ...args], {
+    env: { ...process.env, ...PODMAN_ENV },
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
 }
 /** kpatch build containers (any state) with a mount under `dir`. */
 function containersUnder(dir: string): string[] {
@@ -320,41 +362,176 @@ const CASES: Case[] = [
   { name: 'unknown command', args: () => ['frobnicate'], exit: 2, message: 'Unknown argument: frobnicate' },
   { name: 'unknown flag', args: (s) => ['scan', '--src', s.tree, '--bogus'], exit: 2, message: 'Unknown argument: bogus' },
   { name: 'scan without --src or --k8s', args: () => ['scan'], exit: 2, message: 'say which tree to work on: --src DIR or --k8s TAG' },
-  { name: 'scan --src with --k8s', args: (s) => ['scan', '--src', s.tree, '--k8s', 'v1.12.4'], exit: 2, message: 'error[usage]: invalid command line: --src and --k8s' },
-  { name: 'patch --src with --k8s', args: (s) => ['patch', '--src', s.tree, '--k8s', 'v1.12.4'], exit: 2, message: 'error[usage]: invalid command line: --src and --k8s' },
-  { name: 'build --src with --k8s', args: (s) => ['build', '--src', s.tree, '--k8s', 'v1.12.4', '--out', ART(s)], exit: 2, message: 'error[usage]: invalid command line: --src and --k8s' },
-  { name: 'diff --mode that does not exist', args: (s) => ['diff', '--src', s.tree, '--mode', 'bogus'], exit: 2, message: 'Argument: mode, Given: "bogus"' },
-  { name: 'scan --fail-on that does not exist', args: (s) => ['scan', '--src', s.tree, '--fail-on', 'never'], exit: 2, message: 'Argument: fail-on, Given: "never"' },
+  {
+    name: 'scan --src with --k8s',
+    args: (s) => ['scan', '--src', s.tree, '--k8s', 'v1.12.4'],
+    exit: 2,
+    message: 'error[usage]: invalid command line: --src and --k8s',
+  },
+  {
+    name: 'patch --src with --k8s',
+    args: (s) => ['patch', '--src', s.tree, '--k8s', 'v1.12.4'],
+    exit: 2,
+    message: 'error[usage]: invalid command line: --src and --k8s',
+  },
+  {
+    name: 'build --src with --k8s',
+    args: (s) => ['build', '--src', s.tree, '--k8s', 'v1.12.4', '--out', ART(s)],
+    exit: 2,
+    message: 'error[usage]: invalid command line: --src and --k8s',
+  },
+  {
+    name: 'diff --mode that does not exist',
+    args: (s) => ['diff', '--src', s.tree, '--mode', 'bogus'],
+    exit: 2,
+    message: 'Argument: mode, Given: "bogus"',
+  },
+  {
+    name: 'scan --fail-on that does not exist',
+    args: (s) => ['scan', '--src', s.tree, '--fail-on', 'never'],
+    exit: 2,
+    message: 'Argument: fail-on, Given: "never"',
+  },
   { name: 'fetch without --k8s', args: () => ['fetch'], exit: 2, message: 'say which release to fetch: --k8s TAG' },
-  { name: '--repo without --k8s', args: (s) => ['scan', '--src', s.tree, '--repo', s.url], exit: 2, message: '--repo only apply to --k8s TAG' },
-  { name: 'build --image with --registry', args: (s) => build(s, '--image', 'a/b:c', '--registry', 'mirror.corp/k8s'), exit: 2, message: '--image and --registry' },
-  { name: 'build --platform with a shell injection', args: (s) => build(s, '--platform', 'linux/amd64;id'), exit: 2, message: 'error[usage]: invalid command line: --platform linux/amd64;id' },
-  { name: 'build --version-string with a command substitution', args: (s) => build(s, '--version-string', 'v1.12.4 $(id)'), exit: 2, message: 'Kubernetes needs a semantic version' },
+  {
+    name: '--repo without --k8s',
+    args: (s) => ['scan', '--src', s.tree, '--repo', s.url],
+    exit: 2,
+    message: '--repo only apply to --k8s TAG',
+  },
+  {
+    name: 'build --image with --registry',
+    args: (s) => build(s, '--image', 'a/b:c', '--registry', 'mirror.corp/k8s'),
+    exit: 2,
+    message: '--image and --registry',
+  },
+  {
+    name: 'build --platform with a shell injection',
+    args: (s) => build(s, '--platform', 'linux/amd64;id'),
+    exit: 2,
+    message: 'error[usage]: invalid command line: --platform linux/amd64;id',
+  },
+  {
+    name: 'build --version-string with a command substitution',
+    args: (s) => build(s, '--version-string', 'v1.12.4 $(id)'),
+    exit: 2,
+    message: 'Kubernetes needs a semantic version',
+  },
   { name: 'fetch --timeout 0', args: (s) => fetch(s, '--timeout', '0'), exit: 2, message: '--timeout 0' },
-  { name: 'fetch --timeout that is not a number', args: (s) => fetch(s, '--timeout', 'soon'), exit: 2, message: 'error[usage]: invalid command line: --timeout\n  not a number' },
-  { name: 'build --out given twice', args: (s) => build(s, '--out', path.join(s.out, 'other')), exit: 2, message: 'error[usage]: invalid command line: --out\n  given 2 times' },
+  {
+    name: 'fetch --timeout that is not a number',
+    args: (s) => fetch(s, '--timeout', 'soon'),
+    exit: 2,
+    message: 'error[usage]: invalid command line: --timeout\n  not a number',
+  },
+  {
+    name: 'build --out given twice',
+    args: (s) => build(s, '--out', path.join(s.out, 'other')),
+    exit: 2,
+    message: 'error[usage]: invalid command line: --out\n  given 2 times',
+  },
   { name: 'scan --src given twice', args: (s) => ['scan', '--src', s.tree, '--src', s.out], exit: 2, message: 'given 2 times' },
   { name: 'doctor unknown flag', args: () => ['doctor', '--node', '/'], exit: 2, message: 'Unknown argument: node' },
 
   // --- tags and injections -----------------------------------------------------------------
-  { name: 'tag with a shell command', args: (s) => ['fetch', '--k8s', 'v1.0.0;rm -rf /', '--repo', s.url], exit: 2, message: 'error[tag_invalid]: not a release tag: "v1.0.0;rm -rf /"' },
-  { name: 'tag that is a revision expression', args: (s) => ['fetch', '--k8s', 'HEAD~1', '--repo', s.url], exit: 2, message: 'not a release tag: "HEAD~1"' },
-  { name: 'tag that is a git option', args: (s) => ['fetch', '--k8s=--upload-pack=touch /tmp/kpatch-pwned', '--repo', s.url], exit: 2, message: 'not a release tag: "--upload-pack=touch /tmp/kpatch-pwned"' },
-  { name: 'tag that is a path', args: (s) => ['scan', '--k8s', '../../etc/passwd', '--repo', s.url], exit: 2, message: 'not a release tag: "../../etc/passwd"' },
-  { name: 'tag with a space', args: (s) => ['build', '--k8s', 'v1.12.4 ', '--repo', s.url, '--out', ART(s)], exit: 2, message: 'not a release tag: "v1.12.4 "' },
-  { name: 'tag that is a full ref name', args: (s) => ['patch', '--k8s', 'refs/tags/v1.12.4', '--repo', s.url], exit: 2, message: 'not a release tag: "refs/tags/v1.12.4"' },
-  { name: 'tag with a command substitution', args: (s) => ['diff', '--k8s', '$(touch pwned)', '--repo', s.url], exit: 2, message: 'not a release tag: "$(touch pwned)"' },
-  { name: '--repo that is a git option', args: () => ['fetch', '--k8s', 'v1.12.4', '--repo=--upload-pack=touch /tmp/kpatch-pwned'], exit: 2, message: 'not a repository URL' },
-  { name: '--repo with a newline', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `${s.url}\nfetch = x`], exit: 2, message: 'not a repository URL' },
-  { name: 'tag the remote does not have', args: (s) => ['fetch', '--k8s', 'v1.12.5', '--repo', s.url], exit: 1, message: 'closest release tags: v1.12.4' },
-  { name: '--repo that does not exist', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', path.join(s.dir, 'no-such.git')], exit: 1, message: 'error[repo_missing]' },
+  {
+    name: 'tag with a shell command',
+    args: (s) => ['fetch', '--k8s', 'v1.0.0;rm -rf /', '--repo', s.url],
+    exit: 2,
+    message: 'error[tag_invalid]: not a release tag: "v1.0.0;rm -rf /"',
+  },
+  {
+    name: 'tag that is a revision expression',
+    args: (s) => ['fetch', '--k8s', 'HEAD~1', '--repo', s.url],
+    exit: 2,
+    message: 'not a release tag: "HEAD~1"',
+  },
+  {
+    name: 'tag that is a git option',
+    args: (s) => ['fetch', '--k8s=--upload-pack=touch /tmp/kpatch-pwned', '--repo', s.url],
+    exit: 2,
+    message: 'not a release tag: "--upload-pack=touch /tmp/kpatch-pwned"',
+  },
+  {
+    name: 'tag that is a path',
+    args: (s) => ['scan', '--k8s', '../../etc/passwd', '--repo', s.url],
+    exit: 2,
+    message: 'not a release tag: "../../etc/passwd"',
+  },
+  {
+    name: 'tag with a space',
+    args: (s) => ['build', '--k8s', 'v1.12.4 ', '--repo', s.url, '--out', ART(s)],
+    exit: 2,
+    message: 'not a release tag: "v1.12.4 "',
+  },
+  {
+    name: 'tag that is a full ref name',
+    args: (s) => ['patch', '--k8s', 'refs/tags/v1.12.4', '--repo', s.url],
+    exit: 2,
+    message: 'not a release tag: "refs/tags/v1.12.4"',
+  },
+  {
+    name: 'tag with a command substitution',
+    args: (s) => ['diff', '--k8s', '$(touch pwned)', '--repo', s.url],
+    exit: 2,
+    message: 'not a release tag: "$(touch pwned)"',
+  },
+  {
+    name: '--repo that is a git option',
+    args: () => ['fetch', '--k8s', 'v1.12.4', '--repo=--upload-pack=touch /tmp/kpatch-pwned'],
+    exit: 2,
+    message: 'not a repository URL',
+  },
+  {
+    name: '--repo with a newline',
+    args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `${s.url}\nfetch = x`],
+    exit: 2,
+    message: 'not a repository URL',
+  },
+  {
+    name: 'tag the remote does not have',
+    args: (s) => ['fetch', '--k8s', 'v1.12.5', '--repo', s.url],
+    exit: 1,
+    message: 'closest release tags: v1.12.4',
+  },
+  {
+    name: '--repo that does not exist',
+    args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', path.join(s.dir, 'no-such.git')],
+    exit: 1,
+    message: 'error[repo_missing]',
+  },
 
   // --- the source tree ---------------------------------------------------------------------
-  { name: '--src that does not exist', args: (s) => ['scan', '--src', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[src_missing]' },
+  {
+    name: '--src that does not exist',
+    args: (s) => ['scan', '--src', path.join(s.dir, 'nowhere')],
+    exit: 2,
+    message: 'error[src_missing]',
+  },
   { name: '--src that is a file', args: (s) => ['diff', '--src', MEMORY_GO(s)], exit: 2, message: 'error[src_not_dir]' },
-  { name: '--src that is empty (an unset variable)', args: () => ['patch', '--src', ''], exit: 2, message: 'error[usage]: invalid command line: --src ""' },
-  { name: '--src that cannot be read', asNobody: true, cwd: 'dir', setup: (s) => chmodSync(s.tree, 0o000), args: (s) => ['scan', '--src', s.tree], exit: 1, message: 'error[src_unreadable]' },
-  { name: 'target file that cannot be read', asNobody: true, setup: (s) => chmodSync(MEMORY_GO(s), 0o000), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[src_unreadable]: cannot read the source tree: ${STANDIN_MEMORY_GO}` },
+  {
+    name: '--src that is empty (an unset variable)',
+    args: () => ['patch', '--src', ''],
+    exit: 2,
+    message: 'error[usage]: invalid command line: --src ""',
+  },
+  {
+    name: '--src that cannot be read',
+    asNobody: true,
+    cwd: 'dir',
+    setup: (s) => chmodSync(s.tree, 0o000),
+    args: (s) => ['scan', '--src', s.tree],
+    exit: 1,
+    message: 'error[src_unreadable]',
+  },
+  {
+    name: 'target file that cannot be read',
+    asNobody: true,
+    setup: (s) => chmodSync(MEMORY_GO(s), 0o000),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: `error[src_unreadable]: cannot read the source tree: ${STANDIN_MEMORY_GO}`,
+  },
   {
     name: 'target file that is a link out of the tree (scan)',
     setup: (s) => {
@@ -375,7 +552,13 @@ const CASES: Case[] = [
     exit: 1,
     message: 'error[unsafe_path]: target file is a symbolic link',
   },
-  { name: 'target file that is a dangling link', setup: (s) => linkMemoryGo(s, 'gone.go'), args: (s) => ['diff', '--src', s.tree], exit: 1, message: 'points to a missing file' },
+  {
+    name: 'target file that is a dangling link',
+    setup: (s) => linkMemoryGo(s, 'gone.go'),
+    args: (s) => ['diff', '--src', s.tree],
+    exit: 1,
+    message: 'points to a missing file',
+  },
   {
     name: 'target file that is a link inside the tree (patch)',
     setup: (s) => {
@@ -392,7 +575,18 @@ const CASES: Case[] = [
       renameSync(MEMORY_GO(s), path.join(s.tree, 'memory.go.real'));
       symlinkSync(path.relative(FS_DIR(s), path.join(s.tree, 'memory.go.real')), MEMORY_GO(s));
     },
-    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--allow-dirty', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    args: (s) => [
+      'build',
+      '--src',
+      s.tree,
+      '--runner',
+      'local',
+      '--allow-dirty',
+      '--version-string',
+      'v1.12.4+kpatch.test',
+      '--out',
+      ART(s),
+    ],
     exit: 1,
     message: 'patching would replace the link with a regular file',
   },
@@ -403,7 +597,17 @@ const CASES: Case[] = [
     exit: 1,
     message: 'error[dirty_files]',
   },
-  { name: 'read-only target file (chattr +i)', skip: chattrWorks, setup: (s) => { sh('chattr', ['+i', MEMORY_GO(s)]); cleanups.push(() => spawnSync('chattr', ['-i', MEMORY_GO(s)])); }, args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[write_failed]' },
+  {
+    name: 'read-only target file (chattr +i)',
+    skip: chattrWorks,
+    setup: (s) => {
+      sh('chattr', ['+i', MEMORY_GO(s)]);
+      cleanups.push(() => spawnSync('chattr', ['-i', MEMORY_GO(s)]));
+    },
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'error[write_failed]',
+  },
   {
     name: 'read-only target folder (read-only bind mount)',
     skip: needsRoot,
@@ -416,32 +620,123 @@ const CASES: Case[] = [
     exit: 1,
     message: 'EROFS',
   },
-  { name: 'target file with uncommitted changes', setup: (s) => writeFileSync(MEMORY_GO(s), pristineMemoryGo + '\n// a local edit\n'), args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[dirty_files]' },
-  { name: 'target file with a syntax error', setup: (s) => commitChange(s, (t) => t.replace('func (s *MemoryGroup) Apply', 'func (s *MemoryGroup) Apply(')), args: (s) => ['patch', '--src', s.tree], exit: 1, message: 'error[parse_error]' },
+  {
+    name: 'target file with uncommitted changes',
+    setup: (s) => writeFileSync(MEMORY_GO(s), pristineMemoryGo + '\n// a local edit\n'),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'error[dirty_files]',
+  },
+  {
+    name: 'target file with a syntax error',
+    setup: (s) => commitChange(s, (t) => t.replace('func (s *MemoryGroup) Apply', 'func (s *MemoryGroup) Apply(')),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: 'error[parse_error]',
+  },
   {
     name: 'call site whose error is checked later (cannot be rewritten)',
-    setup: (s) => commitChange(s, (t) => t.replace('if err := EnableKernelMemoryAccounting(path); err != nil {', 'err = EnableKernelMemoryAccounting(path)\n\t\t\tif err != nil {')),
+    setup: (s) =>
+      commitChange(s, (t) =>
+        t.replace(
+          'if err := EnableKernelMemoryAccounting(path); err != nil {',
+          'err = EnableKernelMemoryAccounting(path)\n\t\t\tif err != nil {',
+        ),
+      ),
     args: (s) => ['patch', '--src', s.tree],
     exit: 1,
     message: 'error[unsupported_shape]',
   },
-  { name: 'scan --fail-on affected on an affected tree', args: (s) => ['scan', '--src', s.tree, '--fail-on', 'affected'], exit: 1, message: 'error[scan_affected]' },
+  {
+    name: 'scan --fail-on affected on an affected tree',
+    args: (s) => ['scan', '--src', s.tree, '--fail-on', 'affected'],
+    exit: 1,
+    message: 'error[scan_affected]',
+  },
 
   // --- the cache and the remote ------------------------------------------------------------
   { name: '--cache-dir that is a file', args: (s) => fetch(s, '--cache-dir', MEMORY_GO(s)), exit: 1, message: 'error[cache_error]' },
-  { name: '--cache-dir on a read-only file system', skip: needsRoot, setup: (s) => mountTmpfs(s.out, 'size=64k,ro'), args: (s) => fetch(s, '--cache-dir', path.join(s.out, 'cache')), exit: 1, message: 'error[cache_error]' },
-  { name: 'a git:// remote that never answers', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '2'], exit: 1, message: 'no data from the remote for 2 s; git was stopped' },
-  { name: 'an http:// remote that never answers (scan --k8s)', args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '2'], exit: 1, message: 'error[repo_unreachable]: cannot reach the repository: http://127.0.0.1:' },
-  { name: 'an http:// remote that never answers (build)', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '2', '--out', ART(s)], exit: 1, message: 'raise --timeout SECONDS' },
+  {
+    name: '--cache-dir on a read-only file system',
+    skip: needsRoot,
+    setup: (s) => mountTmpfs(s.out, 'size=64k,ro'),
+    args: (s) => fetch(s, '--cache-dir', path.join(s.out, 'cache')),
+    exit: 1,
+    message: 'error[cache_error]',
+  },
+  {
+    name: 'a git:// remote that never answers',
+    args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '2'],
+    exit: 1,
+    message: 'no data from the remote for 2 s; git was stopped',
+  },
+  {
+    name: 'an http:// remote that never answers (scan --k8s)',
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '2'],
+    exit: 1,
+    message: 'error[repo_unreachable]: cannot reach the repository: http://127.0.0.1:',
+  },
+  {
+    name: 'an http:// remote that never answers (build)',
+    args: (s) => [
+      'build',
+      '--k8s',
+      'v1.12.4',
+      '--repo',
+      `http://127.0.0.1:${s.hangPort}/kubernetes.git`,
+      '--timeout',
+      '2',
+      '--out',
+      ART(s),
+    ],
+    exit: 1,
+    message: 'raise --timeout SECONDS',
+  },
 
   // --- programs that are missing or not running --------------------------------------------
   { name: 'fetch without git', path: [], args: (s) => fetch(s), exit: 1, message: 'error[tool_missing]: required program not found: git' },
-  { name: 'scan --k8s without git', path: [], args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url], exit: 1, message: 'error[tool_missing]: required program not found: git' },
-  { name: 'build --runner local without go', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'go')], args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'apt-get install golang-go' },
-  { name: 'build --runner local without make', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'make')], args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'apt-get install make' },
-  { name: 'build --runner podman without podman', path: ['git'], args: (s) => build(s, '--runner', 'podman'), exit: 1, message: '--runner podman: `podman` is not on PATH' },
-  { name: 'build --runner docker without docker', path: ['git'], args: (s) => build(s, '--runner', 'docker'), exit: 1, message: '--runner docker: `docker` is not on PATH' },
-  { name: 'build --runner auto with nothing to build with', path: ['git'], args: (s) => build(s), exit: 1, message: 'nothing can build the kubelet here' },
+  {
+    name: 'scan --k8s without git',
+    path: [],
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url],
+    exit: 1,
+    message: 'error[tool_missing]: required program not found: git',
+  },
+  {
+    name: 'build --runner local without go',
+    path: ['git', ...HOST_TOOLS.filter((p) => p !== 'go')],
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'apt-get install golang-go',
+  },
+  {
+    name: 'build --runner local without make',
+    path: ['git', ...HOST_TOOLS.filter((p) => p !== 'make')],
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'apt-get install make',
+  },
+  {
+    name: 'build --runner podman without podman',
+    path: ['git'],
+    args: (s) => build(s, '--runner', 'podman'),
+    exit: 1,
+    message: '--runner podman: `podman` is not on PATH',
+  },
+  {
+    name: 'build --runner docker without docker',
+    path: ['git'],
+    args: (s) => build(s, '--runner', 'docker'),
+    exit: 1,
+    message: '--runner docker: `docker` is not on PATH',
+  },
+  {
+    name: 'build --runner auto with nothing to build with',
+    path: ['git'],
+    args: (s) => build(s),
+    exit: 1,
+    message: 'nothing can build the kubelet here',
+  },
   {
     name: 'build --runner docker, docker installed but no daemon',
     skip: () => (spawnSync('sh', ['-c', 'command -v docker']).status === 0 ? undefined : 'the docker client is not installed'),
@@ -460,10 +755,34 @@ const CASES: Case[] = [
   },
 
   // --- the output folder and make ----------------------------------------------------------
-  { name: '--out that exists', setup: (s) => mkdirSync(ART(s)), args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'error[out_exists]' },
-  { name: '--out that is empty (an unset variable), with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '', '--force'], exit: 2, message: 'error[usage]: invalid command line: --out ""' },
-  { name: '--out whose parent is a file', setup: (s) => writeFileSync(path.join(s.out, 'file'), 'x'), args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--runner', 'local', '--out', path.join(s.out, 'file', 'artifacts')], exit: 1, message: 'error[out_unwritable]' },
-  { name: '--out on a read-only file system', skip: needsRoot, setup: (s) => mountTmpfs(s.out, 'size=64k,ro'), args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'error[out_unwritable]: cannot write the output folder' },
+  {
+    name: '--out that exists',
+    setup: (s) => mkdirSync(ART(s)),
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'error[out_exists]',
+  },
+  {
+    name: '--out that is empty (an unset variable), with --force',
+    args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '', '--force'],
+    exit: 2,
+    message: 'error[usage]: invalid command line: --out ""',
+  },
+  {
+    name: '--out whose parent is a file',
+    setup: (s) => writeFileSync(path.join(s.out, 'file'), 'x'),
+    args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--runner', 'local', '--out', path.join(s.out, 'file', 'artifacts')],
+    exit: 1,
+    message: 'error[out_unwritable]',
+  },
+  {
+    name: '--out on a read-only file system',
+    skip: needsRoot,
+    setup: (s) => mountTmpfs(s.out, 'size=64k,ro'),
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'error[out_unwritable]: cannot write the output folder',
+  },
   {
     name: '--out on a full disk: the kubelet does not fit',
     skip: needsRoot,
@@ -514,14 +833,54 @@ const CASES: Case[] = [
   },
 
   // --- doctor ------------------------------------------------------------------------------
-  { name: 'doctor --format npd with a --root that does not exist: exit 2, unknown to NPD', args: (s) => ['doctor', '--format', 'npd', '--root', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[node_root_missing]' },
-  { name: 'doctor --format npd with a --runc that cannot be read: exit 2 (NPD: unknown), not 1 (NPD: problem)', asNobody: true, setup: (s) => { writeFileSync(path.join(s.dir, 'runc'), 'x'); chmodSync(path.join(s.dir, 'runc'), 0o000); }, args: (s) => ['doctor', '--format', 'npd', '--runc', path.join(s.dir, 'runc')], exit: 2, message: 'error[node_binary_unreadable]' },
+  {
+    name: 'doctor --format npd with a --root that does not exist: exit 2, unknown to NPD',
+    args: (s) => ['doctor', '--format', 'npd', '--root', path.join(s.dir, 'nowhere')],
+    exit: 2,
+    message: 'error[node_root_missing]',
+  },
+  {
+    name: 'doctor --format npd with a --runc that cannot be read: exit 2 (NPD: unknown), not 1 (NPD: problem)',
+    asNobody: true,
+    setup: (s) => {
+      writeFileSync(path.join(s.dir, 'runc'), 'x');
+      chmodSync(path.join(s.dir, 'runc'), 0o000);
+    },
+    args: (s) => ['doctor', '--format', 'npd', '--runc', path.join(s.dir, 'runc')],
+    exit: 2,
+    message: 'error[node_binary_unreadable]',
+  },
   { name: 'doctor --format with an unknown format', args: () => ['doctor', '--format', 'yaml'], exit: 2, message: 'Invalid values' },
-  { name: 'doctor --root that does not exist', args: (s) => ['doctor', '--root', path.join(s.dir, 'nowhere')], exit: 2, message: 'error[node_root_missing]' },
+  {
+    name: 'doctor --root that does not exist',
+    args: (s) => ['doctor', '--root', path.join(s.dir, 'nowhere')],
+    exit: 2,
+    message: 'error[node_root_missing]',
+  },
   { name: 'doctor --root that is a file', args: (s) => ['doctor', '--root', MEMORY_GO(s)], exit: 2, message: 'error[node_root_not_dir]' },
-  { name: 'doctor --root without proc or sys', args: (s) => ['doctor', '--root', s.tree], exit: 2, message: 'error[node_root_unrecognised]' },
-  { name: 'doctor --kubelet that does not exist', args: (s) => ['doctor', '--kubelet', path.join(s.dir, 'kubelet')], exit: 2, message: 'error[node_binary_missing]' },
-  { name: 'doctor --runc that cannot be read', asNobody: true, setup: (s) => { writeFileSync(path.join(s.dir, 'runc'), 'x'); chmodSync(path.join(s.dir, 'runc'), 0o000); }, args: (s) => ['doctor', '--runc', path.join(s.dir, 'runc')], exit: 1, message: 'error[node_binary_unreadable]' },
+  {
+    name: 'doctor --root without proc or sys',
+    args: (s) => ['doctor', '--root', s.tree],
+    exit: 2,
+    message: 'error[node_root_unrecognised]',
+  },
+  {
+    name: 'doctor --kubelet that does not exist',
+    args: (s) => ['doctor', '--kubelet', path.join(s.dir, 'kubelet')],
+    exit: 2,
+    message: 'error[node_binary_missing]',
+  },
+  {
+    name: 'doctor --runc that cannot be read',
+    asNobody: true,
+    setup: (s) => {
+      writeFileSync(path.join(s.dir, 'runc'), 'x');
+      chmodSync(path.join(s.dir, 'runc'), 0o000);
+    },
+    args: (s) => ['doctor', '--runc', path.join(s.dir, 'runc')],
+    exit: 1,
+    message: 'error[node_binary_unreadable]',
+  },
 
   // --- Ctrl-C at each stage ----------------------------------------------------------------
   {
@@ -546,7 +905,14 @@ const CASES: Case[] = [
     exit: 130,
     message: 'error[interrupted]',
   },
-  { name: 'Ctrl-C while patch reads the targets', setup: fifoTarget, interrupt: interruptWhileReadingFifo, args: (s) => ['patch', '--src', s.tree], exit: 130, message: 'error[interrupted]' },
+  {
+    name: 'Ctrl-C while patch reads the targets',
+    setup: fifoTarget,
+    interrupt: interruptWhileReadingFifo,
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 130,
+    message: 'error[interrupted]',
+  },
   {
     name: 'Ctrl-C in the patch stage of build --src',
     setup: fifoTarget,
@@ -675,22 +1041,47 @@ const CASES: Case[] = [
     cacheMayChange: BUILD_LEFTOVERS,
   },
   // A checkout the version cannot be named from: refused before any stage.
-  { name: 'build --src on a checkout not at a tag', args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--out', ART(s)], exit: 2, message: 'the checkout is not at a release tag (HEAD is' },
+  {
+    name: 'build --src on a checkout not at a tag',
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--out', ART(s)],
+    exit: 2,
+    message: 'the checkout is not at a release tag (HEAD is',
+  },
   {
     name: 'build --src on a checkout one commit past its tag',
     setup: (s) => {
       git(s.tree, ['tag', 'v1.12.4']);
-      writeFileSync(path.join(s.tree, 'pkg/version/base.go'), readFileSync(path.join(s.tree, 'pkg/version/base.go'), 'utf8') + '\n// local\n');
+      writeFileSync(
+        path.join(s.tree, 'pkg/version/base.go'),
+        readFileSync(path.join(s.tree, 'pkg/version/base.go'), 'utf8') + '\n// local\n',
+      );
       git(s.tree, ['commit', '-qam', 'local change']);
     },
     args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--out', ART(s)],
     exit: 2,
     message: 'not at a release tag',
   },
-  { name: 'build --src on a folder that is not a git checkout', setup: (s) => rmSync(path.join(s.tree, '.git'), { recursive: true }), args: (s) => ['build', '--src', s.tree, '--out', ART(s)], exit: 2, message: '(not a git checkout)' },
+  {
+    name: 'build --src on a folder that is not a git checkout',
+    setup: (s) => rmSync(path.join(s.tree, '.git'), { recursive: true }),
+    args: (s) => ['build', '--src', s.tree, '--out', ART(s)],
+    exit: 2,
+    message: '(not a git checkout)',
+  },
   // --out never is, nor contains, the checkout, the cache or the current folder; --force replaces only kpatch's own folders.
-  { name: '--out equal to --src, with --force', args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', s.tree, '--force'], exit: 2, message: 'is the source tree (--src)' },
-  { name: '--out that contains --src, with --force', cwd: 'dir', args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, '..'), '--force'], exit: 2, message: 'contains the source tree (--src)' },
+  {
+    name: '--out equal to --src, with --force',
+    args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', s.tree, '--force'],
+    exit: 2,
+    message: 'is the source tree (--src)',
+  },
+  {
+    name: '--out that contains --src, with --force',
+    cwd: 'dir',
+    args: (s) => ['build', '--src', s.tree, '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, '..'), '--force'],
+    exit: 2,
+    message: 'contains the source tree (--src)',
+  },
   {
     name: '--out that is a link to --src, with --force',
     setup: (s) => symlinkSync(s.tree, path.join(s.out, 'link')),
@@ -698,10 +1089,31 @@ const CASES: Case[] = [
     exit: 2,
     message: 'is the source tree (--src)',
   },
-  { name: '--out equal to the cache folder, with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', s.cache, '--force'], exit: 2, message: "is kpatch's cache folder" },
-  { name: '--out that contains the cache folder, with --force', cwd: 'dir', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', path.dirname(s.cache), '--force'], exit: 2, message: "contains kpatch's cache folder" },
-  { name: '--out that is the current folder, with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '.', '--force'], exit: 2, message: 'is the current folder' },
-  { name: '--out that is the parent of the current folder, with --force', args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '..', '--force'], exit: 2, message: 'contains the current folder' },
+  {
+    name: '--out equal to the cache folder, with --force',
+    args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', s.cache, '--force'],
+    exit: 2,
+    message: "is kpatch's cache folder",
+  },
+  {
+    name: '--out that contains the cache folder, with --force',
+    cwd: 'dir',
+    args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', path.dirname(s.cache), '--force'],
+    exit: 2,
+    message: "contains kpatch's cache folder",
+  },
+  {
+    name: '--out that is the current folder, with --force',
+    args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '.', '--force'],
+    exit: 2,
+    message: 'is the current folder',
+  },
+  {
+    name: '--out that is the parent of the current folder, with --force',
+    args: (s) => ['build', '--k8s', 'v1.12.4', '--repo', s.url, '--out', '..', '--force'],
+    exit: 2,
+    message: 'contains the current folder',
+  },
   {
     name: '--force onto a folder kpatch did not write',
     setup: (s) => {
@@ -722,34 +1134,60 @@ const CASES: Case[] = [
     exit: 1,
     message: 'no kpatch manifest.json in it',
   },
-  { name: '--force onto a file', setup: (s) => writeFileSync(ART(s), 'a file\n'), args: (s) => build(s, '--runner', 'local', '--force'), exit: 1, message: 'error[out_exists]' },
+  {
+    name: '--force onto a file',
+    setup: (s) => writeFileSync(ART(s), 'a file\n'),
+    args: (s) => build(s, '--runner', 'local', '--force'),
+    exit: 1,
+    message: 'error[out_exists]',
+  },
 
   // ---- call sites kpatch cannot see or rewrite; several vendored copies; links (issue 14)
   // A use of the function that is not a plain call: kpatch cannot see where it runs, so it refuses to rewrite, never "not affected".
   {
     name: 'call through a local function value (patch)',
-    setup: (s) => commitEdits(s.tree, replaceCall('enable := EnableKernelMemoryAccounting\n\t\t\tif err := enable(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    setup: (s) =>
+      commitEdits(
+        s.tree,
+        replaceCall('enable := EnableKernelMemoryAccounting\n\t\t\tif err := enable(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}'),
+      ),
     args: (s) => ['patch', '--src', s.tree],
     exit: 1,
     message: `error[unsupported_shape]: call site has a shape the recipe cannot rewrite safely: ${STANDIN_MEMORY_GO}:43`,
   },
   {
     name: 'function passed as an argument (diff)',
-    setup: (s) => commitEdits(s.tree, replaceCall('if err := func(f func(string) error) error { return f(path) }(EnableKernelMemoryAccounting); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    setup: (s) =>
+      commitEdits(
+        s.tree,
+        replaceCall(
+          'if err := func(f func(string) error) error { return f(path) }(EnableKernelMemoryAccounting); err != nil {\n\t\t\t\treturn err\n\t\t\t}',
+        ),
+      ),
     args: (s) => ['diff', '--src', s.tree],
     exit: 1,
     message: 'EnableKernelMemoryAccounting is used as a value (argument list), not called',
   },
   {
     name: 'call through a function value: scan --fail-on affected fails, never not-affected',
-    setup: (s) => commitEdits(s.tree, replaceCall('run := []func(string) error{EnableKernelMemoryAccounting}\n\t\t\tif err := run[0](path); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    setup: (s) =>
+      commitEdits(
+        s.tree,
+        replaceCall(
+          'run := []func(string) error{EnableKernelMemoryAccounting}\n\t\t\tif err := run[0](path); err != nil {\n\t\t\t\treturn err\n\t\t\t}',
+        ),
+      ),
     args: (s) => ['scan', '--src', s.tree, '--fail-on', 'affected'],
     exit: 1,
     message: 'error[scan_affected]',
   },
   {
     name: 'call through a function value (build --src, guard)',
-    setup: (s) => commitEdits(s.tree, replaceCall('enable := EnableKernelMemoryAccounting\n\t\t\tif err := enable(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    setup: (s) =>
+      commitEdits(
+        s.tree,
+        replaceCall('enable := EnableKernelMemoryAccounting\n\t\t\tif err := enable(path); err != nil {\n\t\t\t\treturn err\n\t\t\t}'),
+      ),
     args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
     exit: 1,
     message: 'error[unsupported_shape]',
@@ -758,14 +1196,25 @@ const CASES: Case[] = [
   // A guard written where the *cgroupData parameter's name means something else would not compile.
   {
     name: 'guard where d is shadowed by a range variable (patch)',
-    setup: (s) => commitEdits(s.tree, replaceCall('for _, d := range []string{path} {\n\t\t\t\tif err := EnableKernelMemoryAccounting(d); err != nil {\n\t\t\t\t\treturn err\n\t\t\t\t}\n\t\t\t}')),
+    setup: (s) =>
+      commitEdits(
+        s.tree,
+        replaceCall(
+          'for _, d := range []string{path} {\n\t\t\t\tif err := EnableKernelMemoryAccounting(d); err != nil {\n\t\t\t\t\treturn err\n\t\t\t\t}\n\t\t\t}',
+        ),
+      ),
     args: (s) => ['patch', '--src', s.tree],
     exit: 1,
-    message: '`d` (*cgroupData) is redeclared at line 43 (`for _, d := range []string{path} {`), so `d.config.KernelMemory != 0` there would not test the parameter',
+    message:
+      '`d` (*cgroupData) is redeclared at line 43 (`for _, d := range []string{path} {`), so `d.config.KernelMemory != 0` there would not test the parameter',
   },
   {
     name: 'guard where d is shadowed by := in an inner block (diff)',
-    setup: (s) => commitEdits(s.tree, replaceCall('d := path\n\t\t\tif err := EnableKernelMemoryAccounting(d); err != nil {\n\t\t\t\treturn err\n\t\t\t}')),
+    setup: (s) =>
+      commitEdits(
+        s.tree,
+        replaceCall('d := path\n\t\t\tif err := EnableKernelMemoryAccounting(d); err != nil {\n\t\t\t\treturn err\n\t\t\t}'),
+      ),
     args: (s) => ['diff', '--src', s.tree, '--mode', 'guard'],
     exit: 1,
     message: '`d` (*cgroupData) is redeclared at line 43 (`d := path`)',
@@ -775,7 +1224,8 @@ const CASES: Case[] = [
     name: 'patched package would not compile: cgroupData has no config field (patch)',
     setup: (s) =>
       commitEdits(s.tree, {
-        [`${STANDIN_RUNC_FS_DIR}/fs.go`]: (t) => t.replace('config    *configs.Cgroup', 'cfg       *configs.Cgroup').replace('config: m.Cgroups', 'cfg: m.Cgroups'),
+        [`${STANDIN_RUNC_FS_DIR}/fs.go`]: (t) =>
+          t.replace('config    *configs.Cgroup', 'cfg       *configs.Cgroup').replace('config: m.Cgroups', 'cfg: m.Cgroups'),
         [STANDIN_MEMORY_GO]: (t) => t.replace(/\bd\.config\b/g, 'd.cfg'),
       }),
     args: (s) => ['patch', '--src', s.tree],
@@ -799,19 +1249,44 @@ const CASES: Case[] = [
     // build --src makes its private copy under the cache's tmp/ before the mode is chosen (and removes it).
     cacheMayChange: ['.', 'tmp'],
     setup: (s) => addNestedRunc(s.tree, 'v1.14.10'),
-    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--mode', 'nokmem', '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, 'artifacts')],
+    args: (s) => [
+      'build',
+      '--src',
+      s.tree,
+      '--runner',
+      'local',
+      '--mode',
+      'nokmem',
+      '--version-string',
+      'v1.12.4+kpatch.test',
+      '--out',
+      path.join(s.dir, 'artifacts'),
+    ],
     exit: 2,
-    message: 'vendor/github.com/opencontainers/runc/: kmem is switched on at vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go:43, and no file of this copy has a `nokmem` build constraint',
+    message:
+      'vendor/github.com/opencontainers/runc/: kmem is switched on at vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go:43, and no file of this copy has a `nokmem` build constraint',
   },
   {
-    name: 'build --mode nokmem: the top copy has the variant, cadvisor\'s nested copy does not',
+    name: "build --mode nokmem: the top copy has the variant, cadvisor's nested copy does not",
     // build --src makes its private copy under the cache's tmp/ before the mode is chosen (and removes it).
     cacheMayChange: ['.', 'tmp'],
     setup: (s) => {
       replaceTopRunc(s.tree, 'v1.14.10');
       addNestedRunc(s.tree, 'v1.12.4');
     },
-    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--mode', 'nokmem', '--version-string', 'v1.12.4+kpatch.test', '--out', path.join(s.dir, 'artifacts')],
+    args: (s) => [
+      'build',
+      '--src',
+      s.tree,
+      '--runner',
+      'local',
+      '--mode',
+      'nokmem',
+      '--version-string',
+      'v1.12.4+kpatch.test',
+      '--out',
+      path.join(s.dir, 'artifacts'),
+    ],
     exit: 2,
     message: `${NESTED_RUNC}/: kmem is switched on at ${NESTED_RUNC}/libcontainer/cgroups/fs/memory.go:43`,
   },
@@ -849,29 +1324,169 @@ const CASES: Case[] = [
   },
 
   // ---- patch and diff keep the user's files: pristine reviewed patches, races, modes, submodules (issue 14)
-  { name: 'diff --check on a checkout patched by kpatch patch, no reviewed patch committed', setup: (s) => { tagTree(s); kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR])); }, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
-  { name: 'diff --check on a checkout that lost its target file, no reviewed patch committed', setup: (s) => { tagTree(s); rmSync(MEMORY_GO(s)); }, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
-  { name: 'diff --check: a reviewed patch filed from local edits drifts from the tag', setup: reviewedFromLocalEdits, args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)], exit: 1, message: `the checkout's own edits to ${STANDIN_MEMORY_GO} play no part` },
-  { name: 'diff --check --mode remove on a guard-patched checkout, no remove patch committed', setup: (s) => { tagTree(s); kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR])); }, args: (s) => ['diff', '--src', s.tree, '--mode', 'remove', '--check', REVIEWED(s)], exit: 1, message: 'no reviewed patch is committed for v1.12.4, and the tree needs one' },
-  { name: 'patch --allow-dirty while a line is appended to the target', setup: holdWithRoundMtime, interrupt: editWhileHeld((t) => `${t}// appended while kpatch worked\n`), args: (s) => ['patch', '--src', s.tree, '--allow-dirty'], exit: 1, message: `error[target_changed]: target file changed while kpatch worked: ${STANDIN_MEMORY_GO}` },
-  { name: 'patch --allow-dirty while the target is edited in place (same size)', setup: holdWithRoundMtime, interrupt: editWhileHeld((t) => t.replace('accouting', 'accountin')), args: (s) => ['patch', '--src', s.tree, '--allow-dirty'], exit: 1, message: `error[target_changed]: target file changed while kpatch worked: ${STANDIN_MEMORY_GO}` },
-  { name: 'target in a git submodule with uncommitted edits', setup: (s) => submoduleTree(s, (sub) => writeFileSync(path.join(sub, SUB_MEMORY_GO), pristineMemoryGo.replace('func (s *MemoryGroup) Apply(', '// a local edit\nfunc (s *MemoryGroup) Apply('))), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[dirty_files]: target files have uncommitted changes: ${STANDIN_MEMORY_GO}` },
-  { name: 'target in a git submodule with a staged, uncommitted edit', setup: (s) => submoduleTree(s, (sub) => { writeFileSync(path.join(sub, SUB_MEMORY_GO), pristineMemoryGo + '// staged\n'); git(sub, ['add', SUB_MEMORY_GO]); }), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[dirty_files]: target files have uncommitted changes: ${STANDIN_MEMORY_GO}` },
-  { name: 'target file with a second name (hard link) inside the tree', setup: (s) => linkSync(MEMORY_GO(s), path.join(FS_DIR(s), 'memory.go.orig')), args: (s) => ['patch', '--src', s.tree, '--allow-dirty'], exit: 1, message: `error[hard_linked]: target file has other hard links: ${STANDIN_MEMORY_GO}` },
-  { name: 'target file with a second name (hard link) outside the tree', setup: (s) => linkSync(MEMORY_GO(s), path.join(s.out, 'memory-backup.go')), args: (s) => ['patch', '--src', s.tree], exit: 1, message: `error[hard_linked]: target file has other hard links: ${STANDIN_MEMORY_GO}` },
-  { name: 'patch --mode remove on a guard-patched tree', setup: (s) => patchedAndCommitted(s, 'guard'), args: (s) => ['patch', '--src', s.tree, '--mode', 'remove'], exit: 1, message: `error[mode_mismatch]: tree is already patched in another mode: ${STANDIN_MEMORY_GO}:` },
-  { name: 'patch --mode guard on a remove-patched tree', setup: (s) => patchedAndCommitted(s, 'remove'), args: (s) => ['patch', '--src', s.tree, '--mode', 'guard', '--json'], exit: 1, message: 'then run kpatch patch --mode guard again' },
+  {
+    name: 'diff --check on a checkout patched by kpatch patch, no reviewed patch committed',
+    setup: (s) => {
+      tagTree(s);
+      kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR]));
+    },
+    args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)],
+    exit: 1,
+    message: 'no reviewed patch is committed for v1.12.4, and the tree needs one',
+  },
+  {
+    name: 'diff --check on a checkout that lost its target file, no reviewed patch committed',
+    setup: (s) => {
+      tagTree(s);
+      rmSync(MEMORY_GO(s));
+    },
+    args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)],
+    exit: 1,
+    message: 'no reviewed patch is committed for v1.12.4, and the tree needs one',
+  },
+  {
+    name: 'diff --check: a reviewed patch filed from local edits drifts from the tag',
+    setup: reviewedFromLocalEdits,
+    args: (s) => ['diff', '--src', s.tree, '--check', REVIEWED(s)],
+    exit: 1,
+    message: `the checkout's own edits to ${STANDIN_MEMORY_GO} play no part`,
+  },
+  {
+    name: 'diff --check --mode remove on a guard-patched checkout, no remove patch committed',
+    setup: (s) => {
+      tagTree(s);
+      kpatchSync(['patch', '--src', s.tree], baseEnv(s.cache, s.env[MARK_VAR]));
+    },
+    args: (s) => ['diff', '--src', s.tree, '--mode', 'remove', '--check', REVIEWED(s)],
+    exit: 1,
+    message: 'no reviewed patch is committed for v1.12.4, and the tree needs one',
+  },
+  {
+    name: 'patch --allow-dirty while a line is appended to the target',
+    setup: holdWithRoundMtime,
+    interrupt: editWhileHeld((t) => `${t}// appended while kpatch worked\n`),
+    args: (s) => ['patch', '--src', s.tree, '--allow-dirty'],
+    exit: 1,
+    message: `error[target_changed]: target file changed while kpatch worked: ${STANDIN_MEMORY_GO}`,
+  },
+  {
+    name: 'patch --allow-dirty while the target is edited in place (same size)',
+    setup: holdWithRoundMtime,
+    interrupt: editWhileHeld((t) => t.replace('accouting', 'accountin')),
+    args: (s) => ['patch', '--src', s.tree, '--allow-dirty'],
+    exit: 1,
+    message: `error[target_changed]: target file changed while kpatch worked: ${STANDIN_MEMORY_GO}`,
+  },
+  {
+    name: 'target in a git submodule with uncommitted edits',
+    setup: (s) =>
+      submoduleTree(s, (sub) =>
+        writeFileSync(
+          path.join(sub, SUB_MEMORY_GO),
+          pristineMemoryGo.replace('func (s *MemoryGroup) Apply(', '// a local edit\nfunc (s *MemoryGroup) Apply('),
+        ),
+      ),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: `error[dirty_files]: target files have uncommitted changes: ${STANDIN_MEMORY_GO}`,
+  },
+  {
+    name: 'target in a git submodule with a staged, uncommitted edit',
+    setup: (s) =>
+      submoduleTree(s, (sub) => {
+        writeFileSync(path.join(sub, SUB_MEMORY_GO), pristineMemoryGo + '// staged\n');
+        git(sub, ['add', SUB_MEMORY_GO]);
+      }),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: `error[dirty_files]: target files have uncommitted changes: ${STANDIN_MEMORY_GO}`,
+  },
+  {
+    name: 'target file with a second name (hard link) inside the tree',
+    setup: (s) => linkSync(MEMORY_GO(s), path.join(FS_DIR(s), 'memory.go.orig')),
+    args: (s) => ['patch', '--src', s.tree, '--allow-dirty'],
+    exit: 1,
+    message: `error[hard_linked]: target file has other hard links: ${STANDIN_MEMORY_GO}`,
+  },
+  {
+    name: 'target file with a second name (hard link) outside the tree',
+    setup: (s) => linkSync(MEMORY_GO(s), path.join(s.out, 'memory-backup.go')),
+    args: (s) => ['patch', '--src', s.tree],
+    exit: 1,
+    message: `error[hard_linked]: target file has other hard links: ${STANDIN_MEMORY_GO}`,
+  },
+  {
+    name: 'patch --mode remove on a guard-patched tree',
+    setup: (s) => patchedAndCommitted(s, 'guard'),
+    args: (s) => ['patch', '--src', s.tree, '--mode', 'remove'],
+    exit: 1,
+    message: `error[mode_mismatch]: tree is already patched in another mode: ${STANDIN_MEMORY_GO}:`,
+  },
+  {
+    name: 'patch --mode guard on a remove-patched tree',
+    setup: (s) => patchedAndCommitted(s, 'remove'),
+    args: (s) => ['patch', '--src', s.tree, '--mode', 'guard', '--json'],
+    exit: 1,
+    message: 'then run kpatch patch --mode guard again',
+  },
 
   // ---- untrusted folders and streams: verify, pipes, signals, odd names (issue 14)
   // verify on a folder downloaded from CI: a manifest of the wrong shape is a finding naming the field
-  { name: 'verify: manifest whose artifacts list holds null', setup: (s) => void artifactFolder(s.dir, (m) => (m.artifacts = [null])), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: 'FAIL manifest.json: does not match the manifest schema (schemas/build.schema.json), so none of its records is used: /artifacts/0: must be object' },
-  { name: 'verify: manifest with a number where a path belongs', setup: (s) => void artifactFolder(s.dir, (m) => (m.artifacts[0].path = 42)), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: '/artifacts/0/path: must be string' },
-  { name: 'verify: manifest whose patch is a string', setup: (s) => void artifactFolder(s.dir, (m) => (m.patch = 'patches/0001-kmem-accounting-guard.patch')), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: '/patch: must be object' },
-  { name: 'verify: manifest whose patchedFiles is an object', setup: (s) => void artifactFolder(s.dir, (m) => (m.patchedFiles = { path: '../../etc/passwd' })), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: '/patchedFiles: must be array' },
+  {
+    name: 'verify: manifest whose artifacts list holds null',
+    setup: (s) => void artifactFolder(s.dir, (m) => (m.artifacts = [null])),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message:
+      'FAIL manifest.json: does not match the manifest schema (schemas/build.schema.json), so none of its records is used: /artifacts/0: must be object',
+  },
+  {
+    name: 'verify: manifest with a number where a path belongs',
+    setup: (s) => void artifactFolder(s.dir, (m) => (m.artifacts[0].path = 42)),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: '/artifacts/0/path: must be string',
+  },
+  {
+    name: 'verify: manifest whose patch is a string',
+    setup: (s) => void artifactFolder(s.dir, (m) => (m.patch = 'patches/0001-kmem-accounting-guard.patch')),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: '/patch: must be object',
+  },
+  {
+    name: 'verify: manifest whose patchedFiles is an object',
+    setup: (s) => void artifactFolder(s.dir, (m) => (m.patchedFiles = { path: '../../etc/passwd' })),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: '/patchedFiles: must be array',
+  },
   // verify reads only regular files inside the folder: a FIFO or a device would hang it, a link out would pass a foreign file
-  { name: 'verify: the kubelet is a FIFO', setup: (s) => sh('mkfifo', [path.join(artifactFolder(s.dir, undefined, { kubelet: false }), KUBELET)]), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: `FAIL ${KUBELET}: is a FIFO (named pipe)` },
-  { name: 'verify: manifest.json is a FIFO', setup: (s) => { const a = artifactFolder(s.dir); rmSync(path.join(a, 'manifest.json')); sh('mkfifo', [path.join(a, 'manifest.json')]); }, args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: 'FAIL manifest.json: is a FIFO (named pipe)' },
-  { name: 'verify: the kubelet is a link to /dev/zero', setup: (s) => symlinkSync('/dev/zero', path.join(artifactFolder(s.dir, undefined, { kubelet: false }), KUBELET)), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: `FAIL ${KUBELET}: is a symbolic link to /dev/zero, outside the folder` },
+  {
+    name: 'verify: the kubelet is a FIFO',
+    setup: (s) => sh('mkfifo', [path.join(artifactFolder(s.dir, undefined, { kubelet: false }), KUBELET)]),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: `FAIL ${KUBELET}: is a FIFO (named pipe)`,
+  },
+  {
+    name: 'verify: manifest.json is a FIFO',
+    setup: (s) => {
+      const a = artifactFolder(s.dir);
+      rmSync(path.join(a, 'manifest.json'));
+      sh('mkfifo', [path.join(a, 'manifest.json')]);
+    },
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: 'FAIL manifest.json: is a FIFO (named pipe)',
+  },
+  {
+    name: 'verify: the kubelet is a link to /dev/zero',
+    setup: (s) => symlinkSync('/dev/zero', path.join(artifactFolder(s.dir, undefined, { kubelet: false }), KUBELET)),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: `FAIL ${KUBELET}: is a symbolic link to /dev/zero, outside the folder`,
+  },
   {
     name: 'verify: the kubelet is a link to a matching file outside the folder',
     setup: (s) => {
@@ -883,13 +1498,51 @@ const CASES: Case[] = [
     exit: 1,
     message: ', outside the folder: verify reads only regular files inside the folder',
   },
-  { name: 'verify: SIGTERM while it hashes a 1 TB (sparse) kubelet', setup: (s) => sh('truncate', ['-s', '1T', path.join(artifactFolder(s.dir), KUBELET)]), args: (s) => ['verify', artifactsOf(s.dir)], interrupt: (_s, run) => signalAfter(run, 'SIGTERM', 2000), exit: 143, message: 'error[interrupted]: interrupted: by SIGTERM' },
-  { name: 'verify: SIGHUP while it hashes a 1 TB (sparse) kubelet', setup: (s) => sh('truncate', ['-s', '1T', path.join(artifactFolder(s.dir), KUBELET)]), args: (s) => ['verify', artifactsOf(s.dir)], interrupt: (_s, run) => signalAfter(run, 'SIGHUP', 2000), exit: 129, message: 'error[interrupted]: interrupted: by SIGHUP' },
+  {
+    name: 'verify: SIGTERM while it hashes a 1 TB (sparse) kubelet',
+    setup: (s) => sh('truncate', ['-s', '1T', path.join(artifactFolder(s.dir), KUBELET)]),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    interrupt: (_s, run) => signalAfter(run, 'SIGTERM', 2000),
+    exit: 143,
+    message: 'error[interrupted]: interrupted: by SIGTERM',
+  },
+  {
+    name: 'verify: SIGHUP while it hashes a 1 TB (sparse) kubelet',
+    setup: (s) => sh('truncate', ['-s', '1T', path.join(artifactFolder(s.dir), KUBELET)]),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    interrupt: (_s, run) => signalAfter(run, 'SIGHUP', 2000),
+    exit: 129,
+    message: 'error[interrupted]: interrupted: by SIGHUP',
+  },
   // diff --write and --check, build --patch: where the user points kpatch
-  { name: 'diff --write /dev/null', args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', '/dev/null'], exit: 1, message: 'error[out_unwritable]: cannot write the output folder: --write /dev/null/v1.12.4/0001-kmem-accounting-guard.patch' },
-  { name: 'diff --write onto a file', setup: (s) => writeFileSync(path.join(s.out, 'file'), 'x'), args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', path.join(s.out, 'file')], exit: 1, message: 'ENOTDIR: a part of the path is a file, not a folder' },
-  { name: 'diff --write where the patch file would be is a folder', setup: (s) => mkdirSync(path.join(s.out, 'reviewed', 'v1.12.4', '0001-kmem-accounting-guard.patch'), { recursive: true }), args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', path.join(s.out, 'reviewed')], exit: 1, message: 'EISDIR: a folder is in the way' },
-  { name: 'diff --write into a read-only folder', skip: needsRoot, setup: (s) => mountTmpfs(s.out, 'size=64k,ro'), args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', path.join(s.out, 'reviewed')], exit: 1, message: 'EROFS: the file system is read-only' },
+  {
+    name: 'diff --write /dev/null',
+    args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', '/dev/null'],
+    exit: 1,
+    message: 'error[out_unwritable]: cannot write the output folder: --write /dev/null/v1.12.4/0001-kmem-accounting-guard.patch',
+  },
+  {
+    name: 'diff --write onto a file',
+    setup: (s) => writeFileSync(path.join(s.out, 'file'), 'x'),
+    args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', path.join(s.out, 'file')],
+    exit: 1,
+    message: 'ENOTDIR: a part of the path is a file, not a folder',
+  },
+  {
+    name: 'diff --write where the patch file would be is a folder',
+    setup: (s) => mkdirSync(path.join(s.out, 'reviewed', 'v1.12.4', '0001-kmem-accounting-guard.patch'), { recursive: true }),
+    args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', path.join(s.out, 'reviewed')],
+    exit: 1,
+    message: 'EISDIR: a folder is in the way',
+  },
+  {
+    name: 'diff --write into a read-only folder',
+    skip: needsRoot,
+    setup: (s) => mountTmpfs(s.out, 'size=64k,ro'),
+    args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url, '--write', path.join(s.out, 'reviewed')],
+    exit: 1,
+    message: 'EROFS: the file system is read-only',
+  },
   {
     name: 'diff --check on a reviewed patch that is a FIFO',
     setup: (s) => {
@@ -902,45 +1555,272 @@ const CASES: Case[] = [
     exit: 2,
     message: 'is a FIFO (named pipe): only regular files are read',
   },
-  { name: 'build --patch that is a link to /dev/zero', setup: (s) => symlinkSync('/dev/zero', path.join(s.dir, 'reviewed.patch')), args: (s) => ['build', '--src', s.tree, '--patch', path.join(s.dir, 'reviewed.patch'), '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)], exit: 2, message: 'not a regular file (a FIFO, a device or a folder)' },
-  { name: 'build --patch that is a FIFO', setup: (s) => sh('mkfifo', [path.join(s.dir, 'reviewed.patch')]), args: (s) => ['build', '--src', s.tree, '--patch', path.join(s.dir, 'reviewed.patch'), '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)], exit: 2, message: 'not a regular file (a FIFO, a device or a folder)' },
+  {
+    name: 'build --patch that is a link to /dev/zero',
+    setup: (s) => symlinkSync('/dev/zero', path.join(s.dir, 'reviewed.patch')),
+    args: (s) => [
+      'build',
+      '--src',
+      s.tree,
+      '--patch',
+      path.join(s.dir, 'reviewed.patch'),
+      '--runner',
+      'local',
+      '--version-string',
+      'v1.12.4+kpatch.test',
+      '--out',
+      ART(s),
+    ],
+    exit: 2,
+    message: 'not a regular file (a FIFO, a device or a folder)',
+  },
+  {
+    name: 'build --patch that is a FIFO',
+    setup: (s) => sh('mkfifo', [path.join(s.dir, 'reviewed.patch')]),
+    args: (s) => [
+      'build',
+      '--src',
+      s.tree,
+      '--patch',
+      path.join(s.dir, 'reviewed.patch'),
+      '--runner',
+      'local',
+      '--version-string',
+      'v1.12.4+kpatch.test',
+      '--out',
+      ART(s),
+    ],
+    exit: 2,
+    message: 'not a regular file (a FIFO, a device or a folder)',
+  },
   // stdout: a reader that went away is a normal end; a write that failed is an error
-  { name: 'scan --k8s into a closed pipe (| head -1)', stdout: 'closed', args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url], exit: 0, message: '' },
-  { name: 'diff --k8s into a closed pipe (| head -1)', stdout: 'closed', args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url], exit: 0, message: '' },
-  { name: 'scan --json to a full disk (/dev/full)', stdout: 'full', args: (s) => ['scan', '--src', s.tree, '--json'], exit: 1, message: 'error[output_failed]: cannot write the output: standard output\n  ENOSPC' },
-  { name: 'fetch --json to a full disk (/dev/full)', stdout: 'full', args: (s) => fetch(s, '--json'), exit: 1, message: 'error[output_failed]' },
+  {
+    name: 'scan --k8s into a closed pipe (| head -1)',
+    stdout: 'closed',
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url],
+    exit: 0,
+    message: '',
+  },
+  {
+    name: 'diff --k8s into a closed pipe (| head -1)',
+    stdout: 'closed',
+    args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', s.url],
+    exit: 0,
+    message: '',
+  },
+  {
+    name: 'scan --json to a full disk (/dev/full)',
+    stdout: 'full',
+    args: (s) => ['scan', '--src', s.tree, '--json'],
+    exit: 1,
+    message: 'error[output_failed]: cannot write the output: standard output\n  ENOSPC',
+  },
+  {
+    name: 'fetch --json to a full disk (/dev/full)',
+    stdout: 'full',
+    args: (s) => fetch(s, '--json'),
+    exit: 1,
+    message: 'error[output_failed]',
+  },
   // SIGTERM and SIGHUP: the same clean-up as Ctrl-C, in every stage
-  { name: 'SIGTERM while fetching', args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '120'], interrupt: (_s, run) => signalOnConnect(run, 'SIGTERM'), exit: 143, message: 'error[interrupted]: interrupted: by SIGTERM' },
-  { name: 'SIGHUP while scan --k8s fetches', args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '120'], interrupt: (_s, run) => signalOnConnect(run, 'SIGHUP'), exit: 129, message: 'error[interrupted]: interrupted: by SIGHUP' },
-  { name: 'SIGTERM while git writes the work tree (fetch)', setup: primeManyFiles, args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT)], interrupt: (s, run) => signalDuringCheckout(s, run, 'SIGTERM'), exit: 143, message: 'by SIGTERM' },
-  { name: 'SIGHUP while git writes the work tree (scan --k8s)', setup: primeManyFiles, args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT)], interrupt: (s, run) => signalDuringCheckout(s, run, 'SIGHUP'), exit: 129, message: 'by SIGHUP' },
-  { name: 'SIGINT while git writes the work tree (diff --k8s)', setup: primeManyFiles, args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT)], interrupt: (s, run) => signalDuringCheckout(s, run, 'SIGINT'), exit: 130, message: 'error[interrupted]' },
+  {
+    name: 'SIGTERM while fetching',
+    args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${s.hangPort}/kubernetes.git`, '--timeout', '120'],
+    interrupt: (_s, run) => signalOnConnect(run, 'SIGTERM'),
+    exit: 143,
+    message: 'error[interrupted]: interrupted: by SIGTERM',
+  },
+  {
+    name: 'SIGHUP while scan --k8s fetches',
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '120'],
+    interrupt: (_s, run) => signalOnConnect(run, 'SIGHUP'),
+    exit: 129,
+    message: 'error[interrupted]: interrupted: by SIGHUP',
+  },
+  {
+    name: 'SIGTERM while git writes the work tree (fetch)',
+    setup: primeManyFiles,
+    args: (s) => ['fetch', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT)],
+    interrupt: (s, run) => signalDuringCheckout(s, run, 'SIGTERM'),
+    exit: 143,
+    message: 'by SIGTERM',
+  },
+  {
+    name: 'SIGHUP while git writes the work tree (scan --k8s)',
+    setup: primeManyFiles,
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT)],
+    interrupt: (s, run) => signalDuringCheckout(s, run, 'SIGHUP'),
+    exit: 129,
+    message: 'by SIGHUP',
+  },
+  {
+    name: 'SIGINT while git writes the work tree (diff --k8s)',
+    setup: primeManyFiles,
+    args: (s) => ['diff', '--k8s', 'v1.12.4', '--repo', manyFilesRemote(ROOT)],
+    interrupt: (s, run) => signalDuringCheckout(s, run, 'SIGINT'),
+    exit: 130,
+    message: 'error[interrupted]',
+  },
   // a cache folder that cannot be made fails at once
-  { name: '--cache-dir under /proc', args: (s) => fetch(s, '--cache-dir', '/proc/kpatch-cache'), exit: 1, message: "error[cache_error]: cannot use the source cache: /proc/kpatch-cache\n  ENOENT: no such file or directory, mkdir '/proc/kpatch-cache'" },
-  { name: 'KPATCH_CACHE_DIR under /proc/self', setup: (s) => void (s.env.KPATCH_CACHE_DIR = '/proc/self/kpatch/cache'), args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url], exit: 1, message: 'error[cache_error]' },
+  {
+    name: '--cache-dir under /proc',
+    args: (s) => fetch(s, '--cache-dir', '/proc/kpatch-cache'),
+    exit: 1,
+    message:
+      "error[cache_error]: cannot use the source cache: /proc/kpatch-cache\n  ENOENT: no such file or directory, mkdir '/proc/kpatch-cache'",
+  },
+  {
+    name: 'KPATCH_CACHE_DIR under /proc/self',
+    setup: (s) => void (s.env.KPATCH_CACHE_DIR = '/proc/self/kpatch/cache'),
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', s.url],
+    exit: 1,
+    message: 'error[cache_error]',
+  },
   { name: '--cache-dir under /sys', args: (s) => fetch(s, '--cache-dir', '/sys/kpatch-cache'), exit: 1, message: 'error[cache_error]' },
   // a repository from the settings file is blamed on the settings file, not on a --repo nobody typed; the offline hint names the ways out
-  { name: 'settings file whose repo does not exist', setup: (s) => writeFileSync(path.join(s.tree, 'kpatch.config.json'), JSON.stringify({ repo: path.join(s.dir, 'no-such.git') })), args: () => ['fetch', '--k8s', 'v1.12.4', '--no-keep'], exit: 1, message: 'kpatch.config.json, or pass --repo URL to override it for this run' },
-  { name: 'settings file whose repo is an option', setup: (s) => writeFileSync(path.join(s.tree, 'kpatch.config.json'), JSON.stringify({ repo: '--upload-pack=touch pwned' })), args: () => ['scan', '--k8s', 'v1.12.4'], exit: 2, message: 'error[config_invalid]: the settings file is not valid' },
-  { name: 'a remote that never answers: the hint names --src and a local mirror', args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '2'], exit: 1, message: 'offline, work on a checkout with --src DIR, or point --repo at a local mirror' },
-  { name: 'diff --src --check with no reviewed patch: the hint repeats --src', setup: (s) => { git(s.tree, ['tag', 'v1.12.4']); mkdirSync(path.join(s.out, 'reviewed')); }, args: (s) => ['diff', '--src', s.tree, '--check', path.join(s.out, 'reviewed')], exit: 1, message: 'rewrite the file with `kpatch diff --src /' },
-  { name: 'diff on a target file whose name holds a tab', setup: (s) => { renameSync(MEMORY_GO(s), path.join(FS_DIR(s), 'mem\tory.go')); git(s.tree, ['add', '-A']); git(s.tree, ['commit', '-qm', 'tab']); }, args: (s) => ['diff', '--src', s.tree], exit: 1, message: 'error[unsafe_name]: file name that a patch cannot carry: "vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/mem\\tory.go"' },
-  { name: 'build --src on a target file whose name holds a newline', setup: (s) => { renameSync(MEMORY_GO(s), path.join(FS_DIR(s), 'mem\nory.go')); git(s.tree, ['add', '-A']); git(s.tree, ['commit', '-qm', 'newline']); }, args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)], exit: 1, message: 'error[unsafe_name]', cacheMayChange: BUILD_LEFTOVERS },
+  {
+    name: 'settings file whose repo does not exist',
+    setup: (s) => writeFileSync(path.join(s.tree, 'kpatch.config.json'), JSON.stringify({ repo: path.join(s.dir, 'no-such.git') })),
+    args: () => ['fetch', '--k8s', 'v1.12.4', '--no-keep'],
+    exit: 1,
+    message: 'kpatch.config.json, or pass --repo URL to override it for this run',
+  },
+  {
+    name: 'settings file whose repo is an option',
+    setup: (s) => writeFileSync(path.join(s.tree, 'kpatch.config.json'), JSON.stringify({ repo: '--upload-pack=touch pwned' })),
+    args: () => ['scan', '--k8s', 'v1.12.4'],
+    exit: 2,
+    message: 'error[config_invalid]: the settings file is not valid',
+  },
+  {
+    name: 'a remote that never answers: the hint names --src and a local mirror',
+    args: (s) => ['scan', '--k8s', 'v1.12.4', '--repo', `git://127.0.0.1:${s.hangPort}/kubernetes`, '--timeout', '2'],
+    exit: 1,
+    message: 'offline, work on a checkout with --src DIR, or point --repo at a local mirror',
+  },
+  {
+    name: 'diff --src --check with no reviewed patch: the hint repeats --src',
+    setup: (s) => {
+      git(s.tree, ['tag', 'v1.12.4']);
+      mkdirSync(path.join(s.out, 'reviewed'));
+    },
+    args: (s) => ['diff', '--src', s.tree, '--check', path.join(s.out, 'reviewed')],
+    exit: 1,
+    message: 'rewrite the file with `kpatch diff --src /',
+  },
+  {
+    name: 'diff on a target file whose name holds a tab',
+    setup: (s) => {
+      renameSync(MEMORY_GO(s), path.join(FS_DIR(s), 'mem\tory.go'));
+      git(s.tree, ['add', '-A']);
+      git(s.tree, ['commit', '-qm', 'tab']);
+    },
+    args: (s) => ['diff', '--src', s.tree],
+    exit: 1,
+    message:
+      'error[unsafe_name]: file name that a patch cannot carry: "vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/mem\\tory.go"',
+  },
+  {
+    name: 'build --src on a target file whose name holds a newline',
+    setup: (s) => {
+      renameSync(MEMORY_GO(s), path.join(FS_DIR(s), 'mem\nory.go'));
+      git(s.tree, ['add', '-A']);
+      git(s.tree, ['commit', '-qm', 'newline']);
+    },
+    args: (s) => ['build', '--src', s.tree, '--runner', 'local', '--version-string', 'v1.12.4+kpatch.test', '--out', ART(s)],
+    exit: 1,
+    message: 'error[unsafe_name]',
+    cacheMayChange: BUILD_LEFTOVERS,
+  },
   // names with control characters are quoted, never printed raw (a newline could forge a line of the report)
-  { name: 'verify: a file whose name holds a newline and a forged ok line', setup: (s) => writeFileSync(path.join(artifactFolder(s.dir), 'notes\nok   kubelet: sha256 matches'), 'x'), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: 'about: "notes\\nok   kubelet: sha256 matches"' },
-  { name: 'verify: a file whose name holds a tab and an escape', setup: (s) => writeFileSync(path.join(artifactFolder(s.dir), 'linux-amd64/kube\tlet\u001b[2K'), 'x'), args: (s) => ['verify', artifactsOf(s.dir)], exit: 1, message: '"linux-amd64/kube\\tlet\\u001b[2K"' },
+  {
+    name: 'verify: a file whose name holds a newline and a forged ok line',
+    setup: (s) => writeFileSync(path.join(artifactFolder(s.dir), 'notes\nok   kubelet: sha256 matches'), 'x'),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: 'about: "notes\\nok   kubelet: sha256 matches"',
+  },
+  {
+    name: 'verify: a file whose name holds a tab and an escape',
+    setup: (s) => writeFileSync(path.join(artifactFolder(s.dir), 'linux-amd64/kube\tlet\u001b[2K'), 'x'),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: '"linux-amd64/kube\\tlet\\u001b[2K"',
+  },
 
   // ---- the host and the registry: missing programs, GOPATH-era trees, images that cannot be pulled (issue 13)
   // signing keys and kpatch sign (issue 16): a bad key is said before anything is fetched; sign never signs what it cannot vouch for
-  { name: 'build --sign-key a file that is not a PEM key', setup: (s) => writeFileSync(path.join(s.dir, 'key.pem'), 'not a key\n'), args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'key.pem')), exit: 2, message: 'error[key_unreadable]: cannot use the key: --sign-key' },
-  { name: 'build --sign-key an EC key on the wrong curve (P-384)', setup: (s) => sh('openssl', ['ecparam', '-name', 'secp384r1', '-genkey', '-noout', '-out', path.join(s.dir, 'p384.pem')]), args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'p384.pem')), exit: 2, message: 'an EC key on curve secp384r1; kpatch signs and verifies with ECDSA on P-256 (prime256v1) only' },
-  { name: 'build --sign-key a public key', setup: (s) => { sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'key.pem')]); sh('openssl', ['ec', '-in', path.join(s.dir, 'key.pem'), '-pubout', '-out', path.join(s.dir, 'pub.pem')]); }, args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'pub.pem')), exit: 2, message: 'this is a public key; --sign-key takes the private one' },
-  { name: 'build --sign-key that does not exist', args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'no-such.pem')), exit: 2, message: 'error[key_unreadable]: cannot use the key: --sign-key' },
-  { name: 'verify --key that is a FIFO', setup: (s) => { artifactFolder(s.dir); sh('mkfifo', [path.join(s.dir, 'pub.pem')]); }, args: (s) => ['verify', artifactsOf(s.dir), '--key', path.join(s.dir, 'pub.pem')], exit: 2, message: 'error[key_unreadable]' },
-  { name: 'sign on a folder without SHA256SUMS', setup: (s) => { rmSync(path.join(artifactFolder(s.dir), 'SHA256SUMS')); sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'key.pem')]); }, args: (s) => ['sign', artifactsOf(s.dir), '--sign-key', path.join(s.dir, 'key.pem')], exit: 1, message: 'error[sums_missing]: nothing to sign: the folder has no SHA256SUMS' },
-  { name: 'build --runner local without rsync and gcc: one error naming both, nothing fetched', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'rsync' && p !== 'gcc')], args: (s) => build(s, '--runner', 'local'), exit: 1, message: 'apt-get install rsync gcc' },
-  { name: 'build --runner auto falling back to a host without rsync', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'rsync')], args: (s) => build(s), exit: 1, message: 'error[host_tools_missing]: the host lacks programs the build runs: --runner local' },
-  { name: 'build --runc --runner local without gcc (cgo)', path: ['git', ...HOST_TOOLS.filter((p) => p !== 'gcc')], args: (s) => ['build', '--runc', 'v1.0.0-rc5', '--repo', s.runcUrl, '--runner', 'local', '--out', ART(s)], exit: 1, message: 'runc is built with cgo (nsenter)' },
+  {
+    name: 'build --sign-key a file that is not a PEM key',
+    setup: (s) => writeFileSync(path.join(s.dir, 'key.pem'), 'not a key\n'),
+    args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'key.pem')),
+    exit: 2,
+    message: 'error[key_unreadable]: cannot use the key: --sign-key',
+  },
+  {
+    name: 'build --sign-key an EC key on the wrong curve (P-384)',
+    setup: (s) => sh('openssl', ['ecparam', '-name', 'secp384r1', '-genkey', '-noout', '-out', path.join(s.dir, 'p384.pem')]),
+    args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'p384.pem')),
+    exit: 2,
+    message: 'an EC key on curve secp384r1; kpatch signs and verifies with ECDSA on P-256 (prime256v1) only',
+  },
+  {
+    name: 'build --sign-key a public key',
+    setup: (s) => {
+      sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'key.pem')]);
+      sh('openssl', ['ec', '-in', path.join(s.dir, 'key.pem'), '-pubout', '-out', path.join(s.dir, 'pub.pem')]);
+    },
+    args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'pub.pem')),
+    exit: 2,
+    message: 'this is a public key; --sign-key takes the private one',
+  },
+  {
+    name: 'build --sign-key that does not exist',
+    args: (s) => build(s, '--runner', 'local', '--sign-key', path.join(s.dir, 'no-such.pem')),
+    exit: 2,
+    message: 'error[key_unreadable]: cannot use the key: --sign-key',
+  },
+  {
+    name: 'verify --key that is a FIFO',
+    setup: (s) => {
+      artifactFolder(s.dir);
+      sh('mkfifo', [path.join(s.dir, 'pub.pem')]);
+    },
+    args: (s) => ['verify', artifactsOf(s.dir), '--key', path.join(s.dir, 'pub.pem')],
+    exit: 2,
+    message: 'error[key_unreadable]',
+  },
+  {
+    name: 'sign on a folder without SHA256SUMS',
+    setup: (s) => {
+      rmSync(path.join(artifactFolder(s.dir), 'SHA256SUMS'));
+      sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'key.pem')]);
+    },
+    args: (s) => ['sign', artifactsOf(s.dir), '--sign-key', path.join(s.dir, 'key.pem')],
+    exit: 1,
+    message: 'error[sums_missing]: nothing to sign: the folder has no SHA256SUMS',
+  },
+  {
+    name: 'build --runner local without rsync and gcc: one error naming both, nothing fetched',
+    path: ['git', ...HOST_TOOLS.filter((p) => p !== 'rsync' && p !== 'gcc')],
+    args: (s) => build(s, '--runner', 'local'),
+    exit: 1,
+    message: 'apt-get install rsync gcc',
+  },
+  {
+    name: 'build --runner auto falling back to a host without rsync',
+    path: ['git', ...HOST_TOOLS.filter((p) => p !== 'rsync')],
+    args: (s) => build(s),
+    exit: 1,
+    message: 'error[host_tools_missing]: the host lacks programs the build runs: --runner local',
+  },
+  {
+    name: 'build --runc --runner local without gcc (cgo)',
+    path: ['git', ...HOST_TOOLS.filter((p) => p !== 'gcc')],
+    args: (s) => ['build', '--runc', 'v1.0.0-rc5', '--repo', s.runcUrl, '--runner', 'local', '--out', ART(s)],
+    exit: 1,
+    message: 'runc is built with cgo (nsenter)',
+  },
   {
     name: 'build --runner local, gcc without the C library start files (libc6-dev)',
     path: ['git', ...HOST_TOOLS.filter((p) => p !== 'gcc')],
@@ -972,11 +1852,25 @@ const CASES: Case[] = [
       Object.assign(s.env, PODMAN_ENV);
       const image = `localhost/kpatch-test/shell-only:badinput-${process.pid}`;
       importShellOnlyImage(image);
-      cleanups.push(() => spawnSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', image], { env: { ...process.env, ...PODMAN_ENV } }));
+      cleanups.push(() =>
+        spawnSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', image], { env: { ...process.env, ...PODMAN_ENV } }),
+      );
     },
-    args: (s) => ['build', '--src', s.tree, '--runner', 'podman', '--image', `localhost/kpatch-test/shell-only:badinput-${process.pid}`, '--version-string', 'v1.12.4+kpatch.guard', '--out', ART(s)],
+    args: (s) => [
+      'build',
+      '--src',
+      s.tree,
+      '--runner',
+      'podman',
+      '--image',
+      `localhost/kpatch-test/shell-only:badinput-${process.pid}`,
+      '--version-string',
+      'v1.12.4+kpatch.guard',
+      '--out',
+      ART(s),
+    ],
     exit: 1,
-    message: "error[image_unusable]: build image lacks make or Go: localhost/kpatch-test/shell-only:badinput-",
+    message: 'error[image_unusable]: build image lacks make or Go: localhost/kpatch-test/shell-only:badinput-',
   },
 ];
 
@@ -984,7 +1878,11 @@ const CASES: Case[] = [
 let pristineMemoryGo = '';
 
 function git(cwd: string, args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args], { cwd, stdio: 'pipe', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+  execFileSync('git', ['-c', 'user.name=kpatch-test', '-c', 'user.email=test@kpatch.invalid', '-c', 'commit.gpgSign=false', ...args], {
+    cwd,
+    stdio: 'pipe',
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+  });
 }
 
 /** Edits memory.go and commits the edit, so the tree is clean but different. */
@@ -1084,7 +1982,13 @@ describe(`kpatch refuses ${CASES.length} bad inputs cleanly`, () => {
         const nobody = c.asNobody && IS_ROOT;
         const stdoutFd = c.stdout === 'full' ? openSync('/dev/full', 'w') : undefined;
         const stdout = stdoutFd ?? (c.stdout === 'closed' ? 'closed' : 'pipe');
-        const run = startKpatch(c.args(s), { cwd: c.cwd === 'dir' ? s.dir : s.tree, env, uid: nobody ? NOBODY : undefined, gid: nobody ? NOBODY : undefined, stdout });
+        const run = startKpatch(c.args(s), {
+          cwd: c.cwd === 'dir' ? s.dir : s.tree,
+          env,
+          uid: nobody ? NOBODY : undefined,
+          gid: nobody ? NOBODY : undefined,
+          stdout,
+        });
         if (stdoutFd !== undefined) closeSync(stdoutFd);
         const t0 = Date.now();
         if (c.interrupt) await c.interrupt(s, run);

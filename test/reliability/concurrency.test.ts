@@ -47,23 +47,40 @@ beforeAll(async () => {
     [MARK_VAR]: MARK,
   };
   const started = [
-    ...FETCH_TAGS.map((tag) => ({ kind: 'fetch' as const, tag, out: undefined, args: ['fetch', '--json', '--k8s', tag, '--repo', remote.url] })),
+    ...FETCH_TAGS.map((tag) => ({
+      kind: 'fetch' as const,
+      tag,
+      out: undefined,
+      args: ['fetch', '--json', '--k8s', tag, '--repo', remote.url],
+    })),
     ...BUILD_TAGS.map((tag, i) => {
       const out = path.join(ROOT, 'out', `${i}-${tag}`);
-      return { kind: 'build' as const, tag, out, args: ['build', '--json', '--k8s', tag, '--repo', remote.url, '--runner', 'local', '--out', out] };
+      return {
+        kind: 'build' as const,
+        tag,
+        out,
+        args: ['build', '--json', '--k8s', tag, '--repo', remote.url, '--runner', 'local', '--out', out],
+      };
     }),
   ].map((r) => ({ ...r, running: startKpatch(r.args, { cwd: ROOT, env }) }));
   const t0 = Date.now();
   for (const r of started) runs.push({ kind: r.kind, tag: r.tag, out: r.out, result: await r.running.done });
   seconds = (Date.now() - t0) / 1000;
-  console.log(`${runs.length} concurrent kpatch processes (${FETCH_TAGS.length} fetch, ${BUILD_TAGS.length} build --runner local) on one cache: ${seconds.toFixed(1)} s`);
+  console.log(
+    `${runs.length} concurrent kpatch processes (${FETCH_TAGS.length} fetch, ${BUILD_TAGS.length} build --runner local) on one cache: ${seconds.toFixed(1)} s`,
+  );
 }, 600_000);
 
 afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
 
 const fetches = () => runs.filter((r) => r.kind === 'fetch');
 const builds = () => runs.filter((r) => r.kind === 'build');
-const cacheRepo = () => path.join(CACHE, 'repos', readdirSync(path.join(CACHE, 'repos')).find((n) => n.endsWith('.git'))!);
+const cacheRepo = () =>
+  path.join(
+    CACHE,
+    'repos',
+    readdirSync(path.join(CACHE, 'repos')).find((n) => n.endsWith('.git'))!,
+  );
 
 describe(`${FETCH_TAGS.length} fetches and ${BUILD_TAGS.length} builds on one cache at once`, () => {
   it('all succeed', () => {
@@ -80,10 +97,17 @@ describe(`${FETCH_TAGS.length} fetches and ${BUILD_TAGS.length} builds on one ca
     expect(readdirSync(path.join(CACHE, 'repos')).filter((n) => n.endsWith('.lock'))).toEqual([]);
     const tags = execFileSync('git', ['tag', '--list'], { cwd: repo, encoding: 'utf8' }).trim().split('\n').sort();
     expect(tags).toEqual(['v1.12.4', 'v1.14.10', 'v1.21.2']);
-    const kept = fetches().map((r) => JSON.parse(r.result.stdout).path as string).sort();
+    const kept = fetches()
+      .map((r) => JSON.parse(r.result.stdout).path as string)
+      .sort();
     expect(new Set(kept).size, 'every fetch got its own tree').toBe(FETCH_TAGS.length);
     const treesDir = path.dirname(kept[0]);
-    expect(readdirSync(treesDir).map((n) => path.join(treesDir, n)).sort(), 'no temporary build tree left').toEqual(kept);
+    expect(
+      readdirSync(treesDir)
+        .map((n) => path.join(treesDir, n))
+        .sort(),
+      'no temporary build tree left',
+    ).toEqual(kept);
     const listed = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' });
     expect(listed.split('\n').filter((l) => l.startsWith('worktree ')).length).toBe(1 + FETCH_TAGS.length);
   });
@@ -114,7 +138,9 @@ describe(`${FETCH_TAGS.length} fetches and ${BUILD_TAGS.length} builds on one ca
       const cgroupRoot = mkdtempSync(path.join(ROOT, 'cgroot-'));
       const created = execFileSync(kubelet, ['--cgroup-root', cgroupRoot], { encoding: 'utf8' }).trim();
       expect(existsSync(created)).toBe(true);
-      expect(existsSync(path.join(created, 'memory.kmem.limit_in_bytes')), `${r.tag}: kmem switched on for a pod without a limit`).toBe(false);
+      expect(existsSync(path.join(created, 'memory.kmem.limit_in_bytes')), `${r.tag}: kmem switched on for a pod without a limit`).toBe(
+        false,
+      );
       const set = hashes.get(r.tag) ?? new Set<string>();
       set.add(m.artifacts[0].sha256);
       hashes.set(r.tag, set);

@@ -51,9 +51,21 @@ afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
 console.log(`perturbation seed: ${SEED} (reproduce with KPATCH_SEED=${SEED}); ${PER_CASE} variants for each of ${caseNames.length} cases`);
 
 /** Totals over the run, for the summary test and the README's figures. */
-const totals = { variants: 0, rewrites: 0, rewritten: 0, unchanged: 0, refused: 0, compiled: 0, cli: 0, perturbations: new Map<string, number>() };
+const totals = {
+  variants: 0,
+  rewrites: 0,
+  rewritten: 0,
+  unchanged: 0,
+  refused: 0,
+  compiled: 0,
+  cli: 0,
+  perturbations: new Map<string, number>(),
+};
 
-type Outcome = { kind: 'rewritten'; changes: PlannedChange[]; callLines: Map<string, number[]> } | { kind: 'unchanged' } | { kind: 'refused'; id: string; message: string };
+type Outcome =
+  | { kind: 'rewritten'; changes: PlannedChange[]; callLines: Map<string, number[]> }
+  | { kind: 'unchanged' }
+  | { kind: 'refused'; id: string; message: string };
 
 /** Runs the engine on the tree at `dir` the way `kpatch patch` does, without writing. */
 async function engine(dir: string, mode: string): Promise<Outcome> {
@@ -67,7 +79,8 @@ async function engine(dir: string, mode: string): Promise<Outcome> {
     return changes.length ? { kind: 'rewritten', changes, callLines } : { kind: 'unchanged' };
   } catch (e) {
     // The only acceptable failure is a refusal the user can read; anything else is the third outcome.
-    if (!(e instanceof KpatchError)) throw new Error(`the engine failed with something other than a KpatchError: ${(e as Error).stack ?? e}`);
+    if (!(e instanceof KpatchError))
+      throw new Error(`the engine failed with something other than a KpatchError: ${(e as Error).stack ?? e}`);
     return { kind: 'refused', id: e.id, message: e.render() };
   }
 }
@@ -131,19 +144,26 @@ function compile(dir: string, files: Map<string, string>, mode: string): void {
 async function throughCli(files: Map<string, string>, mode: string, expected: Outcome): Promise<string[]> {
   const dir = path.join(ROOT, `cli-${totals.cli}`);
   writeTree(dir, files);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'core.autocrlf=false', ...args], { cwd: dir, stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@kpatch.invalid', '-c', 'core.autocrlf=false', ...args], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'variant');
   // Where the API has nothing to change because the tree is patched in another mode, patch says so (mode_mismatch).
-  const otherMode = expected.kind === 'unchanged' && otherModeMarkers(DEFAULT_RECIPE.scan((await loadTargets(dir, DEFAULT_RECIPE)).files), mode).length > 0;
+  const otherMode =
+    expected.kind === 'unchanged' && otherModeMarkers(DEFAULT_RECIPE.scan((await loadTargets(dir, DEFAULT_RECIPE)).files), mode).length > 0;
   const refusal = expected.kind === 'refused' ? expected.id : otherMode ? 'mode_mismatch' : undefined;
   const r = kpatch(['patch', '--src', dir, '--mode', mode]);
   const problems: string[] = [];
   const want = new Map(files);
   if (expected.kind === 'rewritten') for (const ch of expected.changes) want.set(ch.path, ch.after);
-  if (refusal ? r.code === 0 || !r.stderr.includes(`error[${refusal}]`) : r.code !== 0) problems.push(`kpatch patch exited ${r.code}: ${r.stderr}`);
-  for (const [rel, text] of want) if (readFileSync(path.join(dir, rel), 'utf8') !== text) problems.push(`kpatch patch left ${rel} different from what the API computed`);
+  if (refusal ? r.code === 0 || !r.stderr.includes(`error[${refusal}]`) : r.code !== 0)
+    problems.push(`kpatch patch exited ${r.code}: ${r.stderr}`);
+  for (const [rel, text] of want)
+    if (readFileSync(path.join(dir, rel), 'utf8') !== text) problems.push(`kpatch patch left ${rel} different from what the API computed`);
   return problems;
 }
 
@@ -171,7 +191,10 @@ describe(`the rewriter on perturbed golden cases (seed ${SEED})`, () => {
           const got = await engine(dir, mode);
           const want = base.get(`${name}:${mode}`)!;
           const problems: string[] = [];
-          if (label(got) !== label(want)) problems.push(`outcome ${label(got)}, but the unperturbed case gives ${label(want)}${got.kind === 'refused' ? `\n${got.message}` : ''}`);
+          if (label(got) !== label(want))
+            problems.push(
+              `outcome ${label(got)}, but the unperturbed case gives ${label(want)}${got.kind === 'refused' ? `\n${got.message}` : ''}`,
+            );
           if (got.kind === 'refused') {
             totals.refused++;
             if (!/hint: /.test(got.message) || !got.message.includes(`error[${got.id}]`)) problems.push(`unclear refusal: ${got.message}`);
@@ -182,7 +205,8 @@ describe(`the rewriter on perturbed golden cases (seed ${SEED})`, () => {
             for (const ch of got.changes) {
               const syntax = syntaxProblems(parseGo(ch.after));
               if (syntax.length) problems.push(`${ch.path}: the result does not parse at line ${syntax[0].line}`);
-              for (const p of checkRewrite(ch.before, ch.after, got.callLines.get(ch.path) ?? [], mode as 'guard' | 'remove')) problems.push(`${ch.path}: ${p}`);
+              for (const p of checkRewrite(ch.before, ch.after, got.callLines.get(ch.path) ?? [], mode as 'guard' | 'remove'))
+                problems.push(`${ch.path}: ${p}`);
             }
             // Idempotence: the rewritten tree needs nothing more in its mode (and, for 1 in 10, in the others).
             const after = new Map(v.files);
@@ -226,6 +250,7 @@ describe(`the rewriter on perturbed golden cases (seed ${SEED})`, () => {
         `${totals.compiled} compiled and vetted, ${totals.cli} through the CLI; perturbations: ${kinds}`,
     );
     expect(totals.variants).toBeGreaterThanOrEqual(TOTAL);
-    for (const k of [...Object.keys(PERTURBATIONS), 'crlf']) expect(totals.perturbations.get(k) ?? 0, `perturbation ${k} was applied`).toBeGreaterThan(0);
+    for (const k of [...Object.keys(PERTURBATIONS), 'crlf'])
+      expect(totals.perturbations.get(k) ?? 0, `perturbation ${k} was applied`).toBeGreaterThan(0);
   });
 });

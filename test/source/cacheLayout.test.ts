@@ -54,7 +54,12 @@ describe('normaliseRepoUrl and redactUrl', () => {
     expect(normaliseRepoUrl('./k8s.git', io({}, '/srv'))).toBe('file:///srv/k8s.git');
   });
   it('leaves URLs alone', () => {
-    for (const u of ['https://github.com/kubernetes/kubernetes.git', 'ssh://git@host/k.git', 'git@github.com:kubernetes/kubernetes.git', 'file:///x']) {
+    for (const u of [
+      'https://github.com/kubernetes/kubernetes.git',
+      'ssh://git@host/k.git',
+      'git@github.com:kubernetes/kubernetes.git',
+      'file:///x',
+    ]) {
       expect(normaliseRepoUrl(u, io({}))).toBe(u);
     }
   });

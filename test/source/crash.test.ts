@@ -53,7 +53,9 @@ describe('a fetch killed mid-way', () => {
     const cache = path.join(root, `cache-kill-${group ? 'group' : 'alone'}`);
     const layout = cacheLayout(cache, remote.url);
     const env = { ...baseEnv(root), ...slowRemoteEnv(root, { bytesPerSecond: 1 << 20 }) };
-    const { child, done } = startKpatch(['fetch', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', cache], env, { detached: group });
+    const { child, done } = startKpatch(['fetch', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', cache], env, {
+      detached: group,
+    });
     await waitFor(() => partialPackBytes(layout.repoDir) > 100_000, 30_000, 'the transfer to start');
     if (group) process.kill(-child.pid!, 'SIGKILL');
     else child.kill('SIGKILL');
@@ -111,7 +113,11 @@ describe('a fetch killed mid-way', () => {
       setInterval(() => {}, 1000);`;
     const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { env: baseEnv(root), stdio: 'ignore' });
     const pid = holder.pid!;
-    await waitFor(() => existsSync(layout.treesDir) && readdirSync(layout.treesDir).some((n) => n.includes(`.tmp.`) && n.includes(`.${pid}.`)), 30_000, 'the temporary tree');
+    await waitFor(
+      () => existsSync(layout.treesDir) && readdirSync(layout.treesDir).some((n) => n.includes(`.tmp.`) && n.includes(`.${pid}.`)),
+      30_000,
+      'the temporary tree',
+    );
     await waitFor(() => !existsSync(layout.lockPath), 30_000, 'the holder to release the lock');
     const orphan = readdirSync(layout.treesDir).find((n) => n.includes(`.${pid}.`))!;
     process.kill(pid, 'SIGKILL');

@@ -148,7 +148,10 @@ describe('kpatch fetch', () => {
       });
     });
     const io = testIo(root);
-    const code = await run(['fetch', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${port}/k.git`, '--cache-dir', path.join(root, 'c9')], io);
+    const code = await run(
+      ['fetch', '--k8s', 'v1.12.4', '--repo', `http://127.0.0.1:${port}/k.git`, '--cache-dir', path.join(root, 'c9')],
+      io,
+    );
     expect(code).toBe(1);
     expect(io.err()).toContain('error[repo_unreachable]');
   });
@@ -156,7 +159,10 @@ describe('kpatch fetch', () => {
   it('stops a remote that sends nothing after --timeout seconds', async () => {
     const io = testIo(root, slowRemoteEnv(root, { hangSeconds: 8 }));
     const t0 = Date.now();
-    const code = await run(['fetch', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', path.join(root, 'c10'), '--timeout', '1.5'], io);
+    const code = await run(
+      ['fetch', '--k8s', 'v1.12.4', '--repo', remote.url, '--cache-dir', path.join(root, 'c10'), '--timeout', '1.5'],
+      io,
+    );
     expect(code).toBe(1);
     expect(io.err()).toContain('error[repo_unreachable]');
     expect(io.err()).toContain('no data from the remote for 1.5 s');

@@ -76,7 +76,7 @@ function expectDecoyUntouched(): void {
 }
 
 describe('an inherited GIT_DIR cannot redirect kpatch', { timeout: 600_000 }, () => {
-  it('patch --src: refuses the checkout\'s own uncommitted edit (asked of the checkout, not the decoy)', () => {
+  it("patch --src: refuses the checkout's own uncommitted edit (asked of the checkout, not the decoy)", () => {
     const dir = checkout();
     const file = path.join(dir, STANDIN_MEMORY_GO);
     writeFileSync(file, readFileSync(file, 'utf8') + '\n// my own edit\n');
@@ -115,7 +115,7 @@ describe('an inherited GIT_DIR cannot redirect kpatch', { timeout: 600_000 }, ()
     expectDecoyUntouched();
   });
 
-  it('build --src stamps the checkout\'s tag and commit, and builds', () => {
+  it("build --src stamps the checkout's tag and commit, and builds", () => {
     const dir = checkout();
     const out = path.join(tmp, 'out');
     const r = run(['build', '--src', dir, '--runner', 'local', '--out', out]);

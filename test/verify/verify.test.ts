@@ -47,7 +47,8 @@ function resign(dir: string): void {
   m.patch.sha256 = sha(path.join(dir, m.patch.path));
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
   // provenance.json and sbom.spdx.json record the patch's sha256 too (issue 16): rewritten alike.
-  for (const f of ['provenance.json', 'sbom.spdx.json']) writeFileSync(path.join(dir, f), readFileSync(path.join(dir, f), 'utf8').replaceAll(was, m.patch.sha256));
+  for (const f of ['provenance.json', 'sbom.spdx.json'])
+    writeFileSync(path.join(dir, f), readFileSync(path.join(dir, f), 'utf8').replaceAll(was, m.patch.sha256));
   const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -75,7 +76,11 @@ describe('kpatch verify', () => {
     writeFileSync(file, bytes);
     const r = verify(dir);
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(new RegExp(`^FAIL ${KUBELET}: sha256 is \\w+…, but SHA256SUMS says \\w+… and manifest.json says \\w+…: the file was changed$`))]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^FAIL ${KUBELET}: sha256 is \\w+…, but SHA256SUMS says \\w+… and manifest.json says \\w+…: the file was changed$`),
+      ),
+    ]);
     expect(r.stderr).toContain('error[artifacts_mismatch]');
     expect(r.stderr).toContain(`about: ${KUBELET}`);
   });
@@ -88,7 +93,9 @@ describe('kpatch verify', () => {
     writeFileSync(sums, text.replace(line, `${'0'.repeat(64)}  ${KUBELET}`));
     const r = verify(dir);
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([`FAIL SHA256SUMS: says 0000000000000000… for ${KUBELET}, but the file is ${sha(path.join(dir, KUBELET)).slice(0, 16)}…, as manifest.json records: SHA256SUMS was changed`]);
+    expect(failLines(r.stdout)).toEqual([
+      `FAIL SHA256SUMS: says 0000000000000000… for ${KUBELET}, but the file is ${sha(path.join(dir, KUBELET)).slice(0, 16)}…, as manifest.json records: SHA256SUMS was changed`,
+    ]);
   });
 
   it('fails naming manifest.json when it was edited', () => {
@@ -97,7 +104,9 @@ describe('kpatch verify', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('"versionString": "v1.12.4+kpatch.guard"', '"versionString": "v1.12.4"'));
     const r = verify(dir);
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(/^FAIL manifest\.json: sha256 is \w+…, but SHA256SUMS says \w+…: the file was changed$/)]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(/^FAIL manifest\.json: sha256 is \w+…, but SHA256SUMS says \w+…: the file was changed$/),
+    ]);
   });
 
   it('fails naming the patch when it no longer applies to the pristine tag, even with the records rewritten to match', () => {
@@ -111,7 +120,11 @@ describe('kpatch verify', () => {
     resign(dir);
     const r = verify(dir);
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(new RegExp(`^FAIL ${PATCH}: does not apply to v1\\.12\\.4 \\(\\w+\\): patch failed: ${STANDIN_MEMORY_GO}:\\d+$`))]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^FAIL ${PATCH}: does not apply to v1\\.12\\.4 \\(\\w+\\): patch failed: ${STANDIN_MEMORY_GO}:\\d+$`),
+      ),
+    ]);
   });
 
   it('fails naming the source file when the patch applies but yields other code than was compiled', () => {
@@ -124,7 +137,11 @@ describe('kpatch verify', () => {
     resign(dir);
     const r = verify(dir);
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(new RegExp(`^FAIL ${STANDIN_MEMORY_GO}: patched v1\\.12\\.4 gives sha256 \\w+…, but manifest.json records \\w+… as compiled$`))]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^FAIL ${STANDIN_MEMORY_GO}: patched v1\\.12\\.4 gives sha256 \\w+…, but manifest.json records \\w+… as compiled$`),
+      ),
+    ]);
   });
 
   it('a folder that does not exist is a usage error (exit 2)', () => {

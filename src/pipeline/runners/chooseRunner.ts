@@ -52,8 +52,7 @@ export async function chooseRunner(
   env: Record<string, string | undefined>,
   opts: ChooseRunnerOptions = {},
 ): Promise<ChosenRunner> {
-  const container = (engine: ContainerEngine): Runner =>
-    createContainerRunner({ engine, globalArgs: engineGlobalArgs(engine, env), env });
+  const container = (engine: ContainerEngine): Runner => createContainerRunner({ engine, globalArgs: engineGlobalArgs(engine, env), env });
 
   if (kind === 'docker' || kind === 'podman') {
     const p = await probe(kind, env, opts);
@@ -112,5 +111,10 @@ async function probe(engine: ContainerEngine, env: Record<string, string | undef
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }

@@ -59,7 +59,11 @@ export async function prepareImage(e: EngineCall, candidates: string[], opts: Pr
         chosen = { ref, digest: digestOf(ref, after.stdout), attempts };
         break;
       }
-      attempts.push({ ref, result: 'failed', message: engineMessage(said.join('\n') || after?.stderr || '') || `${e.engine} pull exited with ${code}` });
+      attempts.push({
+        ref,
+        result: 'failed',
+        message: engineMessage(said.join('\n') || after?.stderr || '') || `${e.engine} pull exited with ${code}`,
+      });
     }
     if (!chosen) {
       return fail('image_unavailable', {
@@ -77,7 +81,12 @@ export async function prepareImage(e: EngineCall, candidates: string[], opts: Pr
  * returns its digest (none for an image docker built locally). What `build`
  * calls; `prepareImage` has usually made the image local already.
  */
-export async function ensureImage(e: EngineCall, image: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<string | undefined> {
+export async function ensureImage(
+  e: EngineCall,
+  image: string,
+  onLine: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const r = await inspect(e, image, signal);
   if (r.exitCode === 0) return digestOf(image, r.stdout);
   return (await prepareImage(e, [image], { checkTools: false, onLine, signal })).digest;
@@ -97,22 +106,34 @@ export async function checkBuildTools(e: EngineCall, image: string, signal?: Abo
     signal,
   });
   if (r.exitCode === 125 || r.timedOut) {
-    return fail('container_failed', { where: `${e.engine} run ${image} (checking it has make and go)`, detail: engineMessage(r.stderr) || `${e.engine} gave no answer` });
+    return fail('container_failed', {
+      where: `${e.engine} run ${image} (checking it has make and go)`,
+      detail: engineMessage(r.stderr) || `${e.engine} gave no answer`,
+    });
   }
   if (r.exitCode === 126 || r.exitCode === 127) {
-    return fail('image_unusable', { where: image, detail: `it has no shell (sh) on its PATH, which make needs to run its recipes:\n${engineMessage(r.stderr)}` });
+    return fail('image_unusable', {
+      where: image,
+      detail: `it has no shell (sh) on its PATH, which make needs to run its recipes:\n${engineMessage(r.stderr)}`,
+    });
   }
   const missing = [...r.stdout.matchAll(/^missing (\S+)$/gm)].map((m) => m[1]);
   if (r.exitCode !== 0 || missing.length) {
     return fail('image_unusable', {
       where: image,
-      detail: missing.length ? `not on the image's PATH: ${missing.join(', ')}` : `the check exited with ${r.exitCode}: ${engineMessage(r.stderr)}`,
+      detail: missing.length
+        ? `not on the image's PATH: ${missing.join(', ')}`
+        : `the check exited with ${r.exitCode}: ${engineMessage(r.stderr)}`,
     });
   }
 }
 
 function inspect(e: EngineCall, image: string, signal?: AbortSignal) {
-  return runCapture(e.engine, [...e.globalArgs, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image], { env: e.env, timeoutMs: 60_000, signal });
+  return runCapture(e.engine, [...e.globalArgs, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image], {
+    env: e.env,
+    timeoutMs: 60_000,
+    signal,
+  });
 }
 
 /** The digest (`sha256:...`) for `image` from `image inspect`'s RepoDigests JSON, preferring the same repository. */
@@ -132,6 +153,12 @@ export function digestOf(image: string, repoDigestsJson: string): string | undef
 
 /** The engine's last words, one line: pull progress lines and blank lines dropped. */
 function engineMessage(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(Trying to pull|Getting image source signatures|Copying (blob|config)|Writing manifest|Storing signatures)/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        l !== '' && !/^(Trying to pull|Getting image source signatures|Copying (blob|config)|Writing manifest|Storing signatures)/.test(l),
+    );
   return (lines[lines.length - 1] ?? '').replace(/^Error: /, '');
 }

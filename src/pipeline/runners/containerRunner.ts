@@ -94,7 +94,8 @@ export function containerCommand(
   // GOPATH-era trees: GOPATH mode (Go >= 1.16 defaults to modules), and for
   // a make that builds `.` (runc) the GOPATH the tree is mounted in.
   if (req.gopath) argv.push('-e', 'GO111MODULE=off');
-  if (req.gopath === 'import-path') argv.push('-e', `GOPATH=${containerTree.slice(0, Math.max(containerTree.indexOf('/src/'), 0)) || '/go'}`);
+  if (req.gopath === 'import-path')
+    argv.push('-e', `GOPATH=${containerTree.slice(0, Math.max(containerTree.indexOf('/src/'), 0)) || '/go'}`);
   // Longest host path first, so a mount inside the tree wins over the tree.
   const byLength = [...volumes].sort((a, b) => b.host.length - a.host.length);
   for (const [k, v] of Object.entries(req.env)) argv.push('-e', `${k}=${translatePath(v, byLength)}`);

@@ -26,7 +26,10 @@ export const GO_BUILD_DIR = 'go-build';
 
 /** A folder name for `text`: its safe characters (at most 48) and a short hash, so distinct inputs never collide. */
 export function cacheKey(text: string): string {
-  const readable = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 48);
+  const readable = text
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 48);
   return `${readable || 'x'}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
 }
 

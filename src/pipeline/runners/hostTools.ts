@@ -35,7 +35,12 @@ const HOST_TOOLS: { program: string; debian: string; kubelet?: string; runc?: st
   { program: 'bash', debian: 'bash', kubelet: "the Makefile's SHELL and every hack/ script", runc: "the Makefile's SHELL" },
   { program: 'rsync', debian: 'rsync', kubelet: 'hack/lib/golang.sh copies the built binaries with `find ... -exec rsync`' },
   { program: 'gcc', debian: 'gcc', kubelet: 'the kubelet is built with cgo', runc: 'runc is built with cgo (nsenter)' },
-  { program: 'find', debian: 'findutils', kubelet: 'Makefile.generated_files and hack/lib/golang.sh', runc: 'the Makefile lists SOURCES with find' },
+  {
+    program: 'find',
+    debian: 'findutils',
+    kubelet: 'Makefile.generated_files and hack/lib/golang.sh',
+    runc: 'the Makefile lists SOURCES with find',
+  },
   { program: 'xargs', debian: 'findutils', kubelet: 'Makefile.generated_files' },
   { program: 'awk', debian: 'mawk', kubelet: 'hack/lib/golang.sh (parallelism from /proc/meminfo)' },
   { program: 'sed', debian: 'sed', kubelet: 'hack/lib/golang.sh, hack/lib/version.sh, Makefile.generated_files', runc: 'the Makefile' },

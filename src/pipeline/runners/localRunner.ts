@@ -105,7 +105,12 @@ export async function hostGoVersion(env: Record<string, string | undefined>): Pr
  * (`v1.10.4-1` → go1.10.4); undefined when they match or either is unknown.
  */
 export function goVersionWarning(hostGo: string | undefined, crossTag: string | undefined): string | undefined {
-  return goMismatchWarning(hostGo, crossTag === undefined ? undefined : goVersionOfCrossTag(crossTag), `kube-cross ${crossTag}`, 'the kubelet');
+  return goMismatchWarning(
+    hostGo,
+    crossTag === undefined ? undefined : goVersionOfCrossTag(crossTag),
+    `kube-cross ${crossTag}`,
+    'the kubelet',
+  );
 }
 
 /**
@@ -113,9 +118,16 @@ export function goVersionWarning(hostGo: string | undefined, crossTag: string | 
  * builds with, `origin` says where that came from (`kube-cross v1.10.4-1`,
  * `its Dockerfile`), `binary` what may differ (`the kubelet`, `runc`).
  */
-export function goMismatchWarning(hostGo: string | undefined, wantGo: string | undefined, origin: string, binary: string): string | undefined {
+export function goMismatchWarning(
+  hostGo: string | undefined,
+  wantGo: string | undefined,
+  origin: string,
+  binary: string,
+): string | undefined {
   const warning = compareGo(hostGo, wantGo);
-  return warning && `${warning} (${origin}); ${binary} may differ from an official build (--runner docker or podman uses the release toolchain)`;
+  return (
+    warning && `${warning} (${origin}); ${binary} may differ from an official build (--runner docker or podman uses the release toolchain)`
+  );
 }
 
 function compareGo(hostGo: string | undefined, wantGo: string | undefined): string | undefined {

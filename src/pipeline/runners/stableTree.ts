@@ -37,7 +37,13 @@ export interface StableTree {
  * and why a build runs at its own path (a tree on another file system than
  * the cache cannot be renamed: its build is cold).
  */
-export async function atStablePath(tree: string, cacheDir: string, name: string, say: (line: string) => void, signal?: AbortSignal): Promise<StableTree> {
+export async function atStablePath(
+  tree: string,
+  cacheDir: string,
+  name: string,
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<StableTree> {
   const home = path.join(cacheDir, 'tree');
   await mkdir(home, { recursive: true });
   const lock = await acquireLock(path.join(home, `${name}.lock`), {
