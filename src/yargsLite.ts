@@ -30,11 +30,21 @@ function plainUi(): { div(...cols: Column[]): void; span(...cols: Column[]): voi
 }
 
 /**
+ * Which yargs the last {@link loadYargs} returned: `lite` (no help renderer)
+ * or `full`. A test checks the installed yargs gives `lite`, so an upgrade
+ * that moves yargs' files fails CI instead of silently losing the saving.
+ */
+export let loadedFlavour: 'lite' | 'full' | undefined;
+
+/**
  * Returns yargs. `withHelp`: help or usage text may be rendered in this run
  * (`--help`, or no command given), so the renderer is loaded up front.
  */
 export async function loadYargs(withHelp: boolean): Promise<YargsFn> {
-  if (withHelp) return (await import('yargs')).default as unknown as YargsFn;
+  if (withHelp) {
+    loadedFlavour = 'full';
+    return (await import('yargs')).default as unknown as YargsFn;
+  }
   try {
     const root = path.dirname(require.resolve('yargs/package.json'));
     const load = (rel: string) => import(pathToFileURL(path.join(root, rel)).href);
@@ -88,8 +98,11 @@ export async function loadYargs(withHelp: boolean): Promise<YargsFn> {
       },
       y18n: y18n.default({ directory: path.join(root, 'locales'), updateFiles: false }),
     };
-    return factory.YargsFactory(shim) as YargsFn;
+    const lite = factory.YargsFactory(shim) as YargsFn;
+    loadedFlavour = 'lite';
+    return lite;
   } catch {
+    loadedFlavour = 'full';
     return (await import('yargs')).default as unknown as YargsFn;
   }
 }
