@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { kpatch } from './helpers/cli.js';
 import { go, gofmtList, goLayout } from './helpers/goTree.js';
 import { caseNames, CASES_DIR, loadGoldenCase, SCAFFOLD_DIR, scaffoldFiles, scaffoldRequests } from './helpers/goldenCase.js';
@@ -50,9 +50,14 @@ function mapEol(s: string | undefined, eol: (s: string) => string): string | und
   return s === undefined ? undefined : eol(s);
 }
 
+// Every case's trees go under one folder, removed when the file's tests end
+// (a run used to leave ~600 folders in /tmp).
+const TMP = mkdtempSync(path.join(os.tmpdir(), 'kpatch-golden-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
 /** Writes the tree into a fresh git repository (so patch's dirty check sees a clean tree). */
 function materialize(c: Case): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpatch-golden-'));
+  const dir = mkdtempSync(path.join(TMP, 'case-'));
   for (const [rel, data] of c.tree) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), data);
