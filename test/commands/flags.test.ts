@@ -9,7 +9,7 @@ import { run } from '../../src/cli.js';
 import { modeFlag } from '../../src/commands/flags.js';
 import { DEFAULT_RECIPE } from '../../src/recipes.js';
 import { fixChoices, fixMode, parseFix } from '../../src/rewrite/fix.js';
-import { testIo, tmpDir } from '../source/helpers.js';
+import { testIo, tmpDir } from '../helpers/tagCache.js';
 
 async function help(command: string): Promise<string> {
   const io = testIo(tmpDir());

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kpatch } from '../helpers/cli.js';
 import { makeStandinRemote, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
-import { compareSnapshots, snapshotDir, type Snapshot } from '../reliability/fsSnapshot.js';
+import { compareSnapshots, snapshotDir, type Snapshot } from '../helpers/fsSnapshot.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpatch-git-env-'));
 const HOME = path.join(tmp, 'home');
