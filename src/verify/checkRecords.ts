@@ -85,6 +85,23 @@ export async function checkRecords(
 
 type HashOf = (name: string) => Promise<string | undefined>;
 
+/** A record file's parsed, schema-checked JSON; a `skip` line (`older` says why) when the folder has none. */
+async function readRecordOrSkip(
+  dir: string,
+  file: string,
+  schema: string,
+  older: string,
+  listing: FolderListing,
+  found: Findings,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  if (!listing.regular.has(file) && !listing.odd.has(file)) {
+    found.skip(file, older);
+    return undefined;
+  }
+  return readJsonRecord(dir, file, schema, listing, found, signal);
+}
+
 async function checkProvenance(
   dir: string,
   m: Manifest,
@@ -93,12 +110,15 @@ async function checkProvenance(
   hashOf: HashOf,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (!listing.regular.has(PROVENANCE_FILE) && !listing.odd.has(PROVENANCE_FILE)) {
-    found.skip(PROVENANCE_FILE, 'none in this folder (written by kpatch builds from 0.1.0 with provenance on; an older build has none)');
-    return;
-  }
-  const doc = (await readJsonRecord(dir, PROVENANCE_FILE, 'provenance.schema.json', listing, found, signal)) as
-    ProvenanceStatement | undefined;
+  const doc = (await readRecordOrSkip(
+    dir,
+    PROVENANCE_FILE,
+    'provenance.schema.json',
+    'none in this folder (written by kpatch builds from 0.1.0 with provenance on; an older build has none)',
+    listing,
+    found,
+    signal,
+  )) as ProvenanceStatement | undefined;
   if (!doc) return;
   let bad = 0;
   const fail = (msg: string) => {
@@ -159,11 +179,15 @@ async function checkSbom(
   hashOf: HashOf,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (!listing.regular.has(SBOM_FILE) && !listing.odd.has(SBOM_FILE)) {
-    found.skip(SBOM_FILE, 'none in this folder (an older kpatch build has none)');
-    return;
-  }
-  const doc = (await readJsonRecord(dir, SBOM_FILE, 'spdx-2.3.schema.json', listing, found, signal)) as
+  const doc = (await readRecordOrSkip(
+    dir,
+    SBOM_FILE,
+    'spdx-2.3.schema.json',
+    'none in this folder (an older kpatch build has none)',
+    listing,
+    found,
+    signal,
+  )) as
     | { packages?: SpdxPackage[]; files?: { SPDXID: string }[]; relationships?: { spdxElementId: string; relatedSpdxElement: string }[] }
     | undefined;
   if (!doc) return;
