@@ -94,7 +94,8 @@ export const buildCommand: Command = {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../pipeline/stagedOutput.js');
     const { createProgress } = await import('../process/progress.js');
-    const { buildRelease, checkSrcCheckout } = await import('../pipeline/buildRelease.js');
+    const { buildRelease } = await import('../pipeline/buildRelease.js');
+    const { checkSrcCheckout } = await import('../pipeline/srcCheckout.js');
     // The one place the mode word becomes a Fix: yargs and the settings file have checked it against the same list.
     const fix = parseFix(DEFAULT_RECIPE, 'build', String(args.mode));
     if (!fix) fail('internal', { detail: `--mode ${String(args.mode)} passed the checks but names no fix` });

@@ -9,7 +9,6 @@
  * copy of it (privateCopy.ts), while the version facts (tag, commit, tree
  * state) come from the checkout's own git.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceTree } from '../source/openSource.js';
 import { fail, KpatchError } from '../errors.js';
@@ -27,7 +26,7 @@ import type { SigningKey } from '../manifest/signature.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/manifest.js';
 import type { Progress } from '../process/progress.js';
 import { outputWriteError, stageOutput } from './stagedOutput.js';
-import { describeCheckout, describeCommit, type CheckoutFacts } from '../source/commitFacts.js';
+import { describeCommit, type CheckoutFacts } from '../source/commitFacts.js';
 import { copyCheckout, type PrivateCopy } from './privateCopy.js';
 import { carriedFix } from './carriedFix.js';
 import { KUBELET_TARGET, type BuildTarget } from './buildTarget.js';
@@ -40,7 +39,7 @@ import type { CarriedFix } from './carriedFix.js';
 import type { GoFile } from '../engine/sourceFile.js';
 import type { FileChange } from '../engine/diff.js';
 import type { ImageRecord } from '../manifest/manifest.js';
-import type { GitIo } from '../source/runGit.js';
+import { checkSrcCheckout, patchPaths, refuseDirty, type SrcCheckout } from './srcCheckout.js';
 
 /** What the user asked for (runner, platforms, cache folder and runc's tags: makeContract.ts). */
 export interface BuildOptions extends MakeOptions {
@@ -63,37 +62,6 @@ export interface BuildOptions extends MakeOptions {
   checkout?: SrcCheckout;
   /** `--sign-key`: the private key (read and checked before the build) that signs SHA256SUMS. */
   signKey?: SigningKey;
-}
-
-/** What checkSrcCheckout read from a `--src` checkout. */
-export interface SrcCheckout {
-  facts: CheckoutFacts;
-  /** The checkout's own scan: a tree that needs nothing is said so without copying it. */
-  report: ScanReport;
-}
-
-/**
- * `--src`: reads the checkout's facts (tag, commit, tree state, a fix it
- * already carries) from its own git, and refuses, as a usage error before any
- * stage starts, a checkout that is not at a release tag when no
- * `--version-string` names the version.
- */
-export async function checkSrcCheckout(
-  root: string,
-  versionString: string | undefined,
-  target: BuildTarget,
-  io: GitIo,
-): Promise<SrcCheckout> {
-  const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
-  if (io.signal?.aborted) fail('interrupted');
-  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io);
-  if (!facts.tag && !versionString) {
-    fail('usage', {
-      where: `--src ${root}`,
-      detail: `the checkout is not at a release tag${facts.sha ? ` (HEAD is ${facts.sha.slice(0, 12)})` : ' (not a git checkout)'}, so kpatch cannot name the version; check out the tag, or give --version-string (e.g. ${target.defaultVersion(target.name === 'runc' ? 'v1.0.0-rc5' : 'v1.12.4', 'guard')})`,
-    });
-  }
-  return { facts, report };
 }
 
 /** The result: a manifest of what was built, or the scan that says nothing needs building. */
@@ -408,27 +376,4 @@ async function proveBuild(
   }
   if (chosen.mode === 'none') return { verification: noneVerification(report), patchedFiles: [] };
   return sourceVerification(tree, changes);
-}
-
-/**
- * The private copy is kpatch's, but a binary built from target files with
- * uncommitted edits would be named after the release and the fix while
- * carrying those edits: refused unless --allow-dirty. Read from the
- * checkout's `git status` (CheckoutFacts), which never rewrites its index.
- */
-function refuseDirty(commit: CheckoutFacts, paths: string[], what: string, target: BuildTarget): void {
-  const changed = new Set(commit.changed ?? []);
-  const dirty = paths.filter((p) => changed.has(p));
-  if (dirty.length) {
-    fail('dirty_files', {
-      where: dirty.join(', '),
-      detail: `build --src would build these uncommitted edits, with ${what}, into a ${target.binary} named after the release; commit them first, or give --allow-dirty; nothing was built and the checkout was not changed`,
-    });
-  }
-}
-
-/** The files a patch file changes (`diff --git a/... b/...` lines). */
-async function patchPaths(file: string): Promise<string[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
 }

@@ -1,0 +1,68 @@
+/**
+ * The user's checkout given with `build --src`: the facts read from it before
+ * the build (and before anything is copied), and the refusal to build
+ * uncommitted edits under a release's name. Nothing here writes to the
+ * checkout: builds run in a private copy (privateCopy.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { fail } from '../errors.js';
+import { loadTargets } from '../engine/loadTargets.js';
+import type { ScanReport } from '../engine/recipe.js';
+import { DEFAULT_RECIPE } from '../recipes.js';
+import { describeCheckout, type CheckoutFacts } from '../source/commitFacts.js';
+import type { GitIo } from '../source/runGit.js';
+import type { BuildTarget } from './buildTarget.js';
+
+/** What checkSrcCheckout read from a `--src` checkout. */
+export interface SrcCheckout {
+  facts: CheckoutFacts;
+  /** The checkout's own scan: a tree that needs nothing is said so without copying it. */
+  report: ScanReport;
+}
+
+/**
+ * `--src`: reads the checkout's facts (tag, commit, tree state, a fix it
+ * already carries) from its own git, and refuses, as a usage error before any
+ * stage starts, a checkout that is not at a release tag when no
+ * `--version-string` names the version.
+ */
+export async function checkSrcCheckout(
+  root: string,
+  versionString: string | undefined,
+  target: BuildTarget,
+  io: GitIo,
+): Promise<SrcCheckout> {
+  const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
+  if (io.signal?.aborted) fail('interrupted');
+  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io);
+  if (!facts.tag && !versionString) {
+    fail('usage', {
+      where: `--src ${root}`,
+      detail: `the checkout is not at a release tag${facts.sha ? ` (HEAD is ${facts.sha.slice(0, 12)})` : ' (not a git checkout)'}, so kpatch cannot name the version; check out the tag, or give --version-string (e.g. ${target.defaultVersion(target.name === 'runc' ? 'v1.0.0-rc5' : 'v1.12.4', 'guard')})`,
+    });
+  }
+  return { facts, report };
+}
+
+/**
+ * The private copy is kpatch's, but a binary built from target files with
+ * uncommitted edits would be named after the release and the fix while
+ * carrying those edits: refused unless --allow-dirty. Read from the
+ * checkout's `git status` (CheckoutFacts), which never rewrites its index.
+ */
+export function refuseDirty(commit: CheckoutFacts, paths: string[], what: string, target: BuildTarget): void {
+  const changed = new Set(commit.changed ?? []);
+  const dirty = paths.filter((p) => changed.has(p));
+  if (dirty.length) {
+    fail('dirty_files', {
+      where: dirty.join(', '),
+      detail: `build --src would build these uncommitted edits, with ${what}, into a ${target.binary} named after the release; commit them first, or give --allow-dirty; nothing was built and the checkout was not changed`,
+    });
+  }
+}
+
+/** The files a patch file changes (`diff --git a/... b/...` lines). */
+export async function patchPaths(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
+}
