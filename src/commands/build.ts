@@ -19,7 +19,7 @@ import { DEFAULT_RECIPE } from '../recipes.js';
 import { fixMode, parseFix } from '../rewrite/fix.js';
 import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
 
-/** The `kpatch build` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch build` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const buildCommand: Command = {
   command: 'build',
   describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',

@@ -21,7 +21,7 @@ const UNSET: Record<string, string> = {
   image: "(the tree's kube-cross image)",
 };
 
-/** The `kpatch config` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch config` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const configCommand: Command = {
   command: 'config',
   describe: 'print the effective settings (flags, kpatch.config.json or package.json "kpatch", defaults) and where each came from',

@@ -15,7 +15,7 @@ import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.
 /** Version of the `diff --json` document. */
 export const DIFF_SCHEMA_VERSION = 1;
 
-/** The `kpatch diff` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch diff` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const diffCommand: Command = {
   command: 'diff',
   describe: 'print the change a patch would make, as a git-style diff; --write files it for review, --check finds drift',

@@ -18,7 +18,7 @@ import { renderText } from '../doctor/renderText.js';
 import { doctorJson } from '../doctor/renderJson.js';
 import { npdErrorLine, renderNpd } from '../doctor/renderNpd.js';
 
-/** The `kpatch doctor` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch doctor` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const doctorCommand: Command = {
   command: 'doctor',
   describe: 'check this node for the kmem memory-cgroup leak and whether the fix took (read-only)',

@@ -15,7 +15,7 @@ import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cach
 /** Version of the `fetch --json` document. */
 export const FETCH_SCHEMA_VERSION = 1;
 
-/** The `kpatch fetch` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch fetch` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const fetchCommand: Command = {
   command: 'fetch',
   describe: 'get a Kubernetes release into the tag cache and print the path of a fresh work tree of it',

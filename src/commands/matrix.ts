@@ -27,7 +27,7 @@ function single(args: Record<string, unknown>, flag: string): string | undefined
   return String(v);
 }
 
-/** The `kpatch matrix` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch matrix` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const matrixCommand: Command = {
   command: 'matrix',
   describe: 'print the CI job matrix (tag x platform, each with its exact kpatch build arguments) for GitHub Actions, GitLab CI or as JSON',

@@ -10,7 +10,7 @@ import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.
 /** Version of the `patch --json` document. */
 export const PATCH_SCHEMA_VERSION = 1;
 
-/** The `kpatch patch` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch patch` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const patchCommand: Command = {
   command: 'patch',
   describe: 'apply the fix to the tree in place (all files or none)',

@@ -11,7 +11,7 @@ import type { SourceTree } from '../source/openSource.js';
 /** Version of the `scan --json` document. */
 export const SCAN_SCHEMA_VERSION = 1;
 
-/** The `kpatch scan` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch scan` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const scanCommand: Command = {
   command: 'scan',
   describe: 'find the calls that switch kmem accounting on, and say whether the tree is affected',

@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { withFlags } from './flags.js';
 import { EXIT, fail } from '../errors.js';
 
-/** The `kpatch verify` command: flags, checks and handler (see the module comment and the README). */
+/** The `kpatch verify` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const verifyCommand: Command = {
   command: 'verify <dir>',
   describe: 'check an artifact folder from kpatch build: checksums, manifest, patch against the pristine tag, binary proofs',

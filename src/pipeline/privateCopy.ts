@@ -9,7 +9,7 @@
  * (and the artifact folder, when the user put it inside the checkout):
  * measured on the real v1.20.2 tree it is faster than `git stash create` +
  * `git worktree add` + an overlay of untracked files (scripts/bench-private-copy.mjs,
- * figures in README.md), and it writes nothing into the user's `.git`
+ * figures in docs/benchmarks.md), and it writes nothing into the user's `.git`
  * (stash objects, worktree registrations) and works on trees without git.
  * Skipping `_output/` also gives make a fresh output folder, so a kubelet
  * from an earlier make can never be collected as this build's.
