@@ -80,7 +80,7 @@ export async function runRuncMake(r: MakeRequest): Promise<MakeRun> {
         `make for ${platform}`,
         (tail) =>
           tail.some((l) => /seccomp\.h/.test(l))
-            ? '\n(libseccomp headers are missing in the build image: see "runc" in README.md, or --buildtags without seccomp)'
+            ? '\n(libseccomp headers are missing in the build image: see docs/commands/build.md#runc, or --buildtags without seccomp)'
             : '',
       );
       commands.push(outcome.command);
