@@ -9,6 +9,7 @@
  */
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { linkedGitDir } from '../source/linkedGitDir.js';
 import { fail } from '../errors.js';
 import { findStrings } from '../manifest/binaryProof.js';
 import { openBuildLog } from './buildLog.js';
@@ -133,10 +134,8 @@ async function ensureDir(dir: string): Promise<string> {
  * whose `.git` is a folder (a plain clone) needs nothing.
  */
 async function gitMounts(tree: string): Promise<BuildRequest['mounts']> {
-  const text = await readFile(path.join(tree, '.git'), 'utf8').catch(() => undefined);
-  const gitdir = text && /^gitdir:\s*(.+)$/m.exec(text)?.[1].trim();
-  if (!gitdir) return [];
-  const dir = path.resolve(tree, gitdir);
+  const dir = await linkedGitDir(tree);
+  if (!dir) return [];
   const common = await readFile(path.join(dir, 'commondir'), 'utf8').then(
     (c) => path.resolve(dir, c.trim()),
     () => dir,

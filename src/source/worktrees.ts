@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { linkedGitDir } from './linkedGitDir.js';
 import type { Io } from '../io.js';
 import { type CacheLayout, hostTag, makeDirs } from './cacheLayout.js';
 import { processAlive } from './cacheLock.js';
@@ -62,17 +63,10 @@ export async function removeWorktree(layout: CacheLayout, treePath: string): Pro
 
 /** The `worktrees/<name>` folder in the cache repository that belongs to `treePath`, if any. */
 async function adminDirOf(layout: CacheLayout, treePath: string): Promise<string | undefined> {
-  try {
-    const text = await readFile(path.join(treePath, '.git'), 'utf8');
-    const m = /^gitdir: (.+)$/m.exec(text);
-    if (!m) return undefined;
-    const admin = path.resolve(treePath, m[1].trim());
-    // Never delete outside the cache repository's own worktrees/ folder.
-    const root = path.join(layout.repoDir, 'worktrees') + path.sep;
-    return admin.startsWith(root) ? admin : undefined;
-  } catch {
-    return undefined;
-  }
+  const admin = await linkedGitDir(treePath);
+  // Never delete outside the cache repository's own worktrees/ folder.
+  const root = path.join(layout.repoDir, 'worktrees') + path.sep;
+  return admin?.startsWith(root) ? admin : undefined;
 }
 
 /**

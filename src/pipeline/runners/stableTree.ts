@@ -18,9 +18,10 @@
  * while it is away, so a `git worktree prune` by another kpatch does not
  * drop it for missing.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { acquireLock } from '../../source/cacheLock.js';
+import { linkedGitDir } from '../../source/linkedGitDir.js';
 
 /** The tree to build in, and how to put it back. */
 export interface StableTree {
@@ -85,10 +86,9 @@ export async function atStablePath(
  * returns what undoes it.
  */
 async function lockWorktree(tree: string): Promise<() => Promise<void>> {
-  const dotGit = await readFile(path.join(tree, '.git'), 'utf8').catch(() => undefined);
-  const admin = dotGit && /^gitdir: (.+)$/m.exec(dotGit)?.[1].trim();
+  const admin = await linkedGitDir(tree);
   if (!admin) return async () => {};
-  const locked = path.join(path.resolve(tree, admin), 'locked');
+  const locked = path.join(admin, 'locked');
   try {
     await writeFile(locked, 'kpatch: building at a fixed path (src/pipeline/runners/stableTree.ts)\n', { flag: 'wx' });
   } catch {
