@@ -54,23 +54,23 @@ export async function checkKubepods(fs: NodeFs, memMount: string, sampleSize = D
       if (QOS.has(e.name)) {
         checks.push(await readKmemState(fs, at(rel), rel, 'qos'));
         for (const p of await fs.list(at(rel))) {
-          if (p.isDirectory() && POD.test(p.name)) pods.push(await withTime(fs, at, `${rel}/${p.name}`));
+          if (p.isDirectory() && POD.test(p.name)) pods.push(withTime(fs, at, `${rel}/${p.name}`));
         }
       } else if (POD.test(e.name)) {
-        pods.push(await withTime(fs, at, rel));
+        pods.push(withTime(fs, at, rel));
       }
     }
   }
 
-  pods.sort((a, b) => b.mtimeMs - a.mtimeMs || a.rel.localeCompare(b.rel));
+  pods.sort(newestFirst);
   const sampled = pods.slice(0, sampleSize);
   for (const pod of sampled) {
     checks.push(await readKmemState(fs, at(pod.rel), pod.rel, 'pod'));
     const containers: { rel: string; mtimeMs: number }[] = [];
     for (const c of await fs.list(at(pod.rel))) {
-      if (c.isDirectory()) containers.push(await withTime(fs, at, `${pod.rel}/${c.name}`));
+      if (c.isDirectory()) containers.push(withTime(fs, at, `${pod.rel}/${c.name}`));
     }
-    containers.sort((a, b) => b.mtimeMs - a.mtimeMs || a.rel.localeCompare(b.rel));
+    containers.sort(newestFirst);
     if (containers[0]) checks.push(await readKmemState(fs, at(containers[0].rel), containers[0].rel, 'container'));
   }
 
@@ -84,6 +84,15 @@ export async function checkKubepods(fs: NodeFs, memMount: string, sampleSize = D
   };
 }
 
-async function withTime(fs: NodeFs, at: (rel: string) => string, rel: string): Promise<{ rel: string; mtimeMs: number }> {
-  return { rel, mtimeMs: (await fs.stat(at(rel)))?.mtimeMs ?? 0 };
+/**
+ * Newest first, then by path in code-point order: plain `<`, because
+ * `localeCompare` goes through ICU and sorting a thousand pods with it was
+ * most of doctor's own time (scripts/bench-startup.mjs).
+ */
+function newestFirst(a: { rel: string; mtimeMs: number }, b: { rel: string; mtimeMs: number }): number {
+  return b.mtimeMs - a.mtimeMs || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0);
+}
+
+function withTime(fs: NodeFs, at: (rel: string) => string, rel: string): { rel: string; mtimeMs: number } {
+  return { rel, mtimeMs: fs.statSync(at(rel))?.mtimeMs ?? 0 };
 }

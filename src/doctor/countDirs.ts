@@ -1,8 +1,9 @@
 /**
  * Counts the folders of a cgroup hierarchy. A busy node has tens of thousands
  * of memory cgroups (the kernel allows 65535), so the walk lists folders only,
- * never reads a file, and stops at a folder or time budget, saying so, rather
- * than hang a monitoring probe.
+ * never reads a file, does not list a folder whose link count says it has no
+ * sub-folders (NodeFs.subdirCountSync), and stops at a folder or time budget,
+ * saying so, rather than hang a monitoring probe.
  */
 import type { NodeFs } from './nodeFs.js';
 
@@ -56,6 +57,12 @@ export function countDirs(fs: NodeFs, nodeDir: string, limits: WalkLimits): DirC
       }
     }
     const dir = stack.pop() as string;
+    // A leaf (every container cgroup) is counted from its link count alone.
+    // The starting folder is always listed, so that a missing one is told apart.
+    if (dirs > 0 && fs.subdirCountSync(dir) === 0) {
+      dirs++;
+      continue;
+    }
     const listed = fs.subdirsSync(dir);
     if ('code' in listed) {
       // The starting folder itself must exist to count at all.

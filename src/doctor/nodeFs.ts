@@ -3,14 +3,13 @@
  * a temporary folder standing in for it in tests).
  *
  * Every file-system call that `kpatch doctor` makes goes through this module,
- * and this module only ever opens files for reading (`readFile`, `opendir`,
- * `readdir`, `stat`, `open(..., 'r')`). Keeping the calls in one place makes the
+ * and this module only ever opens files for reading (`readdir`, `stat`,
+ * `open(..., O_RDONLY)` and `read`). Keeping the calls in one place makes the
  * "doctor never writes to /sys or /proc" promise easy to audit and to test:
  * test/doctor/readOnly.test.ts checks the sources for any writing API.
  */
-import { constants } from 'node:fs';
-import { readdirSync } from 'node:fs';
-import { open, readdir, readlink, stat } from 'node:fs/promises';
+import { closeSync, constants, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { open, readlink } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 
@@ -35,28 +34,41 @@ export class NodeFs {
    * Reads a whole (small) file as UTF-8. Errors are returned, not thrown,
    * because on a node the error itself is a fact: `EIO` from
    * `memory.kmem.slabinfo` means kmem accounting is off for that cgroup.
+   *
+   * Synchronous inside, like every call here: doctor is a probe that runs on
+   * every node every minute, and one blocking `read` of a tiny proc or cgroup
+   * file costs a fraction of the three promise round trips (open, read,
+   * close) of the async API (scripts/bench-startup.mjs). The buffer is sized
+   * to what the caller will keep, not a fixed 64 KiB per file.
    */
   async read(nodePath: string, maxBytes = 1 << 20): Promise<ReadResult> {
+    return this.readSync(nodePath, maxBytes);
+  }
+
+  /** {@link read}, synchronously. */
+  readSync(nodePath: string, maxBytes = 1 << 20): ReadResult {
+    let fd: number;
     try {
-      const fh = await open(this.host(nodePath), constants.O_RDONLY);
-      try {
-        // cgroup and proc files report size 0, so read until EOF rather than by size.
-        const chunks: Buffer[] = [];
-        let total = 0;
-        for (;;) {
-          const buf = Buffer.alloc(64 * 1024);
-          const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-          if (bytesRead === 0) break;
-          chunks.push(buf.subarray(0, bytesRead));
-          total += bytesRead;
-          if (total >= maxBytes) break;
-        }
-        return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
-      } finally {
-        await fh.close();
-      }
+      fd = openSync(this.host(nodePath), constants.O_RDONLY);
     } catch (e) {
       return errorResult(e);
+    }
+    try {
+      // cgroup and proc files report size 0, so read until EOF rather than by size.
+      const chunks: Buffer[] = [];
+      let total = 0;
+      while (total < maxBytes) {
+        const buf = Buffer.allocUnsafe(Math.min(maxBytes - total, 64 * 1024));
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        chunks.push(buf.subarray(0, n));
+        total += n;
+      }
+      return { ok: true, text: (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8') };
+    } catch (e) {
+      return errorResult(e);
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -68,8 +80,17 @@ export class NodeFs {
 
   /** `stat` of a node path, or undefined when it cannot be looked at. */
   async stat(nodePath: string): Promise<Stats | undefined> {
+    return this.statSync(nodePath);
+  }
+
+  /**
+   * {@link stat}, synchronously: doctor stats every pod cgroup (a thousand on a
+   * busy node) to find the newest, and a promise each costs several times the
+   * call itself.
+   */
+  statSync(nodePath: string): Stats | undefined {
     try {
-      return await stat(this.host(nodePath));
+      return statSync(this.host(nodePath));
     } catch {
       return undefined;
     }
@@ -105,10 +126,28 @@ export class NodeFs {
     }
   }
 
+  /**
+   * How many sub-folders a host folder has, read from its link count without
+   * listing it: 0 for a leaf, undefined when the link count says nothing.
+   * cgroupfs (kernfs) sets a folder's link count to 2 plus its sub-folders,
+   * as ext4 and tmpfs do, so a leaf cgroup (most of them: containers) costs
+   * one `stat` instead of opening and listing its thirty-odd control files.
+   * File systems that keep no such count (btrfs, some FUSE) report 1 and get
+   * listed, the rule GNU find uses for its leaf optimisation.
+   */
+  subdirCountSync(hostDir: string): number | undefined {
+    try {
+      const { nlink } = statSync(hostDir);
+      return nlink >= 2 ? nlink - 2 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The entries of a folder, with their types; empty when it cannot be listed. */
   async list(nodePath: string): Promise<Dirent[]> {
     try {
-      return await readdir(this.host(nodePath), { withFileTypes: true });
+      return readdirSync(this.host(nodePath), { withFileTypes: true });
     } catch {
       return [];
     }
