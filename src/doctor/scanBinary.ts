@@ -15,15 +15,40 @@
  * The recipe owns those words (patches/kmem-accounting/rules.ts); this file
  * only looks for them.
  */
-import { DEFAULT_RECIPE } from '../recipes.js';
+import type { Recipe } from '../engine/recipe.js';
 import { openForReading } from './nodeFs.js';
 
 /** The version note kpatch adds to the binaries it builds. */
 export const KPATCH_NOTE = '+kpatch.';
-/** Text only the recipe's build-tag variant compiles in (any one of them is proof). */
-const TAG_PROOFS = (DEFAULT_RECIPE.buildTag?.knownProofStrings ?? []).map((p) => Buffer.from(p));
-/** The kpatch modes a version note can name: the recipe's edit modes and its build tag. */
-const NOTE_MODES = [...DEFAULT_RECIPE.modes, ...(DEFAULT_RECIPE.buildTag ? [DEFAULT_RECIPE.buildTag.name] : [])];
+
+/** The recipe's words, as the needles a scan looks for. */
+interface Needles {
+  /** Text only the recipe's build-tag variant compiles in (any one of them is proof). */
+  tagProofs: Buffer[];
+  /** The kpatch modes a version note can name: the recipe's edit modes and its build tag. */
+  noteModes: string[];
+  note: Buffer;
+  kmem: Buffer;
+  /** Bytes kept from the end of one chunk for the next: the longest needle plus the note's context. */
+  overlap: number;
+}
+
+/**
+ * The recipe is loaded when a binary is read, not when doctor starts: it
+ * brings the Go rewriting engine along, and the node-problem-detector probe
+ * on a node without binaries to read should not pay for it.
+ */
+async function needles(): Promise<Needles> {
+  const recipe: Recipe = (await import('../recipes.js')).DEFAULT_RECIPE;
+  const tagProofs = (recipe.buildTag?.knownProofStrings ?? []).map((p) => Buffer.from(p));
+  return {
+    tagProofs,
+    noteModes: [...recipe.modes, ...(recipe.buildTag ? [recipe.buildTag.name] : [])],
+    note: Buffer.from(KPATCH_NOTE),
+    kmem: Buffer.from(recipe.targetSymbol),
+    overlap: Math.max(128, ...tagProofs.map((p) => p.length), recipe.targetSymbol.length),
+  };
+}
 
 const GO_MARKERS = [Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from('Go build ID: "')];
 
@@ -45,39 +70,45 @@ export interface BinaryFacts {
 }
 
 const CHUNK = 4 << 20;
-/** Bytes kept from the end of one chunk for the next: the longest needle plus the note's context. */
-const OVERLAP = Math.max(128, ...TAG_PROOFS.map((p) => p.length), DEFAULT_RECIPE.targetSymbol.length);
 
-/** Reads the whole file in chunks (binaries are 50-150 MB) and looks for the markers. */
+/**
+ * Reads the whole file in chunks (binaries are 50-150 MB) and looks for the
+ * markers. One buffer for the whole read: each chunk is read in behind the
+ * previous chunk's tail, so a marker cut in two is still found, and nothing
+ * is allocated per chunk (a fleet probe's peak memory stays the buffer's).
+ */
 export async function scanBinary(hostPath: string, signal?: AbortSignal): Promise<BinaryFacts> {
+  const n = await needles();
   const fh = await openForReading(hostPath);
   try {
     const size = (await fh.stat()).size;
-    const needles = { note: Buffer.from(KPATCH_NOTE), kmem: Buffer.from(DEFAULT_RECIPE.targetSymbol) };
     let kpatchNote: string | undefined;
     let nokmemProof = false;
     let kmemFunction = false;
     let goBinary = false;
-    let carry = Buffer.alloc(0);
-    const buf = Buffer.alloc(CHUNK);
+    const buf = Buffer.allocUnsafe(n.overlap + CHUNK);
+    let carried = 0;
+    let window = buf.subarray(0, 0);
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      const { bytesRead } = await fh.read(buf, carried, CHUNK, null);
       if (bytesRead === 0) break;
-      const window = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
+      window = buf.subarray(0, carried + bytesRead);
       if (kpatchNote === undefined) {
-        const at = window.indexOf(needles.note);
+        const at = window.indexOf(n.note);
         // A note at the very end is left for the next window (or the end of file), which has its tail.
-        if (at >= 0 && at + needles.note.length + 32 <= window.length) kpatchNote = noteAt(window, at);
+        if (at >= 0 && at + n.note.length + 32 <= window.length) kpatchNote = noteAt(window, at, n.noteModes);
       }
-      nokmemProof ||= TAG_PROOFS.some((p) => window.includes(p));
-      kmemFunction ||= window.includes(needles.kmem);
+      nokmemProof ||= n.tagProofs.some((p) => window.includes(p));
+      kmemFunction ||= window.includes(n.kmem);
       goBinary ||= GO_MARKERS.some((m) => window.includes(m));
-      carry = Buffer.from(window.subarray(Math.max(0, window.length - OVERLAP)));
+      carried = Math.min(n.overlap, window.length);
+      window.copy(buf, 0, window.length - carried);
+      window = buf.subarray(0, carried);
     }
     if (kpatchNote === undefined) {
-      const at = carry.indexOf(needles.note);
-      if (at >= 0) kpatchNote = noteAt(carry, at);
+      const at = window.indexOf(n.note);
+      if (at >= 0) kpatchNote = noteAt(window, at, n.noteModes);
     }
     const looks = kpatchNote !== undefined || nokmemProof ? 'patched' : goBinary && !kmemFunction ? 'not-affected' : 'unpatched';
     return { path: hostPath, size, looks, kpatchNote, nokmemProof, kmemFunction, goBinary };
@@ -91,10 +122,10 @@ export async function scanBinary(hostPath: string, signal?: AbortSignal): Promis
  * separators, so take the mode as a known mode (else lowercase letters) and the version as the
  * longest `v1.2.3[-pre]` that ends right before the `+`.
  */
-function noteAt(window: Buffer, at: number): string {
+function noteAt(window: Buffer, at: number, modes: readonly string[]): string {
   const after = window.subarray(at, Math.min(window.length, at + 40)).toString('latin1');
   // The known modes first, so `guardgo1.10` (the next string glued on) still reads `guard`.
-  const note = new RegExp(`^\\+kpatch\\.(?:${NOTE_MODES.join('|')}|[a-z]+)`).exec(after)?.[0] ?? KPATCH_NOTE;
+  const note = new RegExp(`^\\+kpatch\\.(?:${modes.join('|')}|[a-z]+)`).exec(after)?.[0] ?? KPATCH_NOTE;
   const before = window.subarray(Math.max(0, at - 64), at).toString('latin1');
   const version = /v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.exec(before)?.[0] ?? '';
   return version + note;
