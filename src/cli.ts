@@ -1,6 +1,8 @@
 /**
- * The command-line shell: parses argv with yargs, runs one command, turns any
- * error into one message on stderr and an exit code. Never calls process.exit.
+ * The command-line shell: parses argv (a plain line without yargs, see
+ * commands/quickArgs.ts; anything else, help and mistakes with yargs), runs
+ * one command, turns any error into one message on stderr and an exit code.
+ * Never calls process.exit.
  */
 import { EXIT, KpatchError, SIGNAL_EXIT, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
@@ -8,21 +10,68 @@ import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
 import type { Args, Command } from './commands/command.js';
 import { painter } from './colour.js';
-import { loadYargs } from './yargsLite.js';
+import { quickArgs } from './commands/quickArgs.js';
 
 /**
  * Runs kpatch with `argv` (without the node and script paths) and returns the
  * exit code. Errors are printed once, here.
  */
 export async function run(argv: string[], io: Io): Promise<number> {
-  let chosen: { cmd: Command; args: Args } | undefined;
   const first = argv.find((a) => !a.startsWith('-'));
   const known = first !== undefined && Object.hasOwn(COMMANDS, first);
   // Help text needs yargs' renderer (and every command when none is named); --version needs neither.
   const versionOnly = !known && argv.length > 0 && argv.every((a) => a === '--version');
   const help = !versionOnly && (!known || argv.some((a) => a === '--help' || /^-[A-Za-z]*h[A-Za-z]*$/.test(a)));
+  // A plain line (`kpatch doctor --format npd`) is parsed without loading yargs at all (see quickArgs.ts).
+  let chosen: Chosen | undefined;
+  if (known && !help && argv[0] === first) {
+    const cmd = await COMMANDS[first]();
+    const args = quickArgs(cmd, first, argv.slice(1));
+    if (args) chosen = { cmd, args, lists: [] };
+  }
+  if (!chosen) {
+    const parsed = await parseWithYargs(argv, known ? [first] : versionOnly ? [] : Object.keys(COMMANDS), help);
+    if (parsed.err) return report(new KpatchError('usage', { detail: parsed.err.message }), io);
+    if (!parsed.chosen) {
+      // --help or --version: yargs rendered it for us.
+      if (parsed.output) io.stdout.write(parsed.output.endsWith('\n') ? parsed.output : parsed.output + '\n');
+      return EXIT.ok;
+    }
+    chosen = parsed.chosen;
+  }
+  try {
+    checkRepeatedFlags(chosen.args, chosen.lists);
+    chosen.cmd.check?.(chosen.args);
+    // The settings file fills what was not typed; after check, which judges only the typed flags.
+    const { applySettings } = await import('./config/applySettings.js');
+    const settings = await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
+    const code = await chosen.cmd.handler(chosen.args, io, settings);
+    return await checkOutput(code, io);
+  } catch (e) {
+    return report(e, io);
+  }
+}
+
+/** The command to run, its arguments, and the flags it declared as lists (which may repeat). */
+interface Chosen {
+  cmd: Command;
+  args: Args;
+  lists: string[];
+}
+
+/**
+ * Parses `argv` with yargs, knowing the commands `names` (loaded here; only
+ * the one being run, all of them for help and mistakes, none for --version).
+ * `help`: help text may be rendered, so yargs loads its renderer.
+ */
+export async function parseWithYargs(
+  argv: readonly string[],
+  names: readonly string[],
+  help: boolean,
+): Promise<{ chosen?: Chosen; err?: Error; output: string }> {
+  const { loadYargs } = await import('./yargsLite.js');
   const yargs = await loadYargs(help);
-  const parser = yargs(argv)
+  const parser = yargs([...argv])
     .scriptName('kpatch')
     .usage(
       'kpatch: patch the kmem-accounting cgroup leak out of Kubernetes and runc, and build the fixed binaries\n\nUsage: kpatch <command> [options]',
@@ -39,36 +88,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .epilogue(
       'Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. Each error id is explained in docs/errors.md.',
     );
-  // Only the command being run is loaded; help and mistakes load them all, --version none.
-  const names = known ? [first] : versionOnly ? [] : Object.keys(COMMANDS);
+  let chosen: Chosen | undefined;
   for (const cmd of await Promise.all(names.map((n) => COMMANDS[n]()))) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
-      chosen = { cmd, args: args as Args };
+      chosen = { cmd, args: args as Args, lists: [] };
     });
   }
-
   const parsed = await new Promise<{ err?: Error; output: string }>((resolve) => {
-    parser.parse(argv, {}, (err, _args, output) => resolve({ err: err ?? undefined, output }));
+    parser.parse([...argv], {}, (err, _args, output) => resolve({ err: err ?? undefined, output }));
   });
-  if (parsed.err) {
-    return report(new KpatchError('usage', { detail: parsed.err.message }), io);
-  }
-  if (!chosen) {
-    // --help or --version: yargs rendered it for us.
-    if (parsed.output) io.stdout.write(parsed.output.endsWith('\n') ? parsed.output : parsed.output + '\n');
-    return EXIT.ok;
-  }
-  try {
-    checkRepeatedFlags(chosen.args, (parser as unknown as { getOptions(): { array?: string[] } }).getOptions().array ?? []);
-    chosen.cmd.check?.(chosen.args);
-    // The settings file fills what was not typed; after check, which judges only the typed flags.
-    const { applySettings } = await import('./config/applySettings.js');
-    const settings = await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
-    const code = await chosen.cmd.handler(chosen.args, io, settings);
-    return await checkOutput(code, io);
-  } catch (e) {
-    return report(e, io);
-  }
+  if (chosen) chosen.lists = (parser as unknown as { getOptions(): { array?: string[] } }).getOptions().array ?? [];
+  return { ...parsed, chosen: parsed.err ? undefined : chosen };
 }
 
 /**
