@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // The only place that touches the real process: everything else goes through run().
-import { run } from '../dist/src/cli.js';
-import { SIGNAL_EXIT } from '../dist/src/errors.js';
-import { guardStream } from '../dist/src/io.js';
+import v8 from 'node:v8';
+
+// `kpatch doctor` is a short, I/O-bound probe that node-problem-detector runs
+// on every node every minute. V8's optimising compiler (TurboFan) would compile
+// its hot loops on a background thread, about 5 MiB of the probe's peak memory,
+// for no gain in a run of a tenth of a second (scripts/bench-startup.mjs,
+// docs/benchmarks.md). Set before any of kpatch is loaded; other commands keep it.
+if (process.argv[2] === 'doctor') v8.setFlagsFromString('--no-opt');
+
+const { run } = await import('../dist/src/cli.js');
+const { SIGNAL_EXIT } = await import('../dist/src/errors.js');
+const { guardStream } = await import('../dist/src/io.js');
 
 // The first SIGINT (Ctrl-C), SIGTERM (kill, systemd, a CI timeout) or SIGHUP
 // (the terminal or SSH session closed) asks the running command to stop and
