@@ -8,6 +8,7 @@ import { EXIT, KpatchError, SIGNAL_EXIT, isKpatchError } from './errors.js';
 import type { Io } from './io.js';
 import { KPATCH_VERSION } from './version.js';
 import { COMMANDS } from './commands/index.js';
+import { SUMMARIES } from './commands/summaries.js';
 import type { Args, Command } from './commands/command.js';
 import { painter } from './colour.js';
 import { quickArgs } from './commands/quickArgs.js';
@@ -30,7 +31,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (args) chosen = { cmd, args, lists: [] };
   }
   if (!chosen) {
-    const parsed = await parseWithYargs(argv, known ? [first] : versionOnly ? [] : Object.keys(COMMANDS), help);
+    // `kpatch --help` lists the commands from their summaries, loading none of them.
+    const listOnly = argv.length > 0 && argv.every((a) => a === '--help' || a === '-h');
+    const names = known ? [first] : versionOnly || listOnly ? [] : Object.keys(COMMANDS);
+    const parsed = await parseWithYargs(argv, names, help, listOnly);
     if (parsed.err) return report(new KpatchError('usage', { detail: parsed.err.message }), io);
     if (!parsed.chosen) {
       // --help or --version: yargs rendered it for us.
@@ -61,13 +65,15 @@ interface Chosen {
 
 /**
  * Parses `argv` with yargs, knowing the commands `names` (loaded here; only
- * the one being run, all of them for help and mistakes, none for --version).
- * `help`: help text may be rendered, so yargs loads its renderer.
+ * the one being run, all of them for mistakes, none for --version).
+ * `help`: help text may be rendered, so yargs loads its renderer. `listOnly`:
+ * the top-level help, for which every command is declared by its summary.
  */
 export async function parseWithYargs(
   argv: readonly string[],
   names: readonly string[],
   help: boolean,
+  listOnly = false,
 ): Promise<{ chosen?: Chosen; err?: Error; output: string }> {
   const { loadYargs } = await import('./yargsLite.js');
   const yargs = await loadYargs(help);
@@ -89,6 +95,7 @@ export async function parseWithYargs(
       'Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP. Each error id is explained in docs/errors.md.',
     );
   let chosen: Chosen | undefined;
+  if (listOnly) for (const s of Object.values(SUMMARIES)) parser.command(s.command, s.describe);
   for (const cmd of await Promise.all(names.map((n) => COMMANDS[n]()))) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
       chosen = { cmd, args: args as Args, lists: [] };

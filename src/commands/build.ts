@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import type { RunnerKind } from '../pipeline/runners/chooseRunner.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
@@ -21,8 +22,7 @@ import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.
 
 /** The `kpatch build` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const buildCommand: Command = {
-  command: 'build',
-  describe: 'patch a release and build the fixed kubelet (or runc, with --runc), with checksums, manifest and the patch',
+  ...SUMMARIES.build,
   builder: (y) =>
     withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'build'), ['runner', 'platform', 'image', 'registry'])
       .option('buildtags', {

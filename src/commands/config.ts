@@ -5,6 +5,7 @@
  * flag overriding the file.
  */
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT } from '../errors.js';
 import type { Io } from '../io.js';
 import { withFlags, withModeOption } from './flags.js';
@@ -23,8 +24,7 @@ const UNSET: Record<string, string> = {
 
 /** The `kpatch config` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const configCommand: Command = {
-  command: 'config',
-  describe: 'print the effective settings (flags, kpatch.config.json or package.json "kpatch", defaults) and where each came from',
+  ...SUMMARIES.config,
   builder: (y) =>
     withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir']).option('json', {
       type: 'boolean',

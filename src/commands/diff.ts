@@ -6,6 +6,7 @@
  * generated one and exit 1 with the difference when they drift apart.
  */
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode } from '../rewrite/prepareRewrite.js';
 import { withModeOption } from './flags.js';
@@ -17,8 +18,7 @@ export const DIFF_SCHEMA_VERSION = 1;
 
 /** The `kpatch diff` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const diffCommand: Command = {
-  command: 'diff',
-  describe: 'print the change a patch would make, as a git-style diff; --write files it for review, --check finds drift',
+  ...SUMMARIES.diff,
   builder: (y) =>
     withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
       .option('write', {

@@ -11,6 +11,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Args, Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT, KpatchError, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { runDoctor } from '../doctor/runDoctor.js';
@@ -20,8 +21,7 @@ import { npdErrorLine, renderNpd } from '../doctor/renderNpd.js';
 
 /** The `kpatch doctor` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const doctorCommand: Command = {
-  command: 'doctor',
-  describe: 'check this node for the kmem memory-cgroup leak and whether the fix took (read-only)',
+  ...SUMMARIES.doctor,
   builder: (y) =>
     y
       .option('root', {

@@ -7,6 +7,7 @@
  * e.g. to prepare a machine for offline use, and checks nothing out.
  */
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { acquireTree } from '../source/acquireTree.js';
 import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
@@ -17,8 +18,7 @@ export const FETCH_SCHEMA_VERSION = 1;
 
 /** The `kpatch fetch` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const fetchCommand: Command = {
-  command: 'fetch',
-  describe: 'get a Kubernetes release into the tag cache and print the path of a fresh work tree of it',
+  ...SUMMARIES.fetch,
   builder: (y) =>
     withCacheOptions(y, true).option('json', {
       type: 'boolean',

@@ -6,6 +6,7 @@
  * tags are checked for form only, so the matrix job needs no network.
  */
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
 import { withFlags, withModeOption } from './flags.js';
@@ -29,8 +30,7 @@ function single(args: Record<string, unknown>, flag: string): string | undefined
 
 /** The `kpatch matrix` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const matrixCommand: Command = {
-  command: 'matrix',
-  describe: 'print the CI job matrix (tag x platform, each with its exact kpatch build arguments) for GitHub Actions, GitLab CI or as JSON',
+  ...SUMMARIES.matrix,
   // The build flags are the catalogue's (their help is kpatch build's): matrix passes each on to every build.
   builder: (y) =>
     withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['platform', 'repo', 'registry', 'image', 'runner'], {

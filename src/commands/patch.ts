@@ -1,5 +1,6 @@
 /** `kpatch patch`: apply the fix in place, all files or none. */
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT } from '../errors.js';
 import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode, writeRewrite } from '../rewrite/prepareRewrite.js';
@@ -12,8 +13,7 @@ export const PATCH_SCHEMA_VERSION = 1;
 
 /** The `kpatch patch` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const patchCommand: Command = {
-  command: 'patch',
-  describe: 'apply the fix to the tree in place (all files or none)',
+  ...SUMMARIES.patch,
   builder: (y) =>
     withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
       .option('allow-dirty', {

@@ -1,5 +1,6 @@
 /** `kpatch scan`: report every kmem-enabling call site in a tree and the verdict. */
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
@@ -13,8 +14,7 @@ export const SCAN_SCHEMA_VERSION = 1;
 
 /** The `kpatch scan` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const scanCommand: Command = {
-  command: 'scan',
-  describe: 'find the calls that switch kmem accounting on, and say whether the tree is affected',
+  ...SUMMARIES.scan,
   builder: (y) =>
     withSourceOptions(y)
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' })

@@ -1,12 +1,12 @@
 /** `kpatch sign DIR --sign-key KEY`: sign a build folder made elsewhere (CI), after checking its SHA256SUMS. */
 import path from 'node:path';
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 
 /** The `kpatch sign` command: flags, checks and handler (see docs/provenance.md). */
 export const signCommand: Command = {
-  command: 'sign <dir>',
-  describe: 'sign the SHA256SUMS of an artifact folder from kpatch build (writes SHA256SUMS.sig, the form cosign sign-blob writes)',
+  ...SUMMARIES.sign,
   builder: (y) =>
     y
       .positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' })

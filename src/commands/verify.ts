@@ -1,13 +1,13 @@
 /** `kpatch verify DIR`: the check a CI gate or a reviewer runs on an artifact folder. */
 import path from 'node:path';
 import type { Command } from './command.js';
+import { SUMMARIES } from './summaries.js';
 import { withFlags } from './flags.js';
 import { EXIT, fail } from '../errors.js';
 
 /** The `kpatch verify` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const verifyCommand: Command = {
-  command: 'verify <dir>',
-  describe: 'check an artifact folder from kpatch build: checksums, manifest, patch against the pristine tag, binary proofs',
+  ...SUMMARIES.verify,
   builder: (y) =>
     withFlags(
       y.positional('dir', { type: 'string', describe: 'the artifact folder (the --out of kpatch build)' }),
