@@ -9,7 +9,18 @@
  * README publishes, and a second, hand-written copy of it would drift.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Class, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+
+/**
+ * ajv (84 CommonJS files) is required on the first validation, not when verify
+ * loads: a verify that stops at a missing folder or a bad key should not pay
+ * for it (scripts/bench-startup.mjs).
+ */
+function newAjv(): Ajv2020Class {
+  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  return new Ajv2020({ allErrors: true, strict: false });
+}
 
 const SCHEMA_BASE = 'https://kpatch.invalid/schemas/';
 
@@ -29,7 +40,7 @@ function readSchema(name: string): unknown {
 
 function validator(): ValidateFunction {
   if (validate) return validate;
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const ajv = newAjv();
   ajv.addSchema(readSchema('common.schema.json') as object);
   ajv.addSchema(readSchema('build.schema.json') as object);
   validate = ajv.getSchema(`${SCHEMA_BASE}build.schema.json#/$defs/manifest`);
@@ -70,7 +81,7 @@ const others = new Map<string, ValidateFunction>();
 export function documentProblems(schema: string, doc: unknown, max = 8): string[] {
   let v = others.get(schema);
   if (!v) {
-    v = new Ajv2020({ allErrors: true, strict: false }).compile(readSchema(schema) as object);
+    v = newAjv().compile(readSchema(schema) as object);
     others.set(schema, v);
   }
   if (v(doc)) return [];
