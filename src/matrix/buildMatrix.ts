@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import { validateTag } from '../source/acquireTree.js';
-import { reviewedPatchPath } from '../patchfile/reviewedPatch.js';
+import { validateTag } from '../source/releaseTag.js';
+import { reviewedPatchPath } from '../patchfile/patchPath.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { PLATFORM_PATTERN } from '../config/settings.js';
 

@@ -18,15 +18,7 @@ import { sha256Text } from '../manifest/checksums.js';
 import type { CommitFacts } from '../source/commitFacts.js';
 import { formatPatch } from './formatPatch.js';
 
-/** `0001-<recipe>-<mode>.patch`: the name the patch has everywhere. */
-export function patchFileName(recipe: string, mode: string): string {
-  return `0001-${recipe}-${mode}.patch`;
-}
-
-/** `<dir>/<tag>/0001-<recipe>-<mode>.patch`, the stable place of a reviewed patch. */
-export function reviewedPatchPath(dir: string, tag: string, recipe: string, mode: string): string {
-  return path.join(dir, tag, patchFileName(recipe, mode));
-}
+export { patchFileName, reviewedPatchPath } from './patchPath.js';
 
 /**
  * The patch text for a tree's changes, in git format-patch form. Byte for
