@@ -11,37 +11,21 @@ import { classifyCalls, UNSUPPORTED } from './classify.js';
 import { nokmemFiles, nokmemProofStrings } from './nokmem.js';
 import { copyOf, nokmemProofStringsByCopy, nokmemUncovered } from './copies.js';
 import { planEdits } from './plan.js';
-import {
-  ISSUE_URL,
-  MARKER_PREFIX,
-  MARKERS,
-  NOKMEM_RELEASED_PROOF,
-  NOKMEM_TAG,
-  QUERIES,
-  TARGET_FUNCTION,
-  TARGET_PATH,
-  type EditMode,
-} from './rules.js';
+import { kmemAccountingFacts } from './facts.js';
+import { ISSUE_URL, MARKER_PREFIX, MARKERS, NOKMEM_TAG, QUERIES, TARGET_PATH, type EditMode } from './rules.js';
 
 /** The recipe object the engine and the commands use. */
 export const kmemAccounting: Recipe = {
-  id: 'kmem-accounting',
-  title: 'stop runc switching kernel-memory accounting on for every memory cgroup (kubernetes/kubernetes#61937)',
-  modes: Object.keys(MARKERS) as EditMode[],
-  defaultMode: 'guard',
-  modeHelp: { guard: 'restore the KernelMemory != 0 test', remove: 'delete the call' },
+  ...kmemAccountingFacts,
   renderFacts,
   queries: QUERIES,
   buildTag: {
-    name: NOKMEM_TAG,
-    help: `no source change, build with -tags=${NOKMEM_TAG} (Kubernetes 1.14 to 1.21.1)`,
+    ...kmemAccountingFacts.buildTag,
     files: nokmemFiles,
     proofStrings: nokmemProofStrings,
     uncovered: nokmemUncovered,
     proofStringsByCopy: nokmemProofStringsByCopy,
-    knownProofStrings: [NOKMEM_RELEASED_PROOF],
   },
-  targetSymbol: TARGET_FUNCTION,
   copyOf,
 
   isTargetFolder(dirRel: string): boolean {

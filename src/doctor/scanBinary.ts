@@ -12,43 +12,23 @@
  *   function names in its symbol table even in stripped binaries. A Go binary
  *   without it does not hold that code (for kmem-accounting: runc rc94 or
  *   later), so there is nothing to fix.
- * The recipe owns those words (patches/kmem-accounting/rules.ts); this file
+ * The recipe owns those words (patches/kmem-accounting/facts.ts); this file
  * only looks for them.
  */
-import type { Recipe } from '../engine/recipe.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import { openForReading } from './nodeFs.js';
 
 /** The version note kpatch adds to the binaries it builds. */
 export const KPATCH_NOTE = '+kpatch.';
 
-/** The recipe's words, as the needles a scan looks for. */
-interface Needles {
-  /** Text only the recipe's build-tag variant compiles in (any one of them is proof). */
-  tagProofs: Buffer[];
-  /** The kpatch modes a version note can name: the recipe's edit modes and its build tag. */
-  noteModes: string[];
-  note: Buffer;
-  kmem: Buffer;
-  /** Bytes kept from the end of one chunk for the next: the longest needle plus the note's context. */
-  overlap: number;
-}
-
-/**
- * The recipe is loaded when a binary is read, not when doctor starts: it
- * brings the Go rewriting engine along, and the node-problem-detector probe
- * on a node without binaries to read should not pay for it.
- */
-async function needles(): Promise<Needles> {
-  const recipe: Recipe = (await import('../recipes.js')).DEFAULT_RECIPE;
-  const tagProofs = (recipe.buildTag?.knownProofStrings ?? []).map((p) => Buffer.from(p));
-  return {
-    tagProofs,
-    noteModes: [...recipe.modes, ...(recipe.buildTag ? [recipe.buildTag.name] : [])],
-    note: Buffer.from(KPATCH_NOTE),
-    kmem: Buffer.from(recipe.targetSymbol),
-    overlap: Math.max(128, ...tagProofs.map((p) => p.length), recipe.targetSymbol.length),
-  };
-}
+const RECIPE = DEFAULT_RECIPE_FACTS;
+/** Text only the recipe's build-tag variant compiles in (any one of them is proof). */
+const TAG_PROOFS = (RECIPE.buildTag?.knownProofStrings ?? []).map((p) => Buffer.from(p));
+/** The kpatch modes a version note can name: the recipe's edit modes and its build tag. */
+const NOTE_MODES = [...RECIPE.modes, ...(RECIPE.buildTag ? [RECIPE.buildTag.name] : [])];
+const NEEDLES = { note: Buffer.from(KPATCH_NOTE), kmem: Buffer.from(RECIPE.targetSymbol) };
+/** Bytes kept from the end of one chunk for the next: the longest needle plus the note's context. */
+const OVERLAP = Math.max(128, ...TAG_PROOFS.map((p) => p.length), RECIPE.targetSymbol.length);
 
 const GO_MARKERS = [Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from('Go build ID: "')];
 
@@ -78,7 +58,6 @@ const CHUNK = 4 << 20;
  * is allocated per chunk (a fleet probe's peak memory stays the buffer's).
  */
 export async function scanBinary(hostPath: string, signal?: AbortSignal): Promise<BinaryFacts> {
-  const n = await needles();
   const fh = await openForReading(hostPath);
   try {
     const size = (await fh.stat()).size;
@@ -86,7 +65,7 @@ export async function scanBinary(hostPath: string, signal?: AbortSignal): Promis
     let nokmemProof = false;
     let kmemFunction = false;
     let goBinary = false;
-    const buf = Buffer.allocUnsafe(n.overlap + CHUNK);
+    const buf = Buffer.allocUnsafe(OVERLAP + CHUNK);
     let carried = 0;
     let window = buf.subarray(0, 0);
     for (;;) {
@@ -95,20 +74,20 @@ export async function scanBinary(hostPath: string, signal?: AbortSignal): Promis
       if (bytesRead === 0) break;
       window = buf.subarray(0, carried + bytesRead);
       if (kpatchNote === undefined) {
-        const at = window.indexOf(n.note);
+        const at = window.indexOf(NEEDLES.note);
         // A note at the very end is left for the next window (or the end of file), which has its tail.
-        if (at >= 0 && at + n.note.length + 32 <= window.length) kpatchNote = noteAt(window, at, n.noteModes);
+        if (at >= 0 && at + NEEDLES.note.length + 32 <= window.length) kpatchNote = noteAt(window, at);
       }
-      nokmemProof ||= n.tagProofs.some((p) => window.includes(p));
-      kmemFunction ||= window.includes(n.kmem);
+      nokmemProof ||= TAG_PROOFS.some((p) => window.includes(p));
+      kmemFunction ||= window.includes(NEEDLES.kmem);
       goBinary ||= GO_MARKERS.some((m) => window.includes(m));
-      carried = Math.min(n.overlap, window.length);
+      carried = Math.min(OVERLAP, window.length);
       window.copy(buf, 0, window.length - carried);
       window = buf.subarray(0, carried);
     }
     if (kpatchNote === undefined) {
-      const at = window.indexOf(n.note);
-      if (at >= 0) kpatchNote = noteAt(window, at, n.noteModes);
+      const at = window.indexOf(NEEDLES.note);
+      if (at >= 0) kpatchNote = noteAt(window, at);
     }
     const looks = kpatchNote !== undefined || nokmemProof ? 'patched' : goBinary && !kmemFunction ? 'not-affected' : 'unpatched';
     return { path: hostPath, size, looks, kpatchNote, nokmemProof, kmemFunction, goBinary };
@@ -122,10 +101,10 @@ export async function scanBinary(hostPath: string, signal?: AbortSignal): Promis
  * separators, so take the mode as a known mode (else lowercase letters) and the version as the
  * longest `v1.2.3[-pre]` that ends right before the `+`.
  */
-function noteAt(window: Buffer, at: number, modes: readonly string[]): string {
+function noteAt(window: Buffer, at: number): string {
   const after = window.subarray(at, Math.min(window.length, at + 40)).toString('latin1');
   // The known modes first, so `guardgo1.10` (the next string glued on) still reads `guard`.
-  const note = new RegExp(`^\\+kpatch\\.(?:${modes.join('|')}|[a-z]+)`).exec(after)?.[0] ?? KPATCH_NOTE;
+  const note = new RegExp(`^\\+kpatch\\.(?:${NOTE_MODES.join('|')}|[a-z]+)`).exec(after)?.[0] ?? KPATCH_NOTE;
   const before = window.subarray(Math.max(0, at - 64), at).toString('latin1');
   const version = /v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.exec(before)?.[0] ?? '';
   return version + note;

@@ -95,6 +95,16 @@ export interface Recipe {
 }
 
 /**
+ * What a recipe says about itself, apart from its code: the words of its
+ * flags and help, and what a binary shows. Commands declare `--mode` and
+ * doctor reads binaries with these alone, so they do not load the recipe's
+ * code and the engine behind it (scripts/bench-startup.mjs).
+ */
+export type RecipeFacts = Pick<Recipe, 'id' | 'title' | 'modes' | 'defaultMode' | 'modeHelp' | 'targetSymbol'> & {
+  buildTag?: Pick<BuildTag, 'name' | 'help' | 'knownProofStrings'>;
+};
+
+/**
  * A Go build tag that selects a fixed variant of the target code (for
  * kmem-accounting: runc's `nokmem`), and what that variant compiles in, so a
  * build can prove from the binary that the tag reached the compiler.
