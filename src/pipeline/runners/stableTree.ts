@@ -20,6 +20,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fail } from '../../errors.js';
 import { acquireLock } from '../../source/cacheLock.js';
 import { linkedGitDir } from '../../source/linkedGitDir.js';
 
@@ -60,7 +61,11 @@ export async function atStablePath(
   } catch (e) {
     await unlockWorktree();
     await lock.release();
-    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'EXDEV') {
+      // The tree is kpatch's own (a cache work tree or private copy): a failure here is the cache's.
+      fail('cache_error', { where: stable, detail: `cannot move the build tree ${tree} there: ${err.code ?? ''} ${err.message}`.trim() });
+    }
     say(`kpatch: ${tree} is on another file system than the cache; building it in place, so Go's build cache will not be reused`);
     return { tree, restore: async () => {} };
   }
