@@ -16,7 +16,7 @@ import { fixFrom, withFlags, withModeOption } from './flags.js';
 import { DEFAULT_PLATFORM, PLATFORM_PATTERN } from '../config/settings.js';
 import { originOf, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { fixMode, parseFix, type Fix } from '../rewrite/fix.js';
+import { parseFix, type Fix } from '../rewrite/fix.js';
 import { openSource, type SourceSpec } from '../source/openSource.js';
 import { splitList } from './optionSource.js';
 import { checkSourceArgs, sourceFrom, withSourceOptions } from './sourceOptions.js';
@@ -184,7 +184,7 @@ export const buildCommand: Command<BuildCommandOptions> = {
       const result = await buildRelease(
         source,
         {
-          mode: fixMode(opts.fix),
+          fix: opts.fix,
           runner,
           platforms: opts.platforms,
           image: fromUser(opts, 'image', target),
