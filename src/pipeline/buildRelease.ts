@@ -40,7 +40,7 @@ import type { CarriedFix } from './carriedFix.js';
 import type { GoFile } from '../engine/sourceFile.js';
 import type { FileChange } from '../engine/diff.js';
 import type { ImageRecord } from '../manifest/manifest.js';
-import { checkSrcCheckout, patchPaths, refuseDirty, type SrcCheckout } from './srcCheckout.js';
+import { checkSrcCheckout, patchFilePaths, refuseDirty, type SrcCheckout } from './srcCheckout.js';
 
 /** What the user asked for (runner, platforms, cache folder and runc's tags: makeContract.ts). */
 export interface BuildOptions extends MakeOptions {
@@ -294,7 +294,8 @@ async function chooseFix(
   checkAbort(io);
   // A reviewed patch replaces the generated one: applied with git, checked, before any make.
   const useReviewed = opts.patchFile !== undefined && report.verdict === 'affected';
-  if (useReviewed && fromCheckout && !opts.allowDirty) refuseDirty(commit, await patchPaths(opts.patchFile!), 'the reviewed patch', target);
+  if (useReviewed && fromCheckout && !opts.allowDirty)
+    refuseDirty(commit, await patchFilePaths(opts.patchFile!), 'the reviewed patch', target);
   const reviewed = useReviewed
     ? await useReviewedPatch(
         tree,
