@@ -84,8 +84,8 @@ export class OptionSource {
    */
   setting(key: SettingKey): string | undefined {
     const s = this.layer.settings[key];
-    if (s && s.origin !== 'flag' && s.origin !== 'default' && s.origin !== 'env KPATCH_CACHE_DIR' && s.value !== undefined)
-      return Array.isArray(s.value) ? s.value.join(',') : s.value;
+    // Only the file's values are taken here; the layer holds the environment's too, for its origin.
+    if (s?.value !== undefined && s.origin !== 'env KPATCH_CACHE_DIR') return Array.isArray(s.value) ? s.value.join(',') : s.value;
     return this.string(SETTING_FLAGS[key]);
   }
 
