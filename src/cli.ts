@@ -46,10 +46,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     checkRepeatedFlags(chosen.args, chosen.lists);
     chosen.cmd.check?.(chosen.args);
-    // The settings file fills what was not typed; after check, which judges only the typed flags.
-    const { applySettings } = await import('./config/applySettings.js');
-    const settings = await applySettings(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
-    const code = await chosen.cmd.handler(chosen.args, io, settings);
+    // Flags, the settings file and defaults become the command's typed options, once; after check, which judges only the typed flags.
+    const { OptionSource } = await import('./commands/optionSource.js');
+    const from = await OptionSource.read(chosen.cmd.command.split(' ')[0], chosen.args, argv, io);
+    const code = await chosen.cmd.handler(chosen.cmd.options(from), io);
     return await checkOutput(code, io);
   } catch (e) {
     return report(e, io);

@@ -7,21 +7,23 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
-import type { RunnerKind } from '../pipeline/runners/chooseRunner.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
-import { hasRuncLayout, KUBELET_TARGET, parseBuildtags, RUNC_TARGET, type BuildTarget } from '../pipeline/buildTarget.js';
+import { KUBELET_TARGET, parseBuildtags, RUNC_TARGET } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
 import { nothingToDo } from '../rewrite/prepareRewrite.js';
 import { withFlags, withModeOption } from './flags.js';
-import { PLATFORM_PATTERN } from '../config/settings.js';
-import { originOf, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
+import { DEFAULT_PLATFORM, PLATFORM_PATTERN } from '../config/settings.js';
+import { originOf } from '../config/applySettings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { fixMode, parseFix } from '../rewrite/fix.js';
-import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+import { parseFix } from '../rewrite/fix.js';
+import { openSource } from '../source/openSource.js';
+import { splitList } from './optionSource.js';
+import { checkSourceArgs, withSourceOptions } from './sourceOptions.js';
+import { buildOptions, chooseTarget, fromUser, outName, type BuildCommandOptions } from './buildOptions.js';
 
 /** The `kpatch build` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const buildCommand: Command = {
+export const buildCommand: Command<BuildCommandOptions> = {
   ...SUMMARIES.build,
   builder: (y) =>
     withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'build'), ['runner', 'platform', 'image', 'registry'])
@@ -61,7 +63,7 @@ export const buildCommand: Command = {
       // `--out "$OUT" --force` with OUT unset would otherwise replace the current folder.
       fail('usage', { where: '--out ""', detail: 'the path is empty (an unset variable?); name the artifact folder' });
     }
-    for (const p of platforms(args)) {
+    for (const p of splitList(args.platform ?? DEFAULT_PLATFORM)) {
       if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
     }
     // With --src the tree says what it is (checked again in the handler); a release flag says it here.
@@ -90,23 +92,21 @@ export const buildCommand: Command = {
       });
     }
   },
-  async handler(args, io, settings) {
+  options: buildOptions,
+  async handler(opts, io) {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../pipeline/stagedOutput.js');
     const { createProgress } = await import('../process/progress.js');
     const { buildRelease } = await import('../pipeline/buildRelease.js');
     const { checkSrcCheckout } = await import('../pipeline/srcCheckout.js');
-    // The one place the mode word becomes a Fix: yargs and the settings file have checked it against the same list.
-    const fix = parseFix(DEFAULT_RECIPE, 'build', String(args.mode));
-    if (!fix) fail('internal', { detail: `--mode ${String(args.mode)} passed the checks but names no fix` });
-    const cacheDir = resolveCacheDir(args['cache-dir'] as string | undefined, io);
-    const target = chooseTarget(args, io);
-    const out = path.resolve(io.cwd, args.out !== undefined ? String(args.out) : path.join('_kpatch', outName(args)));
-    const src = args.src !== undefined ? path.resolve(io.cwd, String(args.src)) : undefined;
+    const cacheDir = resolveCacheDir(opts.cacheDir, io);
+    const target = chooseTarget(opts, io);
+    const out = path.resolve(io.cwd, opts.out ?? path.join('_kpatch', outName(opts.source, io)));
+    const src = 'src' in opts.source ? path.resolve(io.cwd, opts.source.src) : undefined;
     // Refuse an --out that would swallow the checkout, the cache or the current folder, an existing
     // --out (or one kpatch did not write, even with --force), or a missing --patch before fetching anything.
-    await checkOutput(out, Boolean(args.force), { src, cacheDir, cwd: io.cwd });
-    const patchFile = args.patch !== undefined ? path.resolve(io.cwd, String(args.patch)) : undefined;
+    await checkOutput(out, opts.force, { src, cacheDir, cwd: io.cwd });
+    const patchFile = opts.patch !== undefined ? path.resolve(io.cwd, opts.patch) : undefined;
     const patchStat = patchFile ? await stat(patchFile).catch(() => undefined) : undefined;
     if (patchFile && !patchStat?.isFile())
       fail('usage', {
@@ -116,20 +116,20 @@ export const buildCommand: Command = {
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
     const checkout =
       src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory()
-        ? await checkSrcCheckout(src, args['version-string'] as string | undefined, target, io)
+        ? await checkSrcCheckout(src, opts.versionString, target, io)
         : undefined;
     // The signing key before anything runs: a bad key costs a second, not a build.
     const signKey =
-      args['sign-key'] !== undefined
-        ? await (await import('../manifest/signature.js')).loadSigningKey(path.resolve(io.cwd, String(args['sign-key'])), io.signal)
+      opts.signKey !== undefined
+        ? await (await import('../manifest/signature.js')).loadSigningKey(path.resolve(io.cwd, opts.signKey), io.signal)
         : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');
-    const runner = await chooseRunner(args.runner as RunnerKind, io.env, { signal: io.signal, target: target.name });
+    const runner = await chooseRunner(opts.runner, io.env, { signal: io.signal, target: target.name });
     const progress = createProgress(io);
     if (src === undefined) progress.step('fetch');
-    const source = await openSource(args, io, settings).catch((e) => {
+    const source = await openSource(opts.source, io).catch((e: unknown) => {
       progress.end(false);
       throw e;
     });
@@ -137,21 +137,21 @@ export const buildCommand: Command = {
       const result = await buildRelease(
         source,
         {
-          mode: fixMode(fix),
+          fix: opts.fix,
           runner,
-          platforms: platforms(args),
-          image: fromUser(args, settings, 'image', target),
-          registry: fromUser(args, settings, 'registry', target),
+          platforms: opts.platforms,
+          image: fromUser(opts, 'image', target),
+          registry: fromUser(opts, 'registry', target),
           out,
-          force: Boolean(args.force),
-          versionString: args['version-string'] as string | undefined,
-          allowDirty: Boolean(args['allow-dirty']),
-          buildAnyway: Boolean(args['build-anyway']),
+          force: opts.force,
+          versionString: opts.versionString,
+          allowDirty: opts.allowDirty,
+          buildAnyway: opts.buildAnyway,
           cacheDir,
           patchFile,
           target,
-          buildtags: typeof args.buildtags === 'string' ? parseBuildtags(args.buildtags) : undefined,
-          modeTyped: originOf(settings, 'mode') !== 'default',
+          buildtags: opts.buildtags !== undefined ? parseBuildtags(opts.buildtags) : undefined,
+          modeTyped: originOf(opts.settings, 'mode') !== 'default',
           checkout,
           signKey,
         },
@@ -161,7 +161,7 @@ export const buildCommand: Command = {
       if (!result.built) {
         progress.end(true);
         report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built (--build-anyway builds it as it is)`, evidence(result.report));
-        if (args.json)
+        if (opts.json)
           io.stdout.write(
             JSON.stringify(
               {
@@ -179,7 +179,7 @@ export const buildCommand: Command = {
           );
         return EXIT.ok;
       }
-      if (args.json) io.stdout.write(JSON.stringify(result.manifest, null, 2) + '\n');
+      if (opts.json) io.stdout.write(JSON.stringify(result.manifest, null, 2) + '\n');
       else summary(io, result.out, result.manifest);
       const v = result.manifest.verification;
       if (v?.status === 'unverified')
@@ -190,67 +190,6 @@ export const buildCommand: Command = {
     }
   },
 };
-
-function platforms(args: Record<string, unknown>): string[] {
-  return String(args.platform ?? 'linux/amd64')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-}
-
-function outName(args: Record<string, unknown>): string {
-  if (args.k8s !== undefined) {
-    const t = String(args.k8s);
-    return t.startsWith('v') ? t : `v${t}`;
-  }
-  // runc-<tag>: runc's tags (v1.1.4) are also Kubernetes tags, and the two folders must not meet.
-  if (args.runc !== undefined) {
-    const t = String(args.runc);
-    return `runc-${t.startsWith('v') ? t : `v${t}`}`;
-  }
-  return path.basename(path.resolve(String(args.src)));
-}
-
-/**
- * The kubelet, or runc for `--runc TAG` and for a `--src` tree with runc's
- * layout at its root (a runc checkout or a docker/runc-style fork). Checks
- * the flags only the chosen target takes.
- */
-function chooseTarget(args: Record<string, unknown>, io: Io): BuildTarget {
-  const runc = args.runc !== undefined || (args.src !== undefined && hasRuncLayout(path.resolve(io.cwd, String(args.src))));
-  const target = runc ? RUNC_TARGET : KUBELET_TARGET;
-  if (args.src !== undefined) {
-    if (args['version-string'] !== undefined) target.checkVersion(String(args['version-string']));
-    if (!runc && args.buildtags !== undefined) {
-      fail('usage', {
-        where: `--buildtags with --src ${String(args.src)}`,
-        detail:
-          "the tree is not a runc tree (libcontainer/, main.go and a Makefile at its root), and BUILDTAGS is runc's Makefile variable",
-      });
-    }
-    if (runc)
-      io.stderr.write(
-        `kpatch: ${String(args.src)} has runc's layout at its root (libcontainer/cgroups/, main.go, Makefile): building runc\n`,
-      );
-  }
-  return target;
-}
-
-/**
- * `--image` / `--registry` as the user meant them. For runc, values from
- * kpatch.config.json are dropped: the file's registry mirrors kube-cross
- * (and its image is a kube-cross), not the golang image runc builds in.
- */
-function fromUser(
-  args: Record<string, unknown>,
-  settings: ResolvedSettings,
-  key: 'image' | 'registry',
-  target: BuildTarget,
-): string | undefined {
-  const value = args[key] as string | undefined;
-  if (target.name !== 'runc' || value === undefined) return value;
-  return typedOrUnresolved(settings, key) ? value : undefined;
-}
 
 /** What a "nothing to do" verdict rests on: the files read and every call site with its status. */
 function evidence(r: import('../engine/recipe.js').ScanReport): string[] {

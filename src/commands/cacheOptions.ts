@@ -4,9 +4,9 @@
  * and every command that takes `--src` (through sourceOptions.ts).
  */
 import type { Argv } from 'yargs';
-import type { Args } from './command.js';
 import { fail } from '../errors.js';
-import { settingSource, typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
+import { settingSource, typedOrUnresolved } from '../config/applySettings.js';
+import type { Args, OptionSource } from './optionSource.js';
 import { FLAGS, withFlags } from './flags.js';
 import type { AcquireOptions } from '../source/acquireTree.js';
 import { DEFAULT_TIMEOUT_SECONDS, validateTag, type TagKind } from '../source/releaseTag.js';
@@ -77,20 +77,23 @@ export function releaseArg(args: Args): { flag: 'k8s' | 'runc'; kind: TagKind; t
 }
 
 /**
- * The acquireTree options the flags ask for. Call checkCacheArgs first.
- * The settings file's `repo` names the Kubernetes repository (or its
- * mirror), which holds no runc tag, so `--runc` only takes a typed --repo.
+ * The acquireTree options the flags (and the settings file) ask for; the
+ * cache part of a command's typed options. The settings file's `repo` names
+ * the Kubernetes repository (or its mirror), which holds no runc tag, so
+ * `--runc` only takes a typed --repo.
  */
-export function acquireOptionsFromArgs(args: Args, settings: ResolvedSettings): AcquireOptions {
-  const release = releaseArg(args);
+export function acquireOptions(from: OptionSource): AcquireOptions {
+  const k8s = from.string('k8s');
+  const kind: TagKind | undefined = k8s !== undefined ? 'kubernetes' : from.string('runc') !== undefined ? 'runc' : undefined;
+  const settings = from.settings();
   const typed = typedOrUnresolved(settings, 'repo');
   return {
-    tag: String(release?.tag),
-    tagKind: release?.kind,
-    repo: release?.kind === 'runc' && !typed ? undefined : (args.repo as string | undefined),
+    tag: String(k8s ?? from.string('runc')),
+    tagKind: kind,
+    repo: kind === 'runc' && !typed ? undefined : from.setting('repo'),
     repoFrom: typed ? undefined : settingSource(settings, 'repo'),
-    cacheDir: args['cache-dir'] as string | undefined,
-    keep: Boolean(args.keep),
-    timeoutSeconds: args.timeout as number | undefined,
+    cacheDir: from.setting('cacheDir'),
+    keep: from.boolean('keep'),
+    timeoutSeconds: from.number('timeout'),
   };
 }

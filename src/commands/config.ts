@@ -10,6 +10,7 @@ import { EXIT } from '../errors.js';
 import type { Io } from '../io.js';
 import { withFlags, withModeOption } from './flags.js';
 import { SETTING_FLAGS, SETTING_KEYS } from '../config/settings.js';
+import type { ResolvedSettings } from '../config/applySettings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { DEFAULT_REPO, resolveCacheDir } from '../source/cacheLayout.js';
 
@@ -22,8 +23,14 @@ const UNSET: Record<string, string> = {
   image: "(the tree's kube-cross image)",
 };
 
+/** What `kpatch config` runs with: every setting's effective value and origin, and the output form. */
+export interface ConfigOptions {
+  resolved: ResolvedSettings;
+  json: boolean;
+}
+
 /** The `kpatch config` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const configCommand: Command = {
+export const configCommand: Command<ConfigOptions> = {
   ...SUMMARIES.config,
   builder: (y) =>
     withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir']).option('json', {
@@ -31,7 +38,8 @@ export const configCommand: Command = {
       default: false,
       describe: 'print the settings as JSON (schemaVersion 1)',
     }),
-  async handler(args, io, resolved) {
+  options: (from) => ({ resolved: from.settings(), json: from.boolean('json') }),
+  async handler({ resolved, json }, io) {
     // Unset settings get the value kpatch would really use, so the output answers "what happens if I run it here".
     const settings = Object.fromEntries(
       SETTING_KEYS.map((k) => {
@@ -42,7 +50,7 @@ export const configCommand: Command = {
         return [k, s];
       }),
     );
-    if (args.json) {
+    if (json) {
       io.stdout.write(JSON.stringify({ schemaVersion: CONFIG_SCHEMA_VERSION, cwd: io.cwd, file: resolved.file, settings }, null, 2) + '\n');
       return EXIT.ok;
     }

@@ -9,15 +9,29 @@ import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode } from '../rewrite/prepareRewrite.js';
-import { withModeOption } from './flags.js';
+import { editFrom, withModeOption } from './flags.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+import type { EditFix } from '../rewrite/fix.js';
+import { openSource, type SourceSpec } from '../source/openSource.js';
+import { checkSourceArgs, sourceFlag, sourceFrom, withSourceOptions } from './sourceOptions.js';
 
 /** Version of the `diff --json` document. */
 export const DIFF_SCHEMA_VERSION = 1;
 
+/** What `kpatch diff` runs with. */
+export interface DiffOptions {
+  source: SourceSpec;
+  /** The edit to show (`--mode`, or the settings file's mode). */
+  fix: EditFix;
+  /** `--write DIR`: file the reviewed patch there. */
+  write?: string;
+  /** `--check DIR`: compare the reviewed patch there with a fresh one. */
+  check?: string;
+  json: boolean;
+}
+
 /** The `kpatch diff` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const diffCommand: Command = {
+export const diffCommand: Command<DiffOptions> = {
   ...SUMMARIES.diff,
   builder: (y) =>
     withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
@@ -40,10 +54,17 @@ export const diffCommand: Command = {
         fail('usage', { where: `--${f}`, detail: 'give one folder, once' });
     }
   },
-  async handler(args, io, settings) {
-    const source = await openSource(args, io, settings);
+  options: (from) => ({
+    source: sourceFrom(from),
+    fix: editFrom(from, DEFAULT_RECIPE),
+    write: from.string('write'),
+    check: from.string('check'),
+    json: from.boolean('json'),
+  }),
+  async handler(opts, io) {
+    const source = await openSource(opts.source, io);
     try {
-      const mode = String(args.mode);
+      const mode = opts.fix.mode;
       const docFor = (report: { recipe: string; verdict: string }) => ({
         schemaVersion: DIFF_SCHEMA_VERSION,
         recipe: report.recipe,
@@ -51,25 +72,11 @@ export const diffCommand: Command = {
         verdict: report.verdict,
         source: { root: source.root, tag: source.tag ?? null, commit: source.commit ?? null, repo: source.repo ?? null },
       });
-      if (args.write !== undefined || args.check !== undefined) {
+      if (opts.write !== undefined || opts.check !== undefined) {
         // A reviewed patch is made from the tag's content, not from the work tree (diffReview.ts).
         const { reviewPatch } = await import('./diffReview.js');
-        const sourceFlag =
-          args.src !== undefined
-            ? `--src ${String(args.src)}`
-            : args.k8s !== undefined
-              ? `--k8s ${String(args.k8s)}`
-              : `--runc ${String(args.runc)}`;
         return await reviewPatch(
-          {
-            source,
-            mode,
-            write: args.write as string | undefined,
-            check: args.check as string | undefined,
-            json: Boolean(args.json),
-            docFor,
-            sourceFlag,
-          },
+          { source, mode, write: opts.write, check: opts.check, json: opts.json, docFor, sourceFlag: sourceFlag(opts.source) },
           io,
         );
       }
@@ -79,7 +86,7 @@ export const diffCommand: Command = {
       // jsdiff is loaded only by the commands that render a diff (start-up time, see bench-scan).
       const { renderDiff } = await import('../engine/diff.js');
       const text = renderDiff(changes);
-      if (args.json) {
+      if (opts.json) {
         io.stdout.write(JSON.stringify({ ...doc, files: changes.map((c) => c.path).sort(), diff: text }, null, 2) + '\n');
         return EXIT.ok;
       }

@@ -19,8 +19,18 @@ import { renderText } from '../doctor/renderText.js';
 import { doctorJson } from '../doctor/renderJson.js';
 import { npdErrorLine, renderNpd } from '../doctor/renderNpd.js';
 
+/** What `kpatch doctor` runs with (paths as typed; resolved and checked against the working folder by the handler). */
+export interface DoctorCommandOptions {
+  /** The folder standing for the node's `/`. */
+  root: string;
+  kubelet?: string;
+  runc?: string;
+  /** The output form (`--json` is `json`). */
+  format: 'text' | 'json' | 'npd';
+}
+
 /** The `kpatch doctor` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const doctorCommand: Command = {
+export const doctorCommand: Command<DoctorCommandOptions> = {
   ...SUMMARIES.doctor,
   builder: (y) =>
     y
@@ -49,10 +59,16 @@ export const doctorCommand: Command = {
     if (args.json && args.format !== 'text' && args.format !== 'json')
       fail('usage', { detail: `--json and --format ${String(args.format)} ask for two formats; give one` });
   },
-  async handler(args, io) {
-    if (args.format === 'npd') {
+  options: (from) => ({
+    root: from.required('root'),
+    kubelet: from.string('kubelet'),
+    runc: from.string('runc'),
+    format: from.boolean('json') ? 'json' : (from.required('format') as DoctorCommandOptions['format']),
+  }),
+  async handler(opts, io) {
+    if (opts.format === 'npd') {
       try {
-        return await doctor(args, io);
+        return await doctor(opts, io);
       } catch (e) {
         if (!(e instanceof KpatchError) || e.id === 'interrupted') throw e;
         // NPD keeps stdout as the condition's message and logs stderr: both say what went wrong.
@@ -61,15 +77,15 @@ export const doctorCommand: Command = {
         return 2;
       }
     }
-    return doctor(args, io);
+    return doctor(opts, io);
   },
 };
 
 /** Runs doctor and prints the report in the chosen format; returns the exit code. */
-async function doctor(args: Args, io: Io): Promise<number> {
-  const root = await checkRoot(path.resolve(io.cwd, String(args.root)));
-  const kubelet = args.kubelet === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.kubelet)), '--kubelet');
-  const runc = args.runc === undefined ? undefined : await checkBinary(path.resolve(io.cwd, String(args.runc)), '--runc');
+async function doctor(opts: DoctorCommandOptions, io: Io): Promise<number> {
+  const root = await checkRoot(path.resolve(io.cwd, opts.root));
+  const kubelet = opts.kubelet === undefined ? undefined : await checkBinary(path.resolve(io.cwd, opts.kubelet), '--kubelet');
+  const runc = opts.runc === undefined ? undefined : await checkBinary(path.resolve(io.cwd, opts.runc), '--runc');
   let report;
   try {
     report = await runDoctor({ root, kubelet, runc, signal: io.signal });
@@ -78,13 +94,13 @@ async function doctor(args: Args, io: Io): Promise<number> {
     if (err.code === 'EACCES' || err.code === 'EPERM') fail('node_binary_unreadable', { where: err.path, detail: err.message });
     throw e;
   }
-  if (args.format === 'npd') {
+  if (opts.format === 'npd') {
     const npd = renderNpd(report);
     io.stdout.write(npd.line);
     return npd.code;
   }
   const code = report.verdict === 'ok' ? EXIT.ok : EXIT.failure;
-  if (args.json || args.format === 'json') io.stdout.write(JSON.stringify(doctorJson(report, code), null, 2) + '\n');
+  if (opts.format === 'json') io.stdout.write(JSON.stringify(doctorJson(report, code), null, 2) + '\n');
   else io.stdout.write(renderText(report));
   return code;
 }

@@ -9,15 +9,21 @@
 import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
-import { acquireTree } from '../source/acquireTree.js';
-import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
+import { acquireTree, type AcquireOptions } from '../source/acquireTree.js';
+import { acquireOptions, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
 
 /** `kpatch fetch`: see the module comment; the library side is source/acquireTree.ts. */
 /** Version of the `fetch --json` document. */
 export const FETCH_SCHEMA_VERSION = 1;
 
+/** What `kpatch fetch` runs with: the release to get (its `keep` also says whether to check it out) and the output form. */
+export interface FetchOptions {
+  release: AcquireOptions;
+  json: boolean;
+}
+
 /** The `kpatch fetch` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const fetchCommand: Command = {
+export const fetchCommand: Command<FetchOptions> = {
   ...SUMMARIES.fetch,
   builder: (y) =>
     withCacheOptions(y, true).option('json', {
@@ -29,10 +35,13 @@ export const fetchCommand: Command = {
     if (args.k8s === undefined) fail('usage', { where: 'fetch', detail: 'say which release to fetch: --k8s TAG' });
     checkCacheArgs(args, true);
   },
-  async handler(args, io, settings) {
-    const keep = Boolean(args.keep);
-    const tree = await acquireTree({ ...acquireOptionsFromArgs(args, settings), keep, checkout: keep }, io);
-    if (args.json) {
+  options(from) {
+    const release = acquireOptions(from);
+    return { release: { ...release, checkout: release.keep }, json: from.boolean('json') };
+  },
+  async handler(opts, io) {
+    const tree = await acquireTree(opts.release, io);
+    if (opts.json) {
       const doc = {
         schemaVersion: FETCH_SCHEMA_VERSION,
         tag: tree.tag,

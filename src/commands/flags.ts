@@ -8,7 +8,9 @@
 import type { Argv, Options } from 'yargs';
 import { DEFAULT_PLATFORM, RUNNER_CHOICES } from '../config/settings.js';
 import type { Recipe } from '../engine/recipe.js';
-import { fixChoices, type FixScope } from '../rewrite/fix.js';
+import { fail } from '../errors.js';
+import { fixChoices, fixMode, parseFix, type EditFix, type Fix, type FixScope } from '../rewrite/fix.js';
+import type { OptionSource } from './optionSource.js';
 
 /** The shared flags, by name. */
 export const FLAGS = {
@@ -70,4 +72,21 @@ export function modeFlag(recipe: Pick<Recipe, 'modes' | 'defaultMode' | 'modeHel
 /** Declares `--mode` (see modeFlag). */
 export function withModeOption(y: Argv, recipe: Parameters<typeof modeFlag>[0], scope: FixScope): Argv {
   return y.option('mode', modeFlag(recipe, scope));
+}
+
+/**
+ * The Fix `--mode` (or the settings file's `mode`) names: the one place a
+ * mode word becomes a Fix. yargs and the settings layer have checked the word
+ * against the same list (fixChoices), so a miss here is kpatch's own bug.
+ */
+export function fixFrom(from: OptionSource, recipe: Pick<Recipe, 'modes' | 'buildTag'>, scope: FixScope): Fix {
+  const mode = from.setting('mode');
+  const fix = mode === undefined ? undefined : parseFix(recipe, scope, mode);
+  return fix ?? fail('internal', { detail: `--mode ${String(mode)} passed the checks but names no fix` });
+}
+
+/** The edit a source command (diff, patch) makes: fixFrom in the `source` scope, which takes edits only. */
+export function editFrom(from: OptionSource, recipe: Pick<Recipe, 'modes' | 'buildTag'>): EditFix {
+  const fix = fixFrom(from, recipe, 'source');
+  return fix.kind === 'edit' ? fix : fail('internal', { detail: `--mode ${fixMode(fix)} is not an edit` });
 }

@@ -9,27 +9,21 @@ import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
-import { withFlags, withModeOption } from './flags.js';
+import { fixFrom, withFlags, withModeOption } from './flags.js';
+import { splitList } from './optionSource.js';
+import type { MatrixRequest } from '../matrix/buildMatrix.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 
-/** A flag given once or several times, each possibly a comma-separated list. */
-function list(v: unknown): string[] {
-  const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return all
-    .flatMap((x) => String(x).split(','))
-    .map((x) => x.trim())
-    .filter(Boolean);
-}
-
-function single(args: Record<string, unknown>, flag: string): string | undefined {
-  const v = args[flag];
-  if (v === undefined) return undefined;
-  if (Array.isArray(v)) fail('usage', { where: `--${flag}`, detail: 'give it once' });
-  return String(v);
+/** What `kpatch matrix` runs with: the matrix request (all but the working folder), the output form and the shard size as typed. */
+export interface MatrixOptions {
+  request: Omit<MatrixRequest, 'cwd'>;
+  format: MatrixFormat;
+  /** `--shard-size`, checked by shardSize against the format's limit. */
+  shardSize?: string;
 }
 
 /** The `kpatch matrix` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const matrixCommand: Command = {
+export const matrixCommand: Command<MatrixOptions> = {
   ...SUMMARIES.matrix,
   // The build flags are the catalogue's (their help is kpatch build's): matrix passes each on to every build.
   builder: (y) =>
@@ -73,30 +67,33 @@ export const matrixCommand: Command = {
         describe: 'folder of reviewed patches: each build gets --patch DIR/<tag>/0001-<recipe>-<mode>.patch, which must exist',
       }),
   check(args) {
-    if (!list(args.k8s).length && !list(args.runc).length)
+    if (!splitList(args.k8s).length && !splitList(args.runc).length)
       fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12 (and/or --runc v1.0.0-rc5)' });
     if (args.json && args.format !== 'github' && args.format !== 'json') {
       fail('usage', { where: '--json and --format', detail: '--json is --format json; give one of them' });
     }
   },
-  async handler(args, io) {
-    const format: MatrixFormat = args.json ? 'json' : (args.format as MatrixFormat);
-    const size = shardSize(format, single(args, 'shard-size'));
+  options: (from) => ({
+    request: {
+      tags: from.list('k8s'),
+      runcTags: from.list('runc'),
+      runc: { repo: from.string('runc-repo'), registry: from.string('runc-registry'), image: from.string('runc-image') },
+      platforms: from.settingList('platforms'),
+      fix: fixFrom(from, DEFAULT_RECIPE, 'build'),
+      repo: from.setting('repo'),
+      registry: from.setting('registry'),
+      image: from.setting('image'),
+      runner: from.string('runner'),
+      patches: from.string('patches'),
+    },
+    format: from.boolean('json') ? 'json' : (from.required('format') as MatrixFormat),
+    shardSize: from.string('shard-size'),
+  }),
+  async handler(opts, io) {
+    const size = shardSize(opts.format, opts.shardSize);
     // Loaded here, not at start-up: it reaches git and jsdiff code (tag and patch paths) that --help need not pay for.
     const { buildMatrix } = await import('../matrix/buildMatrix.js');
-    const entries = buildMatrix({
-      tags: list(args.k8s),
-      runcTags: list(args.runc),
-      runc: { repo: single(args, 'runc-repo'), registry: single(args, 'runc-registry'), image: single(args, 'runc-image') },
-      platforms: list(args.platform),
-      mode: String(args.mode),
-      repo: single(args, 'repo'),
-      registry: single(args, 'registry'),
-      image: single(args, 'image'),
-      runner: single(args, 'runner'),
-      patches: single(args, 'patches'),
-      cwd: io.cwd,
-    });
+    const entries = buildMatrix({ ...opts.request, cwd: io.cwd });
     const both = entries.find((e) => e.args.includes('--image') && e.args.includes('--registry'));
     if (both) {
       const runc = both.target === 'runc' ? 'runc-' : '';
@@ -107,7 +104,12 @@ export const matrixCommand: Command = {
       .filter(Boolean)
       .join(' ');
     io.stdout.write(
-      renderMatrix(entries, format, `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`, size),
+      renderMatrix(
+        entries,
+        opts.format,
+        `kpatch matrix ${releases} --platform ${[...new Set(entries.map((e) => e.platform))].join(',')}`,
+        size,
+      ),
     );
     return EXIT.ok;
   },

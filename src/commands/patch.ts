@@ -4,15 +4,27 @@ import { SUMMARIES } from './summaries.js';
 import { EXIT } from '../errors.js';
 import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode, writeRewrite } from '../rewrite/prepareRewrite.js';
-import { withModeOption } from './flags.js';
+import { editFrom, withModeOption } from './flags.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
+import { checkSourceArgs, sourceFrom, withSourceOptions } from './sourceOptions.js';
+import { openSource, type SourceSpec } from '../source/openSource.js';
+import type { EditFix } from '../rewrite/fix.js';
 
 /** Version of the `patch --json` document. */
 export const PATCH_SCHEMA_VERSION = 1;
 
+/** What `kpatch patch` runs with. */
+export interface PatchOptions {
+  source: SourceSpec;
+  /** The edit to make (`--mode`, or the settings file's mode). */
+  fix: EditFix;
+  /** `--allow-dirty`: patch files with uncommitted changes too. */
+  allowDirty: boolean;
+  json: boolean;
+}
+
 /** The `kpatch patch` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const patchCommand: Command = {
+export const patchCommand: Command<PatchOptions> = {
   ...SUMMARIES.patch,
   builder: (y) =>
     withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
@@ -23,10 +35,16 @@ export const patchCommand: Command = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print what was patched as JSON (schemaVersion 1)' }),
   check: checkSourceArgs,
-  async handler(args, io, settings) {
-    const source = await openSource(args, io, settings);
+  options: (from) => ({
+    source: sourceFrom(from),
+    fix: editFrom(from, DEFAULT_RECIPE),
+    allowDirty: from.boolean('allow-dirty'),
+    json: from.boolean('json'),
+  }),
+  async handler(opts, io) {
+    const source = await openSource(opts.source, io);
     try {
-      const mode = String(args.mode);
+      const mode = opts.fix.mode;
       const { targets, report, changes } = await prepareRewrite(source.root, mode);
       const json = (files: string[], compiled?: CompileCheck) =>
         io.stdout.write(
@@ -48,7 +66,7 @@ export const patchCommand: Command = {
         );
       refuseOtherMode(report, mode, source.root);
       if (changes.length === 0) {
-        if (args.json) json([]);
+        if (opts.json) json([]);
         else io.stdout.write(`kpatch: ${nothingToDo(report)}\n`);
         return EXIT.ok;
       }
@@ -56,11 +74,11 @@ export const patchCommand: Command = {
       const compiled = await compileCheck(source.root, targets.files, changes, io.env, io.signal);
       if (compiled.status === 'skipped') io.stderr.write(`kpatch: warning: ${compiled.detail}\n`);
       await writeRewrite(source.root, targets.symlinks, changes, {
-        checkDirty: !args['allow-dirty'],
+        checkDirty: !opts.allowDirty,
         what: 'patch edits the tree in place',
         io,
       });
-      if (args.json) {
+      if (opts.json) {
         json(changes.map((c) => c.path).sort(), compiled);
         return EXIT.ok;
       }

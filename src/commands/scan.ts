@@ -6,28 +6,37 @@ import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
 import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
-import { checkSourceArgs, openSource, withSourceOptions } from './sourceOptions.js';
-import type { SourceTree } from '../source/openSource.js';
+import { checkSourceArgs, sourceFrom, withSourceOptions } from './sourceOptions.js';
+import { openSource, type SourceSpec, type SourceTree } from '../source/openSource.js';
 
 /** Version of the `scan --json` document. */
 export const SCAN_SCHEMA_VERSION = 1;
 
+/** What `kpatch scan` runs with. */
+export interface ScanOptions {
+  source: SourceSpec;
+  json: boolean;
+  /** `--fail-on affected`: exit 1 when the tree is affected. */
+  failOnAffected: boolean;
+}
+
 /** The `kpatch scan` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const scanCommand: Command = {
+export const scanCommand: Command<ScanOptions> = {
   ...SUMMARIES.scan,
   builder: (y) =>
     withSourceOptions(y)
       .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' })
       .option('fail-on', { type: 'string', choices: ['affected'], describe: 'exit 1 when the tree is affected (for CI)' }),
   check: checkSourceArgs,
-  async handler(args, io, settings) {
-    const source = await openSource(args, io, settings);
+  options: (from) => ({ source: sourceFrom(from), json: from.boolean('json'), failOnAffected: from.string('fail-on') === 'affected' }),
+  async handler(opts, io) {
+    const source = await openSource(opts.source, io);
     try {
       const targets = await loadTargets(source.root, DEFAULT_RECIPE);
       const report = DEFAULT_RECIPE.scan(targets.files);
-      if (args.json) io.stdout.write(JSON.stringify(scanJson(report, source), null, 2) + '\n');
+      if (opts.json) io.stdout.write(JSON.stringify(scanJson(report, source), null, 2) + '\n');
       else printScan(report, source, io);
-      if (args['fail-on'] === 'affected' && report.verdict === 'affected') {
+      if (opts.failOnAffected && report.verdict === 'affected') {
         fail('scan_affected', { where: source.root });
       }
       return EXIT.ok;

@@ -4,8 +4,17 @@ import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 
+/** What `kpatch sign` runs with (paths as typed; the handler resolves them against the working folder). */
+export interface SignOptions {
+  /** The artifact folder whose SHA256SUMS is signed. */
+  dir: string;
+  /** The private key file (PEM). */
+  signKey: string;
+  json: boolean;
+}
+
 /** The `kpatch sign` command: flags, checks and handler (see docs/provenance.md). */
-export const signCommand: Command = {
+export const signCommand: Command<SignOptions> = {
   ...SUMMARIES.sign,
   builder: (y) =>
     y
@@ -21,14 +30,15 @@ export const signCommand: Command = {
     if (typeof args['sign-key'] !== 'string' || args['sign-key'] === '')
       fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
   },
-  async handler(args, io) {
+  options: (from) => ({ dir: from.required('dir'), signKey: from.required('sign-key'), json: from.boolean('json') }),
+  async handler(opts, io) {
     const { loadSigningKey } = await import('../manifest/signature.js');
     const { signFolder } = await import('../verify/signFolder.js');
-    const dir = path.resolve(io.cwd, String(args.dir));
-    const key = await loadSigningKey(path.resolve(io.cwd, String(args['sign-key'])), io.signal);
+    const dir = path.resolve(io.cwd, opts.dir);
+    const key = await loadSigningKey(path.resolve(io.cwd, opts.signKey), io.signal);
     const file = await signFolder(dir, key, io.signal);
     const sums = path.join(dir, 'SHA256SUMS');
-    if (args.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, dir, sums, signature: file }, null, 2) + '\n');
+    if (opts.json) io.stdout.write(JSON.stringify({ schemaVersion: 1, dir, sums, signature: file }, null, 2) + '\n');
     else io.stdout.write(`kpatch: signed ${sums}: ${file}\n`);
     return EXIT.ok;
   },

@@ -1,15 +1,13 @@
 /**
  * The flags that say which tree a command works on (`--src DIR`, or a release
- * fetched through the cache with `--k8s TAG` or `--runc TAG`), and how to
- * open that tree.
+ * fetched through the cache with `--k8s TAG` or `--runc TAG`), and the typed
+ * SourceSpec they resolve to (opened by the library's source/openSource.ts).
  */
 import type { Argv } from 'yargs';
-import type { Args } from './command.js';
 import { fail } from '../errors.js';
-import type { ResolvedSettings } from '../config/applySettings.js';
-import type { Io } from '../io.js';
-import { openSource as openTree, type SourceSpec, type SourceTree } from '../source/openSource.js';
-import { acquireOptionsFromArgs, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
+import type { SourceSpec } from '../source/openSource.js';
+import type { Args, OptionSource } from './optionSource.js';
+import { acquireOptions, checkCacheArgs, withCacheOptions } from './cacheOptions.js';
 
 /**
  * Declares `--src`, `--k8s TAG` with the tag cache's flags
@@ -60,14 +58,19 @@ export function checkSourceArgs(args: Args, opts: { cacheWithSrc?: boolean } = {
   checkCacheArgs(args, false);
 }
 
-/** Which tree the flags name, for the library's openSource. Call checkSourceArgs first. */
-export function sourceSpec(args: Args, settings: ResolvedSettings): SourceSpec {
-  return args.k8s !== undefined || args.runc !== undefined
-    ? { release: acquireOptionsFromArgs(args, settings) }
-    : { src: String(args.src) };
+/**
+ * Which tree the flags name (with the settings file's repo and cache folder),
+ * as the library's openSource takes it: the source part of a command's typed
+ * options. checkSourceArgs has made sure exactly one of them is given.
+ */
+export function sourceFrom(from: OptionSource): SourceSpec {
+  return from.string('k8s') !== undefined || from.string('runc') !== undefined
+    ? { release: acquireOptions(from) }
+    : { src: from.required('src') };
 }
 
-/** Opens the tree the flags (and the settings file's repo) name. */
-export async function openSource(args: Args, io: Io, settings: ResolvedSettings): Promise<SourceTree> {
-  return openTree(sourceSpec(args, settings), io);
+/** How the user named the tree (`--src DIR`, `--k8s TAG`, `--runc TAG`), for hints that repeat the command. */
+export function sourceFlag(spec: SourceSpec): string {
+  if ('src' in spec) return `--src ${spec.src}`;
+  return `--${spec.release.tagKind === 'runc' ? 'runc' : 'k8s'} ${spec.release.tag}`;
 }

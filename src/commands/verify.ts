@@ -4,9 +4,21 @@ import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { withFlags } from './flags.js';
 import { EXIT, fail } from '../errors.js';
+import type { PristineSource } from '../verify/checkPatch.js';
+
+/** What `kpatch verify` runs with (paths as typed; the handler resolves them against the working folder). */
+export interface VerifyOptions {
+  /** The artifact folder. */
+  dir: string;
+  /** `--key`: the public key that must have signed SHA256SUMS. */
+  key?: string;
+  /** Where the pristine tag comes from: `--repo`, the cache folder (flag or settings file) and `--timeout`. */
+  pristine: PristineSource;
+  json: boolean;
+}
 
 /** The `kpatch verify` command: flags, checks and handler (see the module comment and docs/commands/). */
-export const verifyCommand: Command = {
+export const verifyCommand: Command<VerifyOptions> = {
   ...SUMMARIES.verify,
   builder: (y) =>
     withFlags(
@@ -31,27 +43,24 @@ export const verifyCommand: Command = {
       fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
     }
   },
-  async handler(args, io) {
+  options: (from) => ({
+    dir: from.required('dir'),
+    key: from.string('key'),
+    pristine: { repo: from.string('repo'), cacheDir: from.setting('cacheDir'), timeoutSeconds: from.number('timeout') },
+    json: from.boolean('json'),
+  }),
+  async handler(opts, io) {
     const { verifyArtifacts } = await import('../verify/verifyArtifacts.js');
     const { renderFinding } = await import('../verify/verifyResult.js');
-    const dir = path.resolve(io.cwd, String(args.dir));
+    const dir = path.resolve(io.cwd, opts.dir);
     // The key first: a bad --key is a usage error before any file is hashed.
     const key =
-      args.key !== undefined
-        ? await (await import('../manifest/signature.js')).loadVerifyKey(path.resolve(io.cwd, String(args.key)), io.signal)
+      opts.key !== undefined
+        ? await (await import('../manifest/signature.js')).loadVerifyKey(path.resolve(io.cwd, opts.key), io.signal)
         : undefined;
-    const found = await verifyArtifacts(
-      dir,
-      {
-        repo: args.repo as string | undefined,
-        cacheDir: args['cache-dir'] as string | undefined,
-        timeoutSeconds: args.timeout as number | undefined,
-      },
-      io,
-      { key },
-    );
+    const found = await verifyArtifacts(dir, opts.pristine, io, { key });
     const failures = found.failures;
-    if (args.json) {
+    if (opts.json) {
       io.stdout.write(JSON.stringify({ schemaVersion: 1, dir, ok: failures.length === 0, findings: found.list }, null, 2) + '\n');
     } else {
       for (const f of found.list) io.stdout.write(renderFinding(f) + '\n');
@@ -64,7 +73,7 @@ export const verifyCommand: Command = {
         detail: `${failures.length} of ${found.list.length} checks failed, about: ${files.map(quoteName).join(', ')}\nfirst: ${renderFinding(failures[0])}`,
       });
     }
-    if (!args.json) io.stdout.write(`kpatch: ${dir}: all ${found.list.length} checks hold\n`);
+    if (!opts.json) io.stdout.write(`kpatch: ${dir}: all ${found.list.length} checks hold\n`);
     return EXIT.ok;
   },
 };

@@ -1,7 +1,9 @@
 /**
- * Fills a command's arguments from the settings file, for every setting the
- * user did not give as a flag, and records where each effective value came
- * from (`kpatch config` prints that). Runs after the command's own checks,
+ * Reads the settings file for a command and says, for every setting the
+ * command takes, where its value comes from (flag, `KPATCH_CACHE_DIR`, the
+ * file, default); `kpatch config` prints that. It changes nothing: the
+ * command's resolver (src/commands/optionSource.ts) merges it with the parsed
+ * flags into the command's typed options. Runs after the command's own checks,
  * so those only ever judge what was typed.
  *
  * Whether a flag was typed is read from argv itself: yargs hands over its
@@ -23,15 +25,12 @@ export interface EffectiveSetting {
   origin: SettingOrigin;
 }
 
-/** What applySettings resolved: the value and origin of every setting the command takes. */
+/** What a command resolved: the effective value and origin of every setting it takes (what `kpatch config` prints). */
 export interface ResolvedSettings {
   /** Absolute path of the settings file read, or null. */
   file: string | null;
   settings: Partial<Record<SettingKey, EffectiveSetting>>;
 }
-
-/** The resolution of a command that takes no settings. */
-export const NO_SETTINGS: ResolvedSettings = { file: null, settings: {} };
 
 /** Where `key`'s value came from; `default` for a setting the command does not take. */
 export function originOf(resolved: ResolvedSettings, key: SettingKey): SettingOrigin {
@@ -68,22 +67,35 @@ export function typedFlags(argv: readonly string[]): Set<string> {
   return typed;
 }
 
+/** What the settings layer says of one setting: its origin, and its value when that is not a flag or a default. */
+export interface SettingSourceValue {
+  origin: SettingOrigin;
+  /** The file's value (origin: the file) or the environment's (origin: env); undefined for a flag or a default, which yargs holds. */
+  value?: string | string[];
+}
+
+/** What the settings file and the environment say for one command, before the flags are merged in. */
+export interface SettingsLayer {
+  /** Absolute path of the settings file read, or null. */
+  file: string | null;
+  /** The flags typed on the command line (kebab-case names). */
+  typed: ReadonlySet<string>;
+  /** Every setting the command takes; empty for a command that takes none. */
+  settings: Partial<Record<SettingKey, SettingSourceValue>>;
+}
+
 /**
- * Fills the settings file's values into `args` for the command `name`, where
- * no flag was typed, and returns where every setting came from (handed to the
- * command's handler). NO_SETTINGS for commands that take none.
+ * Reads the settings file for the command `name` and says, for every setting
+ * it takes, where its value comes from: a typed flag, `KPATCH_CACHE_DIR`, the
+ * file, or the default. Changes nothing: the command's option resolver
+ * (src/commands/optionSource.ts) merges this with the parsed flags.
  */
-export async function applySettings(
-  name: string,
-  args: Record<string, unknown>,
-  argv: readonly string[],
-  io: Io,
-): Promise<ResolvedSettings> {
-  const spec = COMMAND_SETTINGS[name];
-  if (!spec) return NO_SETTINGS;
-  const config = await loadConfig(io);
+export async function applySettings(name: string, argv: readonly string[], io: Io): Promise<SettingsLayer> {
   const typed = typedFlags(argv);
-  const resolved: ResolvedSettings = { file: config.file ?? null, settings: {} };
+  const spec = COMMAND_SETTINGS[name];
+  if (!spec) return { file: null, typed, settings: {} };
+  const config = await loadConfig(io);
+  const layer: SettingsLayer = { file: config.file ?? null, typed, settings: {} };
   // --image and --registry exclude each other: a typed one silences the file's other one.
   const silenced = new Set<SettingKey>();
   if (typed.has('image')) silenced.add('registry');
@@ -92,24 +104,24 @@ export async function applySettings(
   for (const key of spec.keys) {
     const flag = SETTING_FLAGS[key];
     const fromFile = silenced.has(key) ? undefined : config.values[key];
-    let origin: SettingOrigin = 'default';
-    if (typed.has(flag)) origin = 'flag';
-    else if (key === 'cacheDir' && io.env.KPATCH_CACHE_DIR) origin = 'env KPATCH_CACHE_DIR';
+    if (typed.has(flag)) layer.settings[key] = { origin: 'flag' };
+    else if (key === 'cacheDir' && io.env.KPATCH_CACHE_DIR)
+      layer.settings[key] = { origin: 'env KPATCH_CACHE_DIR', value: io.env.KPATCH_CACHE_DIR };
     else if (fromFile !== undefined) {
-      origin = config.origin as SettingOrigin;
       if (key === 'mode') await checkMode(String(fromFile), name, spec.modes ?? 'source', config.file ?? CONFIG_FILE);
-      args[flag] = Array.isArray(fromFile) ? fromFile.join(',') : fromFile;
-      // yargs keeps a camelCase twin of every dashed flag; keep them equal.
-      const camel = flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-      if (camel !== flag) args[camel] = args[flag];
-    }
-    resolved.settings[key] = { value: effectiveValue(key, args[flag], origin, io), origin };
+      layer.settings[key] = { origin: config.origin as SettingOrigin, value: fromFile };
+    } else layer.settings[key] = { origin: 'default' };
   }
-  return resolved;
+  return layer;
 }
 
-function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, io: Io): string | string[] | null {
-  if (origin === 'env KPATCH_CACHE_DIR') return io.env.KPATCH_CACHE_DIR ?? null;
+/**
+ * A setting's effective value as `kpatch config` shows it, from its origin
+ * and the value the command resolved (`arg`): the environment's value for
+ * `env KPATCH_CACHE_DIR`, a list for platforms, null when unset.
+ */
+export function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, env: Io['env']): string | string[] | null {
+  if (origin === 'env KPATCH_CACHE_DIR') return env.KPATCH_CACHE_DIR ?? null;
   if (arg === undefined || arg === null) return null;
   if (key === 'platforms')
     return String(arg)

@@ -10,6 +10,7 @@ import { validateTag } from '../source/releaseTag.js';
 import { reviewedPatchPath } from '../patchfile/patchPath.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { PLATFORM_PATTERN } from '../config/settings.js';
+import { fixMode, type Fix } from '../rewrite/fix.js';
 
 /** One job. */
 export interface MatrixEntry {
@@ -46,7 +47,8 @@ export interface MatrixRequest {
    */
   runc?: { repo?: string; registry?: string; image?: string };
   platforms: string[];
-  mode: string;
+  /** The fix every build applies (written back as its `--mode` word in each job's arguments). */
+  fix: Fix;
   repo?: string;
   registry?: string;
   image?: string;
@@ -70,9 +72,10 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
   for (const p of platforms) {
     if (!PLATFORM_PATTERN.test(p)) fail('usage', { where: `--platform ${p}`, detail: 'platforms are os/arch pairs such as linux/amd64' });
   }
-  if (r.patches !== undefined && !DEFAULT_RECIPE.modes.includes(r.mode)) {
+  const mode = fixMode(r.fix);
+  if (r.patches !== undefined && r.fix.kind !== 'edit') {
     fail('usage', {
-      where: `--patches with --mode ${r.mode}`,
+      where: `--patches with --mode ${mode}`,
       detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE.modes.join(' or ')}`,
     });
   }
@@ -87,13 +90,13 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
     const image = runc ? r.runc?.image : r.image;
     let patch: string | null = null;
     if (r.patches !== undefined) {
-      patch = reviewedPatchPath(r.patches, tag, DEFAULT_RECIPE.id, r.mode);
+      patch = reviewedPatchPath(r.patches, tag, DEFAULT_RECIPE.id, mode);
       if (!existsSync(path.resolve(r.cwd, patch))) missing.push(patch);
     }
     for (const platform of platforms) {
       const [os, arch] = platform.split('/');
       const out = `_kpatch/${name}`;
-      const args = ['build', runc ? '--runc' : '--k8s', tag, '--platform', platform, '--mode', r.mode, '--out', out];
+      const args = ['build', runc ? '--runc' : '--k8s', tag, '--platform', platform, '--mode', mode, '--out', out];
       if (repo !== undefined) args.push('--repo', repo);
       if (registry !== undefined) args.push('--registry', registry);
       if (image !== undefined) args.push('--image', image);
@@ -124,7 +127,7 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
     fail('usage', {
       where: `--patches ${r.patches}`,
       detail: [`no reviewed patch for ${missing.length} tag(s):`, ...missing.map((m) => `  ${m}`)].join('\n'),
-      hint: `write them with \`kpatch diff --k8s TAG --mode ${r.mode} --write ${r.patches}\` (--runc TAG for runc), review and commit them, or drop those tags`,
+      hint: `write them with \`kpatch diff --k8s TAG --mode ${mode} --write ${r.patches}\` (--runc TAG for runc), review and commit them, or drop those tags`,
     });
   }
   return entries;

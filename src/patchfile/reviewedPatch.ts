@@ -17,6 +17,7 @@ import { KPATCH_VERSION } from '../version.js';
 import { sha256Text } from '../manifest/checksums.js';
 import type { CommitFacts } from '../source/commitFacts.js';
 import { formatPatch } from './formatPatch.js';
+import { patchPaths } from './patchPaths.js';
 
 export { patchFileName, reviewedPatchPath } from './patchPath.js';
 
@@ -58,7 +59,7 @@ export interface AppliedPatch {
  */
 export async function applyReviewedPatch(root: string, file: string, io: Io, sourceFlag = '--k8s TAG'): Promise<AppliedPatch> {
   const text = (await readUserText(file, '--patch', io.signal)) ?? fail('usage', { where: `--patch ${file}`, detail: 'no such file' });
-  const paths = [...new Set([...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]))].sort();
+  const paths = [...new Set(patchPaths(text))].sort();
   if (!paths.length)
     fail('patch_does_not_apply', { where: file, detail: 'the file holds no git-style diff (no `diff --git a/... b/...` line)' });
   const before = new Map<string, string>();
@@ -111,7 +112,7 @@ export async function useReviewedPatch(
 ): Promise<ReviewedBuild> {
   if (opts.checkDirty) {
     const text = (await readUserText(file, '--patch', io.signal)) ?? '';
-    const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
+    const paths = patchPaths(text);
     const { refuseDirtyFiles } = await import('../source/dirtyFiles.js');
     await refuseDirtyFiles(root, paths, 'build --src applies the reviewed patch in place; no file was changed', io);
   }

@@ -19,7 +19,8 @@ import type { Io } from '../io.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { KPATCH_VERSION } from '../version.js';
 import { rewrite } from '../engine/rewrite.js';
-import { chooseMode, unchangedMode } from './chooseMode.js';
+import { appliedMode, chooseMode, sameFix, unchangedMode } from './chooseMode.js';
+import { fixMode, type Fix } from '../rewrite/fix.js';
 import { binaryVerification, noneVerification, sourceVerification } from '../manifest/verification.js';
 import { useReviewedPatch, type ReviewedBuild } from '../patchfile/reviewedPatch.js';
 import type { SigningKey } from '../manifest/signature.js';
@@ -39,11 +40,12 @@ import type { CarriedFix } from './carriedFix.js';
 import type { GoFile } from '../engine/sourceFile.js';
 import type { FileChange } from '../engine/diff.js';
 import type { ImageRecord } from '../manifest/manifest.js';
-import { checkSrcCheckout, patchPaths, refuseDirty, type SrcCheckout } from './srcCheckout.js';
+import { checkSrcCheckout, patchFilePaths, refuseDirty, type SrcCheckout } from './srcCheckout.js';
 
 /** What the user asked for (runner, platforms, cache folder and runc's tags: makeContract.ts). */
 export interface BuildOptions extends MakeOptions {
-  mode: string;
+  /** The fix asked for (`--mode`, parsed once by the command). */
+  fix: Fix;
   image?: string;
   registry?: string;
   out: string;
@@ -91,22 +93,22 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     if (fromCheckout) copy = await privateTree(source.root, commit, [opts.out, staged.dir], opts.cacheDir, io, progress);
     const tree = copy?.root ?? source.root;
     progress.step('patch');
-    const fix = await chooseFix(source.root, tree, commit, fromCheckout, opts, target, io, progress);
-    if ('nothing' in fix) {
+    const plan = await chooseFix(source.root, tree, commit, fromCheckout, opts, target, io, progress);
+    if ('nothing' in plan) {
       await staged.discard();
-      return { built: false, report: fix.nothing };
+      return { built: false, report: plan.nothing };
     }
-    const applied = await applyFix(tree, fix, staged.dir, commit, fromCheckout && !opts.allowDirty, target, io);
+    const applied = await applyFix(tree, plan, staged.dir, commit, fromCheckout && !opts.allowDirty, target, io);
     checkAbort(io);
 
     progress.step('build');
-    const version = opts.versionString ?? target.defaultVersion(commit.tag!, fix.chosen.versionMode);
+    const version = opts.versionString ?? target.defaultVersion(commit.tag!, plan.chosen.versionMode);
     const logPath = path.join(staged.dir, 'build.log');
     const runMake = await target.loadMake();
     // Only a binary this make wrote counts (collectArtifacts): a --src copy has no output folder
     // and a --k8s tree is new, and a binary older than this moment is refused all the same.
     const makeStarted = Date.now();
-    const made = await runMake({ tree, opts, commit, version, logPath, io, progress, buildTag: fix.chosen.tag?.name, image: fix.image });
+    const made = await runMake({ tree, opts, commit, version, logPath, io, progress, buildTag: tagName(plan.chosen), image: plan.image });
     dispose = made.dispose;
     checkAbort(io);
 
@@ -122,7 +124,8 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     });
     await dispose?.();
     progress.step('verify');
-    const proven = await proveBuild(tree, staged.dir, fix, applied.changes, artifacts, target, io);
+    const proven = await proveBuild(tree, staged.dir, plan, applied.changes, artifacts, target, io);
+    const mode = appliedMode(plan.chosen.fix);
     const manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kpatchVersion: KPATCH_VERSION,
@@ -135,15 +138,13 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
         treeState: commit.treeState,
         fixCommittedOn: commit.fixCommittedOn,
       },
-      recipe: fix.report.recipe,
-      mode: fix.chosen.mode,
-      modeRequested: fix.chosen.requested,
-      modeReason: fix.chosen.reason,
-      verdictBefore: fix.carried ? fix.carried.before.verdict : fix.report.verdict,
+      recipe: plan.report.recipe,
+      mode,
+      modeRequested: fixMode(plan.chosen.requested),
+      modeReason: plan.chosen.reason,
+      verdictBefore: plan.carried ? plan.carried.before.verdict : plan.report.verdict,
       verdictAfter: applied.after.verdict,
-      sites: fix.carried
-        ? pairSites(fix.carried.before, fix.report, fix.chosen.mode)
-        : pairSites(fix.report, applied.after, fix.chosen.mode),
+      sites: plan.carried ? pairSites(plan.carried.before, plan.report, mode) : pairSites(plan.report, applied.after, mode),
       patch: applied.patch,
       patchedFiles: proven.patchedFiles,
       runner: made.runner,
@@ -180,6 +181,11 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
   } finally {
     await copy?.remove();
   }
+}
+
+/** The build tag make is given, when the fix is the tag. */
+function tagName(chosen: ChosenMode): string | undefined {
+  return chosen.fix.kind === 'tag' ? chosen.fix.tag.name : undefined;
 }
 
 function checkAbort(io: Io): void {
@@ -225,7 +231,7 @@ async function privateTree(
 }
 
 /** What chooseFix settled: the tree's targets and scan, the fix and how it arrives, and the build image. */
-interface Fix {
+interface FixPlan {
   files: GoFile[];
   symlinks: ReadonlySet<string>;
   report: ScanReport;
@@ -251,7 +257,7 @@ async function chooseFix(
   target: BuildTarget,
   io: Io,
   progress: Progress,
-): Promise<Fix | { nothing: ScanReport }> {
+): Promise<FixPlan | { nothing: ScanReport }> {
   // Scan first and rewrite only for an edit mode: a build tag needs no source change,
   // and a tree it suits must not be refused for a call shape only the rewriter minds.
   const { files, symlinks } = await loadTargets(tree, DEFAULT_RECIPE);
@@ -261,9 +267,9 @@ async function chooseFix(
     fromCheckout && report.verdict === 'patched' && !opts.buildAnyway
       ? await carriedFix(report, files, commit, checkoutRoot, io)
       : undefined;
-  if (carried && opts.modeTyped && opts.mode !== 'auto' && opts.mode !== carried.chosen.mode) {
+  if (carried && opts.modeTyped && opts.fix.kind !== 'auto' && !sameFix(opts.fix, carried.chosen.fix)) {
     fail('usage', {
-      where: `--mode ${opts.mode} on --src ${checkoutRoot}`,
+      where: `--mode ${fixMode(opts.fix)} on --src ${checkoutRoot}`,
       detail: `${carried.chosen.reason}; the modes differ: restore the files from the tag to build another mode, or drop --mode`,
     });
   }
@@ -288,7 +294,8 @@ async function chooseFix(
   checkAbort(io);
   // A reviewed patch replaces the generated one: applied with git, checked, before any make.
   const useReviewed = opts.patchFile !== undefined && report.verdict === 'affected';
-  if (useReviewed && fromCheckout && !opts.allowDirty) refuseDirty(commit, await patchPaths(opts.patchFile!), 'the reviewed patch', target);
+  if (useReviewed && fromCheckout && !opts.allowDirty)
+    refuseDirty(commit, await patchFilePaths(opts.patchFile!), 'the reviewed patch', target);
   const reviewed = useReviewed
     ? await useReviewedPatch(
         tree,
@@ -301,13 +308,13 @@ async function chooseFix(
       )
     : undefined;
   const chosen: ChosenMode = reviewed
-    ? { requested: opts.mode, mode: reviewed.mode, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
+    ? { requested: opts.fix, fix: { kind: 'edit', mode: reviewed.mode }, tagFiles: [], versionMode: reviewed.mode, reason: reviewed.reason }
     : carried
       ? carried.chosen
       : report.verdict === 'affected'
-        ? chooseMode(DEFAULT_RECIPE, files, report, opts.mode, commit.tag ?? checkoutRoot, target.modeWords)
-        : unchangedMode(report, opts.mode);
-  progress.note(`mode: ${chosen.mode} (${chosen.reason})`);
+        ? chooseMode(DEFAULT_RECIPE, files, report, opts.fix, commit.tag ?? checkoutRoot, target.modeWords)
+        : unchangedMode(report, opts.fix);
+  progress.note(`mode: ${appliedMode(chosen.fix)} (${chosen.reason})`);
   return { files, symlinks, report, carried, reviewed, chosen, image };
 }
 
@@ -318,16 +325,17 @@ async function chooseFix(
  */
 async function applyFix(
   tree: string,
-  fix: Fix,
+  plan: FixPlan,
   stagedDir: string,
   commit: CheckoutFacts,
   checkDirty: boolean,
   target: BuildTarget,
   io: Io,
 ): Promise<{ changes: FileChange[]; after: ScanReport; patch?: Manifest['patch'] }> {
-  const { chosen, carried, reviewed, report } = fix;
-  const edits = !chosen.tag && chosen.mode !== 'none' && !carried;
-  const planned = edits && !reviewed ? rewrite(fix.files, report, DEFAULT_RECIPE, chosen.mode) : [];
+  const { chosen, carried, reviewed, report } = plan;
+  // The fix kpatch writes itself: an edit, unless the tree carries it already or a reviewed patch brought it.
+  const edit = chosen.fix.kind === 'edit' && !carried ? chosen.fix : undefined;
+  const planned = edit && !reviewed ? rewrite(plan.files, report, DEFAULT_RECIPE, edit.mode) : [];
   const changes: FileChange[] = carried?.changes ?? reviewed?.applied.changes ?? planned;
   if (planned.length) {
     if (checkDirty)
@@ -337,14 +345,14 @@ async function applyFix(
         "kpatch's fix",
         target,
       );
-    await writeRewrite(tree, fix.symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', io });
+    await writeRewrite(tree, plan.symlinks, planned, { checkDirty: false, what: 'build --src patches its private copy', io });
   }
   const after = changes.length && !carried ? DEFAULT_RECIPE.scan((await loadTargets(tree, DEFAULT_RECIPE)).files) : report;
-  if (edits && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
+  if (edit && after.verdict === 'affected') fail('internal', { detail: 'the tree is still affected after patching' });
   const patch = reviewed
     ? await keepReviewedPatch(stagedDir, reviewed, report.recipe)
     : changes.length
-      ? await writePatch(stagedDir, changes, carried ? carried.before : report, chosen.mode, commit)
+      ? await writePatch(stagedDir, changes, carried ? carried.before : report, appliedMode(chosen.fix), commit)
       : undefined;
   return { changes, after, patch };
 }
@@ -353,27 +361,28 @@ async function applyFix(
 async function proveBuild(
   tree: string,
   stagedDir: string,
-  fix: Fix,
+  plan: FixPlan,
   changes: FileChange[],
   artifacts: Manifest['artifacts'],
   target: BuildTarget,
   io: Io,
 ): Promise<Pick<Manifest, 'verification' | 'patchedFiles'>> {
-  const { chosen, files, report } = fix;
-  if (chosen.tag) {
+  const { chosen, files, report } = plan;
+  if (chosen.fix.kind === 'tag') {
+    const tag = chosen.fix.tag;
     const binaries = artifacts.map((a) => ({ path: a.path, abs: path.join(stagedDir, a.path) }));
     return {
       verification: await binaryVerification(
-        chosen.tag.name,
-        chosen.tag.proofStrings(files),
+        tag.name,
+        tag.proofStrings(files),
         binaries,
         io.env,
         target.binary,
-        chosen.tag.proofStringsByCopy(files, report),
+        tag.proofStringsByCopy(files, report),
       ),
       patchedFiles: [],
     };
   }
-  if (chosen.mode === 'none') return { verification: noneVerification(report), patchedFiles: [] };
+  if (chosen.fix.kind === 'none') return { verification: noneVerification(report), patchedFiles: [] };
   return sourceVerification(tree, changes);
 }

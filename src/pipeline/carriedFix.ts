@@ -51,8 +51,8 @@ export async function carriedFix(
   const marks = report.markers.map((m) => `${m.file}:${m.line}`).join(', ');
   const where = commit.fixCommittedOn ? `committed on ${commit.fixCommittedOn} (HEAD ${commit.sha?.slice(0, 12)})` : 'in the checkout';
   const chosen: ChosenMode = {
-    requested: mode,
-    mode,
+    requested: { kind: 'edit', mode },
+    fix: { kind: 'edit', mode },
     tagFiles: [],
     versionMode: mode,
     reason: `the tree already carries kpatch's ${mode} fix ${where} (marker at ${marks}), so it is built as that fix`,

@@ -10,21 +10,35 @@ import path from 'node:path';
 import { fail } from '../errors.js';
 import type { BuildTag, Recipe, ScanReport } from '../engine/recipe.js';
 import type { GoFile } from '../engine/sourceFile.js';
+import type { Fix } from '../rewrite/fix.js';
+
+/**
+ * What a build does to the tree: an edit in one of the recipe's modes, the
+ * build tag (no source change), or nothing (`--build-anyway` on a tree that
+ * needs no fix: built as it is). The chosen form of a `Fix`, whose `auto`
+ * has been decided.
+ */
+export type AppliedFix = { kind: 'edit'; mode: string } | { kind: 'tag'; tag: BuildTag } | { kind: 'none' };
+
+/** The mode word of an applied fix, for the manifest, messages and the patch's name (`none` for a tree built as it is). */
+export function appliedMode(fix: AppliedFix): string {
+  return fix.kind === 'edit' ? fix.mode : fix.kind === 'tag' ? fix.tag.name : 'none';
+}
+
+/** Whether `applied` is the fix `requested` names (`auto` names none in particular). */
+export function sameFix(requested: Fix, applied: AppliedFix): boolean {
+  if (requested.kind === 'edit') return applied.kind === 'edit' && applied.mode === requested.mode;
+  return requested.kind === 'tag' && applied.kind === 'tag' && applied.tag.name === requested.tag;
+}
 
 /** The fix chosen for one build. */
 export interface ChosenMode {
-  /** What `--mode` said (`auto`, `nokmem`, `guard`, ...). */
-  requested: string;
-  /**
-   * What the build does: an edit mode of the recipe (`guard`, `remove`), the
-   * build tag's name (`nokmem`), or `none` (`--build-anyway` on a tree that
-   * needs nothing: built as it is).
-   */
-  mode: string;
-  /** One sentence: why this mode, naming the evidence. */
+  /** What `--mode` asked for (`auto`, the tag, an edit). */
+  requested: Fix;
+  /** What the build does. */
+  fix: AppliedFix;
+  /** One sentence: why this fix, naming the evidence. */
   reason: string;
-  /** Set when the mode is the build tag. */
-  tag?: BuildTag;
   /** Target files the build tag selects in this tree (empty when it has none). */
   tagFiles: string[];
   /**
@@ -41,11 +55,11 @@ export interface ChosenMode {
  * so `kpatch doctor` recognises the binary; an unaffected tree reports the
  * release's own version, because its source is the release's.
  */
-export function unchangedMode(report: ScanReport, requested: string): ChosenMode {
+export function unchangedMode(report: ScanReport, requested: Fix): ChosenMode {
   const marked = report.verdict === 'patched' ? report.markers[0]?.mode : undefined;
   return {
     requested,
-    mode: 'none',
+    fix: { kind: 'none' },
     tagFiles: [],
     versionMode: marked,
     reason: `--build-anyway: the tree is ${report.verdict} (${report.files.length} file(s) read, ${report.sites.length} call site(s), none unguarded), so it is built as it is, with no patch and no build tag`,
@@ -89,7 +103,7 @@ export function chooseMode(
   recipe: Recipe,
   files: GoFile[],
   report: ScanReport,
-  requested: string,
+  requested: Fix,
   where: string,
   words: ModeWords = VENDORED_RUNC_WORDS,
 ): ChosenMode {
@@ -97,11 +111,12 @@ export function chooseMode(
   const tagFiles = tag ? tag.files(files) : [];
   // The tag fixes a copy of the target code only where that copy has its variant.
   const uncovered = tag && tagFiles.length ? tag.uncovered(files, report) : [];
-  if (requested === 'auto') {
+  const edit = { kind: 'edit', mode: recipe.defaultMode } as const;
+  if (requested.kind === 'auto') {
     if (tag && tagFiles.length && uncovered.length) {
       return {
         requested,
-        mode: recipe.defaultMode,
+        fix: edit,
         tagFiles,
         versionMode: recipe.defaultMode,
         reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), but not in every copy that needs the fix (${uncovered.join('; ')}), so the source is patched`,
@@ -110,8 +125,7 @@ export function chooseMode(
     if (tag && tagFiles.length) {
       return {
         requested,
-        mode: tag.name,
-        tag,
+        fix: { kind: 'tag', tag },
         tagFiles,
         versionMode: tag.name,
         reason: `${words.subject} has a ${tag.name} build constraint (${tagFiles.join(', ')}), so no source change is needed`,
@@ -119,13 +133,14 @@ export function chooseMode(
     }
     return {
       requested,
-      mode: recipe.defaultMode,
+      fix: edit,
       tagFiles,
       versionMode: recipe.defaultMode,
       reason: `${words.noFile} has a ${tag?.name ?? 'build tag'} build constraint (${report.files.length} file(s) checked), so the source is patched`,
     };
   }
-  if (tag && requested === tag.name) {
+  if (requested.kind === 'tag') {
+    if (!tag || requested.tag !== tag.name) fail('internal', { detail: `the recipe has no build tag ${requested.tag}` });
     if (!tagFiles.length) {
       fail('nokmem_unsupported', {
         where: `--mode ${tag.name} on ${where}`,
@@ -150,14 +165,13 @@ export function chooseMode(
     }
     return {
       requested,
-      mode: tag.name,
-      tag,
+      fix: { kind: 'tag', tag },
       tagFiles,
       versionMode: tag.name,
       reason: `as --mode ${tag.name} asks; ${words.subject} has the ${tag.name} build constraint (${tagFiles.join(', ')})`,
     };
   }
-  return { requested, mode: requested, tagFiles, versionMode: requested, reason: `a source patch, as --mode ${requested} asks` };
+  return { requested, fix: requested, tagFiles, versionMode: requested.mode, reason: `a source patch, as --mode ${requested.mode} asks` };
 }
 
 /** `folder/: a.go, b.go` lines, so a long list of vendored files stays readable. */

@@ -12,6 +12,7 @@ import { DEFAULT_RECIPE } from '../recipes.js';
 import { describeCheckout, type CheckoutFacts } from '../source/commitFacts.js';
 import type { GitIo } from '../source/runGit.js';
 import type { BuildTarget } from './buildTarget.js';
+import { patchPaths } from '../patchfile/patchPaths.js';
 
 /** What checkSrcCheckout read from a `--src` checkout. */
 export interface SrcCheckout {
@@ -61,8 +62,7 @@ export function refuseDirty(commit: CheckoutFacts, paths: string[], what: string
   }
 }
 
-/** The files a patch file changes (`diff --git a/... b/...` lines). */
-export async function patchPaths(file: string): Promise<string[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
+/** The files a patch file changes (`diff --git a/... b/...` lines); none when it cannot be read. */
+export async function patchFilePaths(file: string): Promise<string[]> {
+  return patchPaths(await readFile(file, 'utf8').catch(() => ''));
 }

@@ -13,6 +13,9 @@ import type { Recipe } from '../engine/recipe.js';
  */
 export type Fix = { kind: 'edit'; mode: string } | { kind: 'tag'; tag: string } | { kind: 'auto' };
 
+/** A fix that edits the source: all that diff and patch take. */
+export type EditFix = Extract<Fix, { kind: 'edit' }>;
+
 /** Which fixes a command takes: `source` (diff, patch: edits only) or `build` (also the tag and auto). */
 export type FixScope = 'source' | 'build';
 

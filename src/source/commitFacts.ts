@@ -4,6 +4,7 @@
  */
 import type { SourceTree } from './openSource.js';
 import { queryGit, type GitIo } from './runGit.js';
+import { statusPaths } from './gitStatus.js';
 
 /** Tag, commit and commit time of a tree; fields are absent when git cannot tell. */
 export interface CommitFacts {
@@ -79,13 +80,7 @@ export async function describeCheckout(root: string, fixFiles: string[], io: Git
   if (status === undefined) return facts;
   const changes: string[] = [];
   const changed: string[] = [];
-  const entries = status.split('\0');
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    if (e.length < 4) continue;
-    // A rename's entry is followed by its source path.
-    if (e[0] === 'R' || e[0] === 'C') i++;
-    const p = e.slice(3);
+  for (const p of statusPaths(status)) {
     const rel = p.startsWith(prefix) ? p.slice(prefix.length) : p;
     changed.push(rel);
     if (!fix.has(p)) changes.push(rel);

@@ -11,6 +11,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
+import { statusPaths } from './gitStatus.js';
 import { runGit, type GitIo } from './runGit.js';
 
 /** The work tree that owns `dir` (its top-level folder, real path), or undefined outside git. */
@@ -62,15 +63,7 @@ export async function dirtyFiles(root: string, paths: string[], io: GitIo): Prom
       ],
       { cwd: top, io },
     );
-    const reported = new Set<string>();
-    // -z: `XY path`, and for renames a second NUL-separated field (the old path) follows.
-    const entries = out.split('\0');
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      if (entry.length < 4) continue;
-      reported.add(entry.slice(3));
-      if (entry[0] === 'R' || entry[0] === 'C') i++;
-    }
+    const reported = new Set(statusPaths(out));
     for (const f of files) if (reported.has(f.inTop)) dirty.add(f.rel);
   }
   return paths.filter((p) => dirty.has(p));

@@ -17,6 +17,7 @@ import { GitFailure, runGit } from '../source/runGit.js';
 import { hashRegular, readRegular, UnsafeFile } from '../safeFiles.js';
 import { MAX_RECORD_BYTES, staysInside } from './checkFiles.js';
 import type { Findings } from './verifyResult.js';
+import { patchPaths } from '../patchfile/patchPaths.js';
 
 /** Where to fetch the pristine tag from. */
 export interface PristineSource {
@@ -100,7 +101,7 @@ export async function checkPatch(
     }
     await runGit(['apply', abs], { cwd: tree.root, io });
     found.ok(patchFile, `applies to ${tag} (${tree.commit.slice(0, 12)}) from ${repo}`);
-    const touched = patchedPaths(text.toString('utf8'));
+    const touched = patchPaths(text.toString('utf8'));
     const recorded = new Set((m.patchedFiles ?? []).map((f) => f.path));
     for (const p of touched.filter((t) => !recorded.has(t)))
       found.fail('manifest.json', `patchedFiles lacks ${p}, which the patch changes`);
@@ -134,9 +135,4 @@ export async function checkPatch(
     await tree.release();
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/** The paths a git-style patch changes (its `diff --git a/X b/X` lines). */
-function patchedPaths(patch: string): string[] {
-  return [...patch.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => m[2]);
 }
