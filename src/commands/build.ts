@@ -17,7 +17,7 @@ import { DEFAULT_PLATFORM, PLATFORM_PATTERN } from '../config/settings.js';
 import { originOf } from '../config/applySettings.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { parseFix } from '../rewrite/fix.js';
-import { openSource } from '../source/openSource.js';
+import { checkSrcFolder, openSource } from '../source/openSource.js';
 import { splitList } from './optionSource.js';
 import { checkSourceArgs, withSourceOptions } from './sourceOptions.js';
 import { buildOptions, chooseTarget, fromUser, outName, type BuildCommandOptions } from './buildOptions.js';
@@ -114,10 +114,7 @@ export const buildCommand: Command<BuildCommandOptions> = {
         detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file',
       });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
-    const checkout =
-      src !== undefined && (await stat(src).catch(() => undefined))?.isDirectory()
-        ? await checkSrcCheckout(src, opts.versionString, target, io)
-        : undefined;
+    const checkout = src !== undefined ? await checkSrcCheckout(await checkSrcFolder(src), opts.versionString, target, io) : undefined;
     // The signing key before anything runs: a bad key costs a second, not a build.
     const signKey =
       opts.signKey !== undefined

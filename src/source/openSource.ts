@@ -35,7 +35,17 @@ export async function openSource(spec: SourceSpec, io: Io): Promise<SourceTree> 
     if (tree.kept) io.stderr.write(`kpatch: the work tree of ${tree.tag} stays at ${tree.root}\n`);
     return tree;
   }
-  const root = path.resolve(io.cwd, spec.src);
+  const root = await checkSrcFolder(path.resolve(io.cwd, spec.src));
+  return { root, release: async () => {} };
+}
+
+/**
+ * Refuses a `--src` that is missing or not a folder (`src_missing`,
+ * `src_not_dir`) and returns it. `build` asks before it probes container
+ * engines, so a mistyped path is said at once, not after seconds of
+ * `docker info` and `podman info`.
+ */
+export async function checkSrcFolder(root: string): Promise<string> {
   let st;
   try {
     st = await stat(root);
@@ -43,5 +53,5 @@ export async function openSource(spec: SourceSpec, io: Io): Promise<SourceTree> 
     fail('src_missing', { where: root });
   }
   if (!st.isDirectory()) fail('src_not_dir', { where: root });
-  return { root, release: async () => {} };
+  return root;
 }

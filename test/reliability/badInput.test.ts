@@ -510,6 +510,13 @@ const CASES: Case[] = [
   },
   { name: '--src that is a file', args: (s) => ['diff', '--src', MEMORY_GO(s)], exit: 2, message: 'error[src_not_dir]' },
   {
+    // Said before any container engine is asked: `docker info` would fail first (no daemon, or no docker at all).
+    name: 'build --src that does not exist, with --runner docker',
+    args: (s) => ['build', '--src', path.join(s.dir, 'nowhere'), '--runner', 'docker'],
+    exit: 2,
+    message: 'error[src_missing]',
+  },
+  {
     name: '--src that is empty (an unset variable)',
     args: () => ['patch', '--src', ''],
     exit: 2,
