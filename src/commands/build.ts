@@ -15,7 +15,7 @@ import { nothingToDo } from '../rewrite/prepareRewrite.js';
 import { withFlags, withModeOption } from './flags.js';
 import { DEFAULT_PLATFORM, PLATFORM_PATTERN } from '../config/settings.js';
 import { originOf } from '../config/applySettings.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import { parseFix } from '../rewrite/fix.js';
 import { checkSrcFolder, openSource } from '../source/openSource.js';
 import { splitList } from './optionSource.js';
@@ -26,7 +26,7 @@ import { buildOptions, chooseTarget, fromUser, outName, type BuildCommandOptions
 export const buildCommand: Command<BuildCommandOptions> = {
   ...SUMMARIES.build,
   builder: (y) =>
-    withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'build'), ['runner', 'platform', 'image', 'registry'])
+    withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE_FACTS, 'build'), ['runner', 'platform', 'image', 'registry'])
       .option('buildtags', {
         type: 'string',
         describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)',
@@ -85,7 +85,11 @@ export const buildCommand: Command<BuildCommandOptions> = {
       fail('usage', { where: '--image and --registry', detail: '--image names the whole reference; give one of them' });
     if (args.patch !== undefined && (typeof args.patch !== 'string' || args.patch === ''))
       fail('usage', { where: '--patch', detail: 'give one patch file, once' });
-    if (args.patch !== undefined && args.mode !== undefined && parseFix(DEFAULT_RECIPE, 'build', String(args.mode))?.kind !== 'edit') {
+    if (
+      args.patch !== undefined &&
+      args.mode !== undefined &&
+      parseFix(DEFAULT_RECIPE_FACTS, 'build', String(args.mode))?.kind !== 'edit'
+    ) {
       fail('usage', {
         where: `--patch with --mode ${String(args.mode)}`,
         detail: 'a reviewed patch is a source change; its own kpatch markers say its mode (guard or remove)',

@@ -10,7 +10,7 @@ import type { Io } from '../io.js';
 import { typedOrUnresolved, type ResolvedSettings } from '../config/applySettings.js';
 import { hasRuncLayout, KUBELET_TARGET, RUNC_TARGET, type BuildTarget } from '../pipeline/buildTarget.js';
 import type { RunnerKind } from '../pipeline/runners/chooseRunner.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import type { Fix } from '../rewrite/fix.js';
 import type { SourceSpec } from '../source/openSource.js';
 import { fixFrom } from './flags.js';
@@ -50,7 +50,7 @@ export interface BuildCommandOptions {
 export function buildOptions(from: OptionSource): BuildCommandOptions {
   return {
     source: sourceFrom(from),
-    fix: fixFrom(from, DEFAULT_RECIPE, 'build'),
+    fix: fixFrom(from, DEFAULT_RECIPE_FACTS, 'build'),
     runner: from.required('runner') as RunnerKind,
     platforms: from.settingList('platforms'),
     image: from.setting('image'),

@@ -11,7 +11,7 @@ import type { Io } from '../io.js';
 import { withFlags, withModeOption } from './flags.js';
 import { SETTING_FLAGS, SETTING_KEYS } from '../config/settings.js';
 import type { ResolvedSettings } from '../config/applySettings.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import { DEFAULT_REPO, resolveCacheDir } from '../source/cacheLayout.js';
 
 /** Version of the `config --json` document. */
@@ -33,7 +33,7 @@ export interface ConfigOptions {
 export const configCommand: Command<ConfigOptions> = {
   ...SUMMARIES.config,
   builder: (y) =>
-    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir']).option('json', {
+    withFlags(withModeOption(y, DEFAULT_RECIPE_FACTS, 'build'), ['repo', 'registry', 'image', 'platform', 'cache-dir']).option('json', {
       type: 'boolean',
       default: false,
       describe: 'print the settings as JSON (schemaVersion 1)',

@@ -10,7 +10,7 @@ import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode } from '../rewrite/prepareRewrite.js';
 import { editFrom, withModeOption } from './flags.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import type { EditFix } from '../rewrite/fix.js';
 import { openSource, type SourceSpec } from '../source/openSource.js';
 import { checkSourceArgs, sourceFlag, sourceFrom, withSourceOptions } from './sourceOptions.js';
@@ -34,7 +34,7 @@ export interface DiffOptions {
 export const diffCommand: Command<DiffOptions> = {
   ...SUMMARIES.diff,
   builder: (y) =>
-    withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
+    withModeOption(withSourceOptions(y), DEFAULT_RECIPE_FACTS, 'source')
       .option('write', {
         type: 'string',
         requiresArg: true,
@@ -56,7 +56,7 @@ export const diffCommand: Command<DiffOptions> = {
   },
   options: (from) => ({
     source: sourceFrom(from),
-    fix: editFrom(from, DEFAULT_RECIPE),
+    fix: editFrom(from, DEFAULT_RECIPE_FACTS),
     write: from.string('write'),
     check: from.string('check'),
     json: from.boolean('json'),

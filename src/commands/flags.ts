@@ -7,7 +7,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { DEFAULT_PLATFORM, RUNNER_CHOICES } from '../config/settings.js';
-import type { Recipe } from '../engine/recipe.js';
+import type { RecipeFacts } from '../engine/recipe.js';
 import { fail } from '../errors.js';
 import { fixChoices, fixMode, parseFix, type EditFix, type Fix, type FixScope } from '../rewrite/fix.js';
 import type { OptionSource } from './optionSource.js';
@@ -57,7 +57,7 @@ export function withFlags(y: Argv, names: readonly FlagName[], tweak: Partial<Re
  * patch), plus its build tag and `auto` (build, matrix, config), each with
  * the recipe's own words.
  */
-export function modeFlag(recipe: Pick<Recipe, 'modes' | 'defaultMode' | 'modeHelp' | 'buildTag'>, scope: FixScope): Options {
+export function modeFlag(recipe: Pick<RecipeFacts, 'modes' | 'defaultMode' | 'modeHelp' | 'buildTag'>, scope: FixScope): Options {
   const tag = scope === 'build' ? recipe.buildTag : undefined;
   return {
     type: 'string',
@@ -79,14 +79,14 @@ export function withModeOption(y: Argv, recipe: Parameters<typeof modeFlag>[0], 
  * mode word becomes a Fix. yargs and the settings layer have checked the word
  * against the same list (fixChoices), so a miss here is kpatch's own bug.
  */
-export function fixFrom(from: OptionSource, recipe: Pick<Recipe, 'modes' | 'buildTag'>, scope: FixScope): Fix {
+export function fixFrom(from: OptionSource, recipe: Pick<RecipeFacts, 'modes' | 'buildTag'>, scope: FixScope): Fix {
   const mode = from.setting('mode');
   const fix = mode === undefined ? undefined : parseFix(recipe, scope, mode);
   return fix ?? fail('internal', { detail: `--mode ${String(mode)} passed the checks but names no fix` });
 }
 
 /** The edit a source command (diff, patch) makes: fixFrom in the `source` scope, which takes edits only. */
-export function editFrom(from: OptionSource, recipe: Pick<Recipe, 'modes' | 'buildTag'>): EditFix {
+export function editFrom(from: OptionSource, recipe: Pick<RecipeFacts, 'modes' | 'buildTag'>): EditFix {
   const fix = fixFrom(from, recipe, 'source');
   return fix.kind === 'edit' ? fix : fail('internal', { detail: `--mode ${fixMode(fix)} is not an edit` });
 }

@@ -12,7 +12,7 @@ import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../m
 import { fixFrom, withFlags, withModeOption } from './flags.js';
 import { splitList } from './optionSource.js';
 import type { MatrixRequest } from '../matrix/buildMatrix.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 
 /** What `kpatch matrix` runs with: the matrix request (all but the working folder), the output form and the shard size as typed. */
 export interface MatrixOptions {
@@ -27,7 +27,7 @@ export const matrixCommand: Command<MatrixOptions> = {
   ...SUMMARIES.matrix,
   // The build flags are the catalogue's (their help is kpatch build's): matrix passes each on to every build.
   builder: (y) =>
-    withFlags(withModeOption(y, DEFAULT_RECIPE, 'build'), ['platform', 'repo', 'registry', 'image', 'runner'], {
+    withFlags(withModeOption(y, DEFAULT_RECIPE_FACTS, 'build'), ['platform', 'repo', 'registry', 'image', 'runner'], {
       runner: { default: undefined, defaultDescription: 'none, build picks' },
     })
       .group(['mode', 'platform', 'repo', 'registry', 'image', 'runner'], 'Given to every kpatch build:')
@@ -79,7 +79,7 @@ export const matrixCommand: Command<MatrixOptions> = {
       runcTags: from.list('runc'),
       runc: { repo: from.string('runc-repo'), registry: from.string('runc-registry'), image: from.string('runc-image') },
       platforms: from.settingList('platforms'),
-      fix: fixFrom(from, DEFAULT_RECIPE, 'build'),
+      fix: fixFrom(from, DEFAULT_RECIPE_FACTS, 'build'),
       repo: from.setting('repo'),
       registry: from.setting('registry'),
       image: from.setting('image'),

@@ -5,7 +5,7 @@ import { EXIT } from '../errors.js';
 import { compileCheck, type CompileCheck } from '../engine/compileCheck.js';
 import { nothingToDo, prepareRewrite, refuseOtherMode, writeRewrite } from '../rewrite/prepareRewrite.js';
 import { editFrom, withModeOption } from './flags.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import { checkSourceArgs, sourceFrom, withSourceOptions } from './sourceOptions.js';
 import { openSource, type SourceSpec } from '../source/openSource.js';
 import type { EditFix } from '../rewrite/fix.js';
@@ -27,7 +27,7 @@ export interface PatchOptions {
 export const patchCommand: Command<PatchOptions> = {
   ...SUMMARIES.patch,
   builder: (y) =>
-    withModeOption(withSourceOptions(y), DEFAULT_RECIPE, 'source')
+    withModeOption(withSourceOptions(y), DEFAULT_RECIPE_FACTS, 'source')
       .option('allow-dirty', {
         type: 'boolean',
         default: false,
@@ -37,7 +37,7 @@ export const patchCommand: Command<PatchOptions> = {
   check: checkSourceArgs,
   options: (from) => ({
     source: sourceFrom(from),
-    fix: editFrom(from, DEFAULT_RECIPE),
+    fix: editFrom(from, DEFAULT_RECIPE_FACTS),
     allowDirty: from.boolean('allow-dirty'),
     json: from.boolean('json'),
   }),

@@ -4,7 +4,7 @@
  * checked once (parseFix); past that point code asks `fix.kind`, never
  * compares mode strings.
  */
-import type { Recipe } from '../engine/recipe.js';
+import type { RecipeFacts } from '../engine/recipe.js';
 
 /**
  * `edit`: change the source in one of the recipe's modes (guard, remove);
@@ -20,13 +20,13 @@ export type EditFix = Extract<Fix, { kind: 'edit' }>;
 export type FixScope = 'source' | 'build';
 
 /** The `--mode` words a command of `scope` takes, in the order the help lists them. */
-export function fixChoices(recipe: Pick<Recipe, 'modes' | 'buildTag'>, scope: FixScope): readonly string[] {
+export function fixChoices(recipe: Pick<RecipeFacts, 'modes' | 'buildTag'>, scope: FixScope): readonly string[] {
   const tag = scope === 'build' ? recipe.buildTag?.name : undefined;
   return [...recipe.modes, ...(tag ? [tag, 'auto'] : [])];
 }
 
 /** The fix a `--mode` word names; undefined when `scope` does not take it (the caller says why, in its words). */
-export function parseFix(recipe: Pick<Recipe, 'modes' | 'buildTag'>, scope: FixScope, mode: string): Fix | undefined {
+export function parseFix(recipe: Pick<RecipeFacts, 'modes' | 'buildTag'>, scope: FixScope, mode: string): Fix | undefined {
   if (!fixChoices(recipe, scope).includes(mode)) return undefined;
   if (recipe.modes.includes(mode)) return { kind: 'edit', mode };
   return mode === 'auto' ? { kind: 'auto' } : { kind: 'tag', tag: mode };
