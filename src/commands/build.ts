@@ -11,7 +11,6 @@ import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { KUBELET_TARGET, parseBuildtags, RUNC_TARGET } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
-import { nothingToDo } from '../rewrite/prepareRewrite.js';
 import { withFlags, withModeOption } from './flags.js';
 import { DEFAULT_PLATFORM, PLATFORM_PATTERN } from '../config/settings.js';
 import { originOf } from '../config/applySettings.js';
@@ -100,9 +99,6 @@ export const buildCommand: Command<BuildCommandOptions> = {
   async handler(opts, io) {
     const { resolveCacheDir } = await import('../source/cacheLayout.js');
     const { checkOutput } = await import('../pipeline/stagedOutput.js');
-    const { createProgress } = await import('../process/progress.js');
-    const { buildRelease } = await import('../pipeline/buildRelease.js');
-    const { checkSrcCheckout } = await import('../pipeline/srcCheckout.js');
     const cacheDir = resolveCacheDir(opts.cacheDir, io);
     const target = chooseTarget(opts, io);
     const out = path.resolve(io.cwd, opts.out ?? path.join('_kpatch', outName(opts.source, io)));
@@ -118,7 +114,12 @@ export const buildCommand: Command<BuildCommandOptions> = {
         detail: patchStat ? 'not a regular file (a FIFO, a device or a folder): give the reviewed patch file' : 'no such file',
       });
     // --src: the version comes from the checkout's tag; an untagged checkout is a usage error before any stage starts.
-    const checkout = src !== undefined ? await checkSrcCheckout(await checkSrcFolder(src), opts.versionString, target, io) : undefined;
+    // The pipeline is loaded once the input has passed these local checks (scripts/bench-startup.mjs).
+    const folder = src !== undefined ? await checkSrcFolder(src) : undefined;
+    const checkout =
+      folder !== undefined
+        ? await (await import('../pipeline/srcCheckout.js')).checkSrcCheckout(folder, opts.versionString, target, io)
+        : undefined;
     // The signing key before anything runs: a bad key costs a second, not a build.
     const signKey =
       opts.signKey !== undefined
@@ -128,6 +129,8 @@ export const buildCommand: Command<BuildCommandOptions> = {
     // not after minutes of fetching and patching a release.
     const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');
     const runner = await chooseRunner(opts.runner, io.env, { signal: io.signal, target: target.name });
+    const { createProgress } = await import('../process/progress.js');
+    const { buildRelease } = await import('../pipeline/buildRelease.js');
     const progress = createProgress(io);
     if (src === undefined) progress.step('fetch');
     const source = await openSource(opts.source, io).catch((e: unknown) => {
@@ -161,6 +164,8 @@ export const buildCommand: Command<BuildCommandOptions> = {
       );
       if (!result.built) {
         progress.end(true);
+        // Loaded here: it brings the rewriting engine, which a build that refuses its input never needs.
+        const { nothingToDo } = await import('../rewrite/prepareRewrite.js');
         report(io, `kpatch: ${nothingToDo(result.report)}; nothing was built (--build-anyway builds it as it is)`, evidence(result.report));
         if (opts.json)
           io.stdout.write(

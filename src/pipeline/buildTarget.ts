@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import type { TagKind } from '../source/releaseTag.js';
 import { RUNC_TREE_WORDS, VENDORED_RUNC_WORDS, type ModeWords } from './chooseMode.js';
 import type { MakeRunner } from './makeContract.js';
@@ -120,7 +120,7 @@ export function parseBuildtags(value: string): string[] {
         detail: `${JSON.stringify(t)} is not a Go build tag (letters, digits, _ and .)`,
       });
     }
-    if (t === DEFAULT_RECIPE.buildTag?.name) {
+    if (t === DEFAULT_RECIPE_FACTS.buildTag?.name) {
       fail('usage', {
         where: `--buildtags ${JSON.stringify(value)}`,
         detail: `${t} is a fix of its own: use --mode ${t} (or auto), which also checks the tree has the ${t} variant and proves it reached the binary`,
