@@ -56,14 +56,16 @@ export function checkCacheArgs(args: Args, keepDefault: boolean): void {
   if (args['cache-dir'] !== undefined && typeof args['cache-dir'] !== 'string') {
     fail('usage', { where: '--cache-dir', detail: 'give it once' });
   }
-  if (args.timeout !== undefined) {
-    const t = args.timeout;
-    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
-      // yargs turns a word into NaN: say what is wrong rather than echo "NaN".
-      if (Number.isNaN(t)) fail('usage', { where: '--timeout', detail: 'not a number: give the seconds, e.g. --timeout 600' });
-      fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
-    }
-  }
+  checkTimeout(args);
+}
+
+/** Refuses a `--timeout` that is not a positive number of seconds (fetch, scan, build, verify: all that fetch). */
+export function checkTimeout(args: Args): void {
+  const t = args.timeout;
+  if (t === undefined || (typeof t === 'number' && Number.isFinite(t) && t > 0)) return;
+  // yargs turns a word into NaN: say what is wrong rather than echo "NaN".
+  if (Number.isNaN(t)) fail('usage', { where: '--timeout', detail: 'not a number: give the seconds, e.g. --timeout 600' });
+  fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
 }
 
 /**

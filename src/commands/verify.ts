@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { withFlags } from './flags.js';
+import { checkTimeout } from './cacheOptions.js';
 import { EXIT, fail } from '../errors.js';
 import type { PristineSource } from '../verify/checkPatch.js';
 
@@ -38,10 +39,7 @@ export const verifyCommand: Command<VerifyOptions> = {
     for (const f of ['repo', 'cache-dir', 'key']) {
       if (args[f] !== undefined && typeof args[f] !== 'string') fail('usage', { where: `--${f}`, detail: 'give it once' });
     }
-    const t = args.timeout;
-    if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) {
-      fail('usage', { where: `--timeout ${String(t)}`, detail: 'must be a positive number of seconds' });
-    }
+    checkTimeout(args);
   },
   options: (from) => ({
     dir: from.required('dir'),

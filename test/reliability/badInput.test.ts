@@ -425,6 +425,12 @@ const CASES: Case[] = [
     message: 'error[usage]: invalid command line: --timeout\n  not a number',
   },
   {
+    name: 'verify --timeout that is not a number: the same words as fetch',
+    args: (s) => ['verify', s.dir, '--timeout', 'soon'],
+    exit: 2,
+    message: 'error[usage]: invalid command line: --timeout\n  not a number',
+  },
+  {
     name: 'build --out given twice',
     args: (s) => build(s, '--out', path.join(s.out, 'other')),
     exit: 2,
