@@ -91,7 +91,7 @@ export const matrixCommand: Command<MatrixOptions> = {
   }),
   async handler(opts, io) {
     const size = shardSize(opts.format, opts.shardSize);
-    // Loaded here, not at start-up: it reaches git and jsdiff code (tag and patch paths) that --help need not pay for.
+    // Loaded here, not at start-up: --help and a refused command line need not pay for it.
     const { buildMatrix } = await import('../matrix/buildMatrix.js');
     const entries = buildMatrix({ ...opts.request, cwd: io.cwd });
     const both = entries.find((e) => e.args.includes('--image') && e.args.includes('--registry'));

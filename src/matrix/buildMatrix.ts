@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import { validateTag } from '../source/releaseTag.js';
-import { reviewedPatchPath } from '../patchfile/patchPath.js';
-import { DEFAULT_RECIPE } from '../recipes.js';
+import { reviewedPatchPath } from '../patchfile/reviewedPatchPath.js';
+import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import { PLATFORM_PATTERN } from '../config/settings.js';
 import { fixMode, type Fix } from '../rewrite/fix.js';
 
@@ -76,7 +76,7 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
   if (r.patches !== undefined && r.fix.kind !== 'edit') {
     fail('usage', {
       where: `--patches with --mode ${mode}`,
-      detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE.modes.join(' or ')}`,
+      detail: `reviewed patches are source changes: use --mode ${DEFAULT_RECIPE_FACTS.modes.join(' or ')}`,
     });
   }
   const missing: string[] = [];
@@ -90,7 +90,7 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
     const image = runc ? r.runc?.image : r.image;
     let patch: string | null = null;
     if (r.patches !== undefined) {
-      patch = reviewedPatchPath(r.patches, tag, DEFAULT_RECIPE.id, mode);
+      patch = reviewedPatchPath(r.patches, tag, DEFAULT_RECIPE_FACTS.id, mode);
       if (!existsSync(path.resolve(r.cwd, patch))) missing.push(patch);
     }
     for (const platform of platforms) {

@@ -19,8 +19,6 @@ import type { CommitFacts } from '../source/commitFacts.js';
 import { formatPatch } from './formatPatch.js';
 import { patchPaths } from './patchPaths.js';
 
-export { patchFileName, reviewedPatchPath } from './patchPath.js';
-
 /**
  * The patch text for a tree's changes, in git format-patch form. Byte for
  * byte reproducible: no clock (the date is the tag commit's), fixed `a/` `b/`

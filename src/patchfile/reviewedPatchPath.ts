@@ -1,7 +1,8 @@
 /**
  * Where a reviewed patch lives: plain naming, apart from the patch format
- * itself (reviewedPatch.ts, which brings git and jsdiff along) so that
+ * itself (reviewedPatch.ts, which brings git and jsdiff along), so that
  * `kpatch matrix` can name each build's `--patch` without loading either.
+ * (patchPaths.ts is another thing: the paths a patch's text changes.)
  */
 import path from 'node:path';
 
