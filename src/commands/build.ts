@@ -12,12 +12,11 @@ import type { Io } from '../io.js';
 import { KUBELET_TARGET, parseBuildtags, RUNC_TARGET } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
 import { withFlags, withModeOption } from './flags.js';
-import { DEFAULT_PLATFORM, PLATFORM_PATTERN } from '../config/settings.js';
+import { DEFAULT_PLATFORM, PLATFORM_PATTERN, splitList } from '../config/settings.js';
 import { originOf } from '../config/applySettings.js';
 import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
 import { parseFix } from '../rewrite/fix.js';
 import { checkSrcFolder, openSource } from '../source/openSource.js';
-import { splitList } from './optionSource.js';
 import { checkSourceArgs, withSourceOptions } from './sourceOptions.js';
 import { buildOptions, chooseTarget, fromUser, outName, type BuildCommandOptions } from './buildOptions.js';
 

@@ -10,9 +10,9 @@ import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
 import { fixFrom, withFlags, withModeOption } from './flags.js';
-import { splitList } from './optionSource.js';
 import type { MatrixRequest } from '../matrix/buildMatrix.js';
 import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
+import { splitList } from '../config/settings.js';
 
 /** What `kpatch matrix` runs with: the matrix request (all but the working folder), the output form and the shard size as typed. */
 export interface MatrixOptions {

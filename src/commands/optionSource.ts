@@ -10,21 +10,12 @@
  * which wins over the default yargs filled in.
  */
 import { applySettings, effectiveValue, type ResolvedSettings, type SettingsLayer } from '../config/applySettings.js';
-import { SETTING_FLAGS, type SettingKey } from '../config/settings.js';
+import { SETTING_FLAGS, splitList, type SettingKey } from '../config/settings.js';
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 
 /** Parsed arguments as yargs hands them over. */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
-
-/** A comma-separated flag (or one given as a list), split and trimmed, empty entries dropped. */
-export function splitList(v: unknown): string[] {
-  const all = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  return all
-    .flatMap((x) => String(x).split(','))
-    .map((x) => x.trim())
-    .filter(Boolean);
-}
 
 /** yargs' parsed flags merged with the settings layer: what a command's `options` function reads. */
 export class OptionSource {

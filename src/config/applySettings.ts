@@ -13,7 +13,7 @@
 import { fail } from '../errors.js';
 import type { Io } from '../io.js';
 import { CONFIG_FILE, loadConfig } from './loadConfig.js';
-import { COMMAND_SETTINGS, SETTING_FLAGS, type SettingKey } from './settings.js';
+import { COMMAND_SETTINGS, SETTING_FLAGS, splitList, type SettingKey } from './settings.js';
 
 /** Where an effective value came from. */
 export type SettingOrigin = 'flag' | 'env KPATCH_CACHE_DIR' | typeof CONFIG_FILE | 'package.json#kpatch' | 'default';
@@ -123,11 +123,7 @@ export async function applySettings(name: string, argv: readonly string[], io: I
 export function effectiveValue(key: SettingKey, arg: unknown, origin: SettingOrigin, env: Io['env']): string | string[] | null {
   if (origin === 'env KPATCH_CACHE_DIR') return env.KPATCH_CACHE_DIR ?? null;
   if (arg === undefined || arg === null) return null;
-  if (key === 'platforms')
-    return String(arg)
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
+  if (key === 'platforms') return splitList(arg);
   return String(arg);
 }
 

@@ -4,6 +4,15 @@
  * which commands take which. Flags always win over the file; the file wins
  * over kpatch's built-in defaults.
  */
+/** A comma-separated flag or setting (or one given as a list), split and trimmed, empty entries dropped. */
+export function splitList(v: unknown): string[] {
+  const all = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return all
+    .flatMap((x) => String(x).split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
 /** A platform as Go names it, os/arch (`linux/amd64`): one pattern for flags, the settings file and matrix. */
 export const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9]+$/;
 

@@ -42,11 +42,6 @@ export class NodeFs {
    * to what the caller will keep, not a fixed 64 KiB per file.
    */
   async read(nodePath: string, maxBytes = 1 << 20): Promise<ReadResult> {
-    return this.readSync(nodePath, maxBytes);
-  }
-
-  /** {@link read}, synchronously. */
-  readSync(nodePath: string, maxBytes = 1 << 20): ReadResult {
     let fd: number;
     try {
       fd = openSync(this.host(nodePath), constants.O_RDONLY);
