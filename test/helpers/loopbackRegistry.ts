@@ -26,6 +26,15 @@ export interface LoopbackRegistry {
   env: Record<string, string>;
   /** Pushes the local image `local` as `${host}/${name}`. */
   push(local: string, name: string): void;
+  /**
+   * Pushes a copy of `local` with an image ID of its own under each of
+   * `names`, then removes the copy from the local store, so that a later pull
+   * is what it is on a user's machine: podman knows the image only by the
+   * digest the registry served. (An image built here and pushed from the same
+   * store keeps its local manifest digest too, and `RepoDigests` then lists
+   * both under every name, in an order that depends on the digests.)
+   */
+  pushFresh(local: string, names: string[]): void;
   /** The manifest digest the registry serves for `name` (`repo:tag`), from its own API. */
   digest(name: string): Promise<string>;
   /** Stops the registry, removes its storage and the names podman holds of images pulled from it. */
@@ -110,6 +119,18 @@ export async function startRegistry(): Promise<LoopbackRegistry> {
     env,
     push(local, name) {
       podman(['push', '--quiet', '--tls-verify=false', local, `${host}/${name}`], env);
+    },
+    pushFresh(local, names) {
+      const copy = `localhost/kpatch-test/pushed:${process.pid}-${port}`;
+      const ctx = mkdtempSync(path.join(os.tmpdir(), 'kpatch-pushed-'));
+      try {
+        writeFileSync(path.join(ctx, 'Containerfile'), `FROM ${local}\nLABEL kpatch.test.copy=${process.pid}-${port}\n`);
+        podman(['build', '--quiet', '--pull=never', '-t', copy, ctx]);
+        for (const name of names) podman(['push', '--quiet', '--tls-verify=false', copy, `${host}/${name}`], env);
+      } finally {
+        spawnSync('podman', ['--runtime', '/usr/sbin/runc', 'rmi', '--force', copy], { env: { ...process.env, ...PODMAN_ENV } });
+        rmSync(ctx, { recursive: true, force: true });
+      }
     },
     async digest(name) {
       const [repo, tag] = name.split(':');

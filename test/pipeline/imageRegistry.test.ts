@@ -42,7 +42,10 @@ beforeAll(async () => {
   execFileSync('bash', [path.join(REPO_ROOT, 'scripts/ci/podman-image.sh'), LOCAL], { stdio: 'inherit', timeout: 600_000 });
   importShellOnlyImage(SHELL_ONLY);
   reg = await startRegistry();
-  for (const name of ['present', 'first', 'second', 'e2e']) reg.push(LOCAL, `${name}/kube-cross:${TAG}`);
+  reg.pushFresh(
+    LOCAL,
+    ['present', 'first', 'second', 'e2e'].map((name) => `${name}/kube-cross:${TAG}`),
+  );
   reg.push(SHELL_ONLY, 'shell-only/kube-cross:1');
   closedPort = await freePort();
 }, 900_000);
