@@ -1,37 +1,24 @@
 /**
- * Turns a node's facts into one verdict and the next steps, in plain words.
+ * Turns a node's facts into its state, as a table: the facts are reduced to
+ * plain booleans and counts ({@link nodeFacts}), and {@link STATE_TABLE} has
+ * one row per state, the first row whose condition holds wins. Each row also
+ * carries what every consumer keys on: the `--json`/text verdict, the exit
+ * status under `--format npd` and under `--format sentinel`. Nothing here is
+ * worded: describeVerdict.ts chooses the reasons and next steps from the
+ * state and the same facts.
  *
- * Rules, first match wins for the verdict (all reasons are collected):
- * - The leak needs the memory controller on a cgroup v1 hierarchy. On pure
- *   v2, or with the controller disabled, the verdict is `ok`.
- * - `leaking`: the kernel is a 3.10 el7 one (or its release is unknown) and
- *   at least LEAK_GAP memory cgroup IDs are held by deleted cgroups (the
- *   kernel's count minus the folders present).
- * - `at-risk`, any of: IDs in use at or above the warning level; a large gap
- *   on another kernel; on a leak-prone kernel, kmem accounting on for
- *   kubepods, a QoS cgroup or a sampled pod or container, or a kubelet/runc
- *   binary that does not look fixed; a fact needed to rule the leak out that
- *   could not be read.
- * - `ok` otherwise.
- *
- * Beside the verdict (kept as it was for the consumers of `--json`), a finer
- * `state` names the situation an operator acts on, each with its own next
- * step; `--format npd` keys its exit code on it (see {@link STATE_EXIT}):
- * - `leaking`: on a 3.10 el7 kernel, IDs held by deleted cgroups at or above
- *   LEAK_GAP, or IDs in use near the limit while kmem is on or the gap is unknown;
- * - `id-pressure`: IDs near the limit from live cgroups, or many held by deleted
- *   cgroups on a kernel where the kmem leak is not known;
- * - `vulnerable`: el7 kernel and kmem on in kubepods (or a pod or container), or
- *   a kubelet/runc that does not look fixed;
- * - `reboot-needed`: fixed binaries on disk (the kubelet, and runc when found),
- *   yet kmem still on: the fix is not in effect until the node reboots;
- * - `mitigated`: `cgroup.memory=nokmem` on the kernel command line AND kmem
- *   observed off on kubepods and every cgroup checked (observed, never assumed:
- *   reports on RHEL 7 conflict about the argument);
- * - `fixed`: el7 kernel, kmem observed off, no binary that looks unfixed;
- * - `not-affected`: cgroup v2, no memory controller, a kernel other than el7, or no kubelet;
- * - `unknown`: a fact needed to decide could not be read (no cgroup hierarchy,
- *   /proc/cgroups or the kmem state of kubepods unreadable).
+ * The rules the rows state:
+ * - doctor decides nothing from a node root it cannot trust or read: a file it
+ *   reads that is not a regular file (a FIFO, a device, a socket, one that
+ *   would block), or no cgroup hierarchy at all, is `unknown`;
+ * - the leak needs the memory controller, enabled, on a cgroup v1 hierarchy;
+ * - it happens on 3.10 el7 kernels (an unreadable release counts as one:
+ *   `prone`), where a cgroup with kmem accounting on never frees its ID;
+ * - 1000 IDs held by deleted cgroups (LEAK_GAP) is the leak itself;
+ * - mitigation by `cgroup.memory=nokmem` is observed, never assumed (reports
+ *   on RHEL 7 conflict about the argument): kmem must be seen off;
+ * - a node is fixed only when kmem is seen off (or fixed binaries are found)
+ *   and nothing says otherwise.
  */
 import type { CgroupMode } from './detectCgroupMode.js';
 import type { KernelFacts } from './readKernel.js';
@@ -39,23 +26,11 @@ import { LEAK_GAP, type MemoryIds } from './readMemoryIds.js';
 import type { KubepodsKmem } from './checkKubepods.js';
 import type { BinaryFacts } from './scanBinary.js';
 
-/** The one-word answer; monitoring keys on it (exit 0 for `ok`, 1 otherwise). */
+/** The one-word answer of the text and `--json` formats; monitoring keys on it (exit 0 for `ok`, 1 otherwise). */
 export type Verdict = 'ok' | 'at-risk' | 'leaking';
 
-/** The situation an operator acts on (see the module comment). */
+/** The situation an operator acts on (see {@link STATE_TABLE} and docs/fleet-doctor.md). */
 export type State = 'leaking' | 'id-pressure' | 'vulnerable' | 'reboot-needed' | 'mitigated' | 'fixed' | 'not-affected' | 'unknown';
-
-/** node-problem-detector's plugin exit status for each state: 0 OK, 1 problem, 2 unknown. */
-export const STATE_EXIT: Readonly<Record<State, 0 | 1 | 2>> = {
-  leaking: 1,
-  'id-pressure': 1,
-  vulnerable: 1,
-  'reboot-needed': 1,
-  mitigated: 0,
-  fixed: 0,
-  'not-affected': 0,
-  unknown: 2,
-};
 
 /** The facts the verdict is decided from. */
 export interface VerdictInput {
@@ -64,239 +39,195 @@ export interface VerdictInput {
   memory: MemoryIds;
   kmem?: KubepodsKmem;
   binaries: { kubelet?: BinaryFacts; runc?: BinaryFacts };
+  /** Files doctor would not read, each with why (`/proc/cgroups is a FIFO (named pipe)`): see readBounded.ts. */
+  refused?: string[];
 }
 
-/** The verdict, the facts behind it and what to do. */
+/** What the table decided, and the facts it decided from (describeVerdict.ts words them). */
 export interface VerdictResult {
   verdict: Verdict;
   state: State;
-  reasons: string[];
-  nextSteps: string[];
+  facts: NodeFacts;
 }
 
-const REBOOT_WHY =
-  'kubepods keeps the kmem setting it was created with, new pods inherit it, and the kubelet reuses the folder when it restarts: only a reboot recreates it';
+/** What a binary's bytes say, reduced to what the decision needs. */
+export type BinaryState = 'absent' | 'unfixed' | 'fixed';
 
-/** Decides the verdict for one node. */
-export function decideVerdict(f: VerdictInput): VerdictResult {
-  const reasons: string[] = [];
-  const steps: string[] = [];
-  const { cgroups, kernel, memory, kmem, binaries } = f;
+/** A node's facts as the table reads them: booleans and counts only. */
+export interface NodeFacts {
+  /**
+   * `undecidable`: a file was refused, or no cgroup hierarchy was found;
+   * `not-applicable`: the memory controller is not on a v1 hierarchy, or is disabled;
+   * `applies`: the leak can happen here as far as the cgroups go.
+   */
+  gate: 'undecidable' | 'not-applicable' | 'applies';
+  /** A 3.10 el7 kernel, or one whose release could not be read. */
+  prone: boolean;
+  /** `/proc/cgroups` gave no usable memory row. */
+  idsUnknown: boolean;
+  /** IDs in use at or above the warning level. */
+  nearLimit: boolean;
+  /** IDs held by deleted cgroups, when they could be counted. */
+  gap?: number;
+  /** `gap` at or above LEAK_GAP. */
+  bigGap: boolean;
+  /** A `kubepods` root was found under the memory hierarchy. */
+  kubepodsFound: boolean;
+  /** kmem on for `kubepods` or a QoS cgroup. */
+  kubepodsOn: boolean;
+  /** Sampled pods and containers with kmem on. */
+  podsOn: number;
+  containersOn: number;
+  /** kmem on anywhere checked. */
+  anyOn: boolean;
+  /** The kmem state of `kubepods` itself could not be read. */
+  kubepodsUnknown: boolean;
+  /** kmem seen off: `kubepods` found and readable, nothing on, at least one cgroup off. */
+  seenOff: boolean;
+  /** `prone`, `cgroup.memory=nokmem` on the command line, and kmem seen off. */
+  mitigated: boolean;
+  /** `prone` and not `mitigated`: what the binaries do matters. */
+  exposed: boolean;
+  kubelet: BinaryState;
+  runc: BinaryState;
+}
 
-  if (!cgroups.memoryV1) {
-    if (cgroups.mode === 'unknown') {
-      return {
-        verdict: 'at-risk',
-        state: 'unknown',
-        reasons: ['no cgroup hierarchy found: no cgroup mounts in /proc/self/mountinfo and no /sys/fs/cgroup/memory'],
-        nextSteps: ['Run doctor on the node itself, or point --root at a folder holding copies of its /proc and /sys/fs/cgroup.'],
-      };
-    }
-    return {
-      verdict: 'ok',
-      state: 'not-affected',
-      reasons: [`cgroup ${cgroups.mode}: the memory controller is not on a cgroup v1 hierarchy, and the leak only happens there`],
-      nextSteps: ['Nothing to do: the kmem-accounting leak does not apply to this node.'],
-    };
-  }
-  if (memory.row && !memory.row.enabled) {
-    return {
-      verdict: 'ok',
-      state: 'not-affected',
-      reasons: ['the memory controller is disabled (the enabled column of /proc/cgroups is 0)'],
-      nextSteps: ['Nothing to do: without the memory controller there are no memory cgroups to leak.'],
-    };
-  }
-
+/** Reduces a node's facts to what {@link STATE_TABLE} reads. */
+export function nodeFacts(f: VerdictInput): NodeFacts {
+  const { cgroups, kernel, memory, kmem } = f;
+  const gate =
+    (f.refused?.length ?? 0) > 0 || cgroups.mode === 'unknown'
+      ? 'undecidable'
+      : !cgroups.memoryV1 || (memory.row !== undefined && !memory.row.enabled)
+        ? 'not-applicable'
+        : 'applies';
   const prone = kernel.leakProne !== 'no';
-  let leaking = false;
-  let atRisk = false;
-
-  // Kernel.
-  if (kernel.leakProne === 'yes') reasons.push(`kernel ${kernel.release} is a 3.10 el7 kernel, where the leak happens`);
-  else if (kernel.leakProne === 'unknown')
-    reasons.push('kernel release unknown (/proc/sys/kernel/osrelease unreadable): assuming the leak can happen');
-  else reasons.push(`kernel ${kernel.release} is not a 3.10 el7 kernel: the leak is not known there`);
-
-  // Memory IDs.
-  const row = memory.row;
-  const gap = memory.heldByDeleted;
-  if (!row) {
-    atRisk = true;
-    reasons.push(`${memory.rowError ?? 'no memory row in /proc/cgroups'}: cannot count memory cgroup IDs`);
-    steps.push("Run doctor as root on the node (or check --root): the kernel's memory cgroup count could not be read.");
-  } else {
-    const pct = ((100 * row.numCgroups) / memory.limit).toFixed(1);
-    if (row.numCgroups >= memory.warnAt) {
-      atRisk = true;
-      reasons.push(
-        `${row.numCgroups} of ${memory.limit} memory cgroup IDs in use (${pct}%), at or above the warning level of ${memory.warnAt}`,
-      );
-    } else {
-      reasons.push(`${row.numCgroups} of ${memory.limit} memory cgroup IDs in use (${pct}%)`);
-    }
-    if (gap !== undefined && gap >= LEAK_GAP) {
-      if (prone) {
-        leaking = true;
-        reasons.push(`${gap} IDs are held by deleted cgroups (${memory.present?.dirs} memory cgroup folders present): the leak`);
-      } else {
-        atRisk = true;
-        reasons.push(
-          `${gap} deleted memory cgroups are not freed yet (${memory.present?.dirs} folders present); usually memory still charged to them, watch the trend`,
-        );
-      }
-    } else if (gap !== undefined) {
-      reasons.push(`${gap} IDs held by deleted cgroups, below the ${LEAK_GAP} that doctor calls a leak`);
-    } else if (memory.gapCaveat) {
-      reasons.push(`IDs held by deleted cgroups not computed: ${memory.gapCaveat}`);
-    }
-    if (row.numCgroups >= memory.warnAt && (gap === undefined || gap < LEAK_GAP)) {
-      steps.push('Move pods off this node: the live memory cgroups themselves are close to the 65535 limit.');
-    }
-  }
-
-  // kmem accounting on the kubelet's cgroups.
-  const on = (kinds: string[]) => (kmem?.checks ?? []).filter((c) => kinds.includes(c.kind) && c.state === 'on');
-  const kubepodsOn = on(['kubepods', 'qos']).length > 0;
-  const podsOn = on(['pod']).length;
-  const containersOn = on(['container']).length;
+  const checks = kmem?.checks ?? [];
+  const on = (kinds: string[]) => checks.filter((c) => kinds.includes(c.kind) && c.state === 'on').length;
+  const kubepodsOn = on(['kubepods', 'qos']) > 0;
+  const podsOn = on(['pod']);
+  const containersOn = on(['container']);
   const anyOn = kubepodsOn || podsOn > 0 || containersOn > 0;
-  const kubepodsUnknown = (kmem?.checks ?? []).some((c) => c.kind === 'kubepods' && c.state === 'unknown');
-  if (!kmem || kmem.roots.length === 0) {
-    reasons.push('no kubepods cgroup found: no kubelet on this node, or it uses another cgroup root');
-  } else {
-    reasons.push(describeKmem(kmem, kubepodsOn ? 'on' : kubepodsUnknown ? 'unknown' : 'off', podsOn, containersOn));
-    if (anyOn && prone) atRisk = true;
-    if (kubepodsUnknown && prone) {
-      atRisk = true;
-      reasons.push('the kmem state of kubepods could not be read; run doctor as root');
-    }
-    if (kubepodsOn && kernel.cmdlineNokmem)
-      reasons.push('the kernel command line has cgroup.memory=nokmem, yet kmem accounting is on for kubepods');
-  }
-  // The kernel's own mitigation counts only when seen working: kmem off on kubepods and everything checked.
-  const mitigated =
-    prone &&
-    kernel.cmdlineNokmem === true &&
-    kmem !== undefined &&
-    kmem.roots.length > 0 &&
-    !anyOn &&
-    !kubepodsUnknown &&
-    kmem.total.off > 0;
-  if (mitigated)
-    reasons.push(
-      'the kernel command line has cgroup.memory=nokmem and kmem accounting is observed off on kubepods and every cgroup checked: the kernel keeps it off whatever the binaries do',
-    );
-  const exposed = prone && !mitigated;
-
-  // Binaries.
-  const kubelet = binaries.kubelet;
-  const runc = binaries.runc;
-  const fixed = (b?: BinaryFacts) => b !== undefined && b.looks !== 'unpatched';
-  for (const [name, b] of [
-    ['kubelet', kubelet],
-    ['runc', runc],
-  ] as const) {
-    if (!b) continue;
-    reasons.push(`${name} ${b.path} ${describeBinary(b)}`);
-    if (b.looks === 'unpatched' && exposed) atRisk = true;
-  }
-
-  // Next steps: fix the binaries, then reboot when kubepods still carries kmem.
-  if (exposed && (anyOn || leaking || kubelet?.looks === 'unpatched' || runc?.looks === 'unpatched')) {
-    if (!kubelet || !runc) {
-      const missing = [kubelet ? '' : 'kubelet', runc ? '' : 'runc'].filter(Boolean).join(' and ');
-      steps.push(
-        `Check the binaries: doctor did not find or read the ${missing} (see where it looked); name them, e.g. kpatch doctor --kubelet "$(command -v kubelet)" --runc "$(command -v runc)". If they do not look fixed, build fixed ones (kpatch build --k8s <your Kubernetes tag>, kpatch build --runc <your runc tag>) and install them.`,
-      );
-    }
-    if (kubelet?.looks === 'unpatched')
-      steps.push(
-        `Install a fixed kubelet (kpatch build --k8s <your Kubernetes tag>): ${kubelet.path} still switches kmem on for every pod.`,
-      );
-    if (runc?.looks === 'unpatched')
-      steps.push(`Install a fixed runc (kpatch build --runc <your runc tag>): ${runc.path} still switches kmem on for every container.`);
-    if (kubepodsOn || leaking) {
-      const why = kubepodsOn ? REBOOT_WHY : 'only a reboot releases the IDs held by deleted cgroups';
-      const allFixed = fixed(kubelet) && (fixed(runc) || !runc);
-      const who = runc ? 'The kubelet and runc are' : 'The kubelet is';
-      const lead =
-        allFixed && kubepodsOn
-          ? `${who} fixed, but kubepods still has kmem accounting on: drain and reboot the node`
-          : allFixed
-            ? `${who} fixed: drain and reboot the node`
-            : 'Once fixed binaries are installed, drain and reboot the node';
-      steps.push(`${lead}. Why: ${why}; restarting the kubelet is not enough.`);
-    } else if (containersOn > 0 && fixed(runc)) {
-      steps.push(
-        'Containers created before the fixed runc was installed keep kmem on; they are fixed as they are recreated (or drain and reboot the node).',
-      );
-    }
-  }
-  if (leaking)
-    steps.unshift(
-      `This node is leaking: ${gap} memory cgroup IDs are lost until a reboot, and new containers fail with "no space left on device" when all ${memory.limit} are taken.`,
-    );
-
-  const verdict: Verdict = leaking ? 'leaking' : atRisk ? 'at-risk' : 'ok';
-
-  // The state, from the same facts.
-  const nearLimit = row !== undefined && row.numCgroups >= memory.warnAt;
-  const binariesFixed = fixed(kubelet) && runc?.looks !== 'unpatched';
-  let state: State;
-  if (leaking || (prone && nearLimit && (gap === undefined || kubepodsOn))) state = 'leaking';
-  else if (verdict === 'ok') {
-    if (mitigated) state = 'mitigated';
-    else if (prone && ((kmem !== undefined && kmem.roots.length > 0) || fixed(kubelet) || fixed(runc))) state = 'fixed';
-    else state = 'not-affected';
-  } else if (exposed && anyOn) state = binariesFixed ? 'reboot-needed' : 'vulnerable';
-  else if (exposed && (kubelet?.looks === 'unpatched' || runc?.looks === 'unpatched')) state = 'vulnerable';
-  else if (nearLimit || (gap !== undefined && gap >= LEAK_GAP)) state = 'id-pressure';
-  else state = 'unknown';
-
-  if (state === 'reboot-needed' && !runc) {
-    steps.push(
-      "runc was not found or checked: make sure the container runtime's runc is fixed too before the reboot (kpatch doctor --runc PATH), or containers will switch kmem on again.",
-    );
-  }
-  if (state === 'mitigated') {
-    steps.push(
-      'Nothing to do now: the kernel keeps kmem accounting off. Keep cgroup.memory=nokmem on the kernel command line across kernel updates; installing a fixed kubelet and runc (kpatch build) removes the dependence on it.',
-    );
-  } else if (verdict === 'ok') {
-    if (prone && kmem && kmem.roots.length > 0 && kmem.total.off > 0 && !anyOn) {
-      steps.push('Nothing to do: the fix is in effect, kubepods and the pods checked have kmem accounting off.');
-    } else {
-      steps.push('Nothing to do.');
-    }
-  }
-  return { verdict, state, reasons, nextSteps: dedupe(steps) };
+  const kubepodsFound = (kmem?.roots.length ?? 0) > 0;
+  const kubepodsUnknown = checks.some((c) => c.kind === 'kubepods' && c.state === 'unknown');
+  const seenOff = kubepodsFound && !anyOn && !kubepodsUnknown && (kmem?.total.off ?? 0) > 0;
+  const mitigated = prone && kernel.cmdlineNokmem === true && seenOff;
+  const gap = memory.heldByDeleted;
+  return {
+    gate,
+    prone,
+    idsUnknown: memory.row === undefined,
+    nearLimit: memory.row !== undefined && memory.row.numCgroups >= memory.warnAt,
+    gap,
+    bigGap: gap !== undefined && gap >= LEAK_GAP,
+    kubepodsFound,
+    kubepodsOn,
+    podsOn,
+    containersOn,
+    anyOn,
+    kubepodsUnknown,
+    seenOff,
+    mitigated,
+    exposed: prone && !mitigated,
+    kubelet: binaryState(f.binaries.kubelet),
+    runc: binaryState(f.binaries.runc),
+  };
 }
 
-function describeKmem(k: KubepodsKmem, kubepods: string, podsOn: number, containersOn: number): string {
-  const pods = k.checks.filter((c) => c.kind === 'pod').length;
-  const containers = k.checks.filter((c) => c.kind === 'container').length;
-  const parts = [
-    `kmem accounting ${kubepods} for ${k.roots.join(' and ')}`,
-    `on in ${podsOn} of ${pods} pods checked (of ${k.podsFound})`,
-    `on in ${containersOn} of ${containers} containers checked`,
-  ];
-  return parts.join(', ');
+/** A binary that looks patched or that has no kmem function at all (runc rc94 and later) is fixed. */
+function binaryState(b: BinaryFacts | undefined): BinaryState {
+  return b === undefined ? 'absent' : b.looks === 'unpatched' ? 'unfixed' : 'fixed';
 }
 
-function describeBinary(b: BinaryFacts): string {
-  if (b.looks === 'patched') {
-    const how = [b.kpatchNote ? `kpatch note ${b.kpatchNote}` : '', b.nokmemProof ? 'built with the nokmem tag' : '']
-      .filter(Boolean)
-      .join(', ');
-    return `looks fixed (${how})`;
-  }
-  if (b.looks === 'not-affected') return 'looks unaffected (a Go binary without the kmem-enabling function: runc rc94 or later)';
-  return b.goBinary
-    ? 'does not look fixed (no kpatch note, no nokmem build)'
-    : 'does not look fixed (no kpatch note, no nokmem build; not recognised as a Go binary)';
+/** One state: when it holds, and what each output format makes of it. */
+export interface StateRow {
+  state: State;
+  /** Whether the node is in this state; rows are tried in order, the first that holds wins. */
+  when: (f: NodeFacts) => boolean;
+  /** The verdict of the text and `--json` formats. */
+  verdict: (f: NodeFacts) => Verdict;
+  /** node-problem-detector's plugin status: 0 OK, 1 problem, 2 unknown. */
+  npd: 0 | 1 | 2;
+  /** kured's `--reboot-sentinel-command` status: 0 (reboot the node) for `reboot-needed` only, so a node is never rebooted on a guess. */
+  sentinel: 0 | 1;
 }
 
-function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
+const applies = (f: NodeFacts) => f.gate === 'applies';
+const unfixedBinary = (f: NodeFacts) => f.kubelet === 'unfixed' || f.runc === 'unfixed';
+const atRisk = (): Verdict => 'at-risk';
+const ok = (): Verdict => 'ok';
+
+/** The states, one row each, in the order they are tried. */
+export const STATE_TABLE: readonly StateRow[] = [
+  {
+    // IDs are being lost now: the gap on a leak-prone kernel, or IDs near the limit while kmem is on or the gap cannot be counted.
+    state: 'leaking',
+    when: (f) => applies(f) && f.prone && (f.bigGap || (f.nearLimit && (f.gap === undefined || f.kubepodsOn))),
+    verdict: (f) => (f.bigGap ? 'leaking' : 'at-risk'),
+    npd: 1,
+    sentinel: 1,
+  },
+  {
+    // The binaries are fixed (the kubelet found, and runc when found), yet kmem is still on: only a reboot recreates kubepods.
+    state: 'reboot-needed',
+    when: (f) => applies(f) && f.exposed && f.anyOn && f.kubelet === 'fixed' && f.runc !== 'unfixed',
+    verdict: atRisk,
+    npd: 1,
+    sentinel: 0,
+  },
+  {
+    state: 'vulnerable',
+    when: (f) => applies(f) && f.exposed && (f.anyOn || unfixedBinary(f)),
+    verdict: atRisk,
+    npd: 1,
+    sentinel: 1,
+  },
+  {
+    // Near the limit from live cgroups, or a large gap on a kernel where the kmem leak is not known.
+    state: 'id-pressure',
+    when: (f) => applies(f) && (f.nearLimit || f.bigGap),
+    verdict: atRisk,
+    npd: 1,
+    sentinel: 1,
+  },
+  {
+    state: 'unknown',
+    when: (f) => f.gate === 'undecidable' || (applies(f) && (f.idsUnknown || (f.prone && f.kubepodsUnknown))),
+    verdict: atRisk,
+    npd: 2,
+    sentinel: 1,
+  },
+  { state: 'mitigated', when: (f) => applies(f) && f.mitigated, verdict: ok, npd: 0, sentinel: 1 },
+  {
+    state: 'fixed',
+    when: (f) => applies(f) && f.prone && (f.kubepodsFound || f.kubelet === 'fixed' || f.runc === 'fixed'),
+    verdict: ok,
+    npd: 0,
+    sentinel: 1,
+  },
+  // cgroup v2, the memory controller disabled, a kernel other than el7, or no kubelet here.
+  { state: 'not-affected', when: () => true, verdict: ok, npd: 0, sentinel: 1 },
+];
+
+/** The row of a state. */
+export function stateRow(state: State): StateRow {
+  return STATE_TABLE.find((r) => r.state === state)!;
+}
+
+/** node-problem-detector's plugin exit status for each state, from {@link STATE_TABLE}. */
+export const STATE_EXIT: Readonly<Record<State, 0 | 1 | 2>> = Object.fromEntries(STATE_TABLE.map((r) => [r.state, r.npd])) as Record<
+  State,
+  0 | 1 | 2
+>;
+
+/** The first row of {@link STATE_TABLE} whose condition holds. */
+export function decideState(f: NodeFacts): StateRow {
+  return STATE_TABLE.find((r) => r.when(f))!;
+}
+
+/** Decides the state and verdict of one node. */
+export function decideVerdict(input: VerdictInput): VerdictResult {
+  const facts = nodeFacts(input);
+  const row = decideState(facts);
+  return { verdict: row.verdict(facts), state: row.state, facts };
 }

@@ -11,6 +11,7 @@ import { checkKubepods, DEFAULT_POD_SAMPLE, type KubepodsKmem } from './checkKub
 import { readKernel, type KernelFacts } from './readKernel.js';
 import { scanBinary, type BinaryFacts } from './scanBinary.js';
 import { decideVerdict, type State, type Verdict } from './decideVerdict.js';
+import { describeVerdict } from './describeVerdict.js';
 import { findKubelet, findRunc, NODE_PATH, type BinarySearch } from './findBinaries.js';
 
 /** What to look at. */
@@ -86,7 +87,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       s.looked.push(`cannot read ${s.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (run doctor as root)`);
     }
   }
-  const decided = decideVerdict({ cgroups, kernel, memory, kmem, binaries });
+  const input = { cgroups, kernel, memory, kmem, binaries };
+  const { verdict, state, facts } = decideVerdict(input);
   return {
     root: fs.root,
     cgroups,
@@ -96,7 +98,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     binaries,
     search,
     scanSkipped: search.kubelet.readFrom || search.runc.readFrom ? scanSkipped : undefined,
-    ...decided,
+    verdict,
+    state,
+    ...describeVerdict(state, facts, input),
   };
 }
 
