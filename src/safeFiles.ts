@@ -4,31 +4,21 @@
  * where a user pointed kpatch, without ever hanging or crashing on what is
  * found there.
  *
- * A read opens the file with O_NONBLOCK (a FIFO opens at once instead of
- * waiting for a writer) and O_NOFOLLOW (inside a folder: a link cannot lead
- * elsewhere), then judges the open file itself with fstat: only a regular
- * file is read, so a FIFO, a device (/dev/zero never ends) or a socket is
- * refused by name. Reading goes in chunks and checks the abort signal
+ * Reads go through readBounded.ts (O_NONBLOCK, only a regular file, judged
+ * by fstat of the open file), with O_NOFOLLOW inside a folder so a link
+ * cannot lead elsewhere. Reading goes in chunks and checks the abort signal
  * between them, so Ctrl-C, SIGTERM and SIGHUP are honoured during a read.
  */
 import { createHash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants } from 'node:fs';
 import { mkdir, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from './errors.js';
+import { openRegular as openRegularFile, readBounded, UnsafeFile } from './readBounded.js';
+
+export { describeKind, UnsafeFile } from './readBounded.js';
 
 const CHUNK = 1 << 20;
-
-/** A file kpatch refuses to read, and why (one phrase, e.g. "a FIFO (named pipe)"). */
-export class UnsafeFile extends Error {
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-    this.name = 'UnsafeFile';
-  }
-}
 
 /** How to open an untrusted file. */
 export interface SafeReadOptions {
@@ -38,17 +28,6 @@ export interface SafeReadOptions {
   signal?: AbortSignal;
   /** Refuse files larger than this (text read whole into memory). */
   maxBytes?: number;
-}
-
-/** What a file is, in words, for a refusal. */
-export function describeKind(st: Stats): string {
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  if (st.isDirectory()) return 'a folder';
-  if (st.isSymbolicLink()) return 'a symbolic link';
-  return 'not a regular file';
 }
 
 /**
@@ -66,9 +45,9 @@ export async function openRegular(file: string, opts: SafeReadOptions = {}): Pro
       throw new UnsafeFile(file, `is reached through a link to ${parent}, outside ${opts.inside}`);
     target = path.join(parent, path.basename(file));
   }
-  let fh: FileHandle;
+  let opened: { fh: FileHandle; size: number };
   try {
-    fh = await open(target, constants.O_RDONLY | constants.O_NONBLOCK | (opts.inside ? constants.O_NOFOLLOW : 0));
+    opened = await openRegularFile(target, { noFollow: opts.inside !== undefined });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
       const to = await realpath(target).catch(() => undefined);
@@ -78,18 +57,16 @@ export async function openRegular(file: string, opts: SafeReadOptions = {}): Pro
         `is a symbolic link${to ? ` to ${to}` : ''}${out ? ', outside the folder' : ''}: only regular files are read`,
       );
     }
+    // Named as the caller named it, not by the real path it was opened through.
+    if (e instanceof UnsafeFile) throw new UnsafeFile(file, e.reason);
     throw e;
   }
-  const st = await fh.stat();
-  if (!st.isFile()) {
+  const { fh, size } = opened;
+  if (opts.maxBytes !== undefined && size > opts.maxBytes) {
     await fh.close();
-    throw new UnsafeFile(file, `is ${describeKind(st)}: only regular files are read`);
+    throw new UnsafeFile(file, `is ${size} bytes, more than the ${opts.maxBytes} a file of this kind can have`);
   }
-  if (opts.maxBytes !== undefined && st.size > opts.maxBytes) {
-    await fh.close();
-    throw new UnsafeFile(file, `is ${st.size} bytes, more than the ${opts.maxBytes} a file of this kind can have`);
-  }
-  return { fh, size: st.size };
+  return { fh, size };
 }
 
 /** Reads the whole of a regular file (see openRegular), in chunks that honour the abort signal. */
@@ -228,7 +205,7 @@ export const MAX_PATCH_BYTES = 16 << 20;
  */
 export async function readUserText(file: string, flag: string, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    return (await readRegular(file, { signal, maxBytes: MAX_PATCH_BYTES })).toString('utf8');
+    return (await readBounded(file, { signal, maxBytes: MAX_PATCH_BYTES })).toString('utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') return undefined;

@@ -5,14 +5,18 @@
  * release engineer happens to stand in, and CI runs from the checkout root.
  * Unknown keys and wrong types are errors, so a typo never goes unnoticed.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fail } from '../errors.js';
+import { fail, KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
+import { readBounded, UnsafeFile } from '../readBounded.js';
 import { PLATFORM_PATTERN, SETTING_KEYS, type SettingKey } from './settings.js';
 
 /** The name of kpatch's own settings file. */
 export const CONFIG_FILE = 'kpatch.config.json';
+
+/** The largest settings file (or package.json) kpatch reads: a real one is a few hundred bytes, a large package.json some KB. */
+export const MAX_SETTINGS_BYTES = 4 << 20;
 
 /** What the file set, and where it was read from. */
 export interface LoadedConfig {
@@ -27,8 +31,8 @@ export interface LoadedConfig {
 export async function loadConfig(io: Io): Promise<LoadedConfig> {
   const own = path.join(io.cwd, CONFIG_FILE);
   const pkg = path.join(io.cwd, 'package.json');
-  const ownText = await readIfThere(own);
-  const pkgText = await readIfThere(pkg);
+  const ownText = await readIfThere(own, io.signal);
+  const pkgText = await readIfThere(pkg, io.signal);
   const pkgValue = pkgText === undefined ? undefined : (parse(pkgText, pkg) as Record<string, unknown> | null)?.kpatch;
   if (ownText !== undefined && pkgValue !== undefined) {
     fail('config_invalid', {
@@ -47,12 +51,21 @@ export async function loadConfig(io: Io): Promise<LoadedConfig> {
  * The file's text, or undefined when there is none. A working folder that
  * cannot be searched (no x permission) has no settings file as far as kpatch
  * can tell, and must not stop a command that works elsewhere; a file that
- * exists but cannot be read is an error.
+ * exists but cannot be read is an error, and so is one that is not a regular
+ * file (a FIFO would hang every command, a link to /dev/zero never ends) or
+ * is larger than MAX_SETTINGS_BYTES (readBounded.ts).
  */
-async function readIfThere(file: string): Promise<string | undefined> {
+async function readIfThere(file: string, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return (await readBounded(file, { maxBytes: MAX_SETTINGS_BYTES, signal })).toString('utf8');
   } catch (e) {
+    if (e instanceof UnsafeFile)
+      fail('config_invalid', {
+        where: file,
+        detail: `it ${e.reason}`,
+        hint: `make ${path.basename(file)} a regular file holding JSON, or remove it`,
+      });
+    if (e instanceof KpatchError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if ((code === 'EACCES' || code === 'EPERM') && !(await stat(file).catch(() => undefined))) return undefined;

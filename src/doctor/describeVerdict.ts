@@ -29,7 +29,7 @@ function undecidable(input: VerdictInput): { reasons: string[]; nextSteps: strin
       nextSteps: ['Run doctor on the node itself, or point --root at a folder holding copies of its /proc and /sys/fs/cgroup.'],
     };
   return {
-    reasons: refused.map((r) => `${r}: doctor reads only regular files, so it cannot tell`),
+    reasons: refused.map((r) => `${r}; doctor does not read such a file, so it cannot tell`),
     nextSteps: [
       "Check --root: a node's /proc and /sys/fs/cgroup hold no FIFOs, devices or sockets where doctor reads; point --root at the node's / (or at regular copies of its files).",
     ],

@@ -3,26 +3,57 @@
  * a temporary folder standing in for it in tests).
  *
  * Every file-system call that `kpatch doctor` makes goes through this module,
- * and this module only ever opens files for reading (`readdir`, `stat`,
- * `open(..., O_RDONLY)` and `read`). Keeping the calls in one place makes the
- * "doctor never writes to /sys or /proc" promise easy to audit and to test:
- * test/doctor/readOnly.test.ts checks the sources for any writing API.
+ * and this module only ever reads (`readdir`, `stat`, `readlink`, and file
+ * reads through readBounded.ts, which opens read-only). Keeping the calls in
+ * one place makes the "doctor never writes to /sys or /proc" promise easy to
+ * audit and to test: test/doctor/readOnly.test.ts checks the sources for any
+ * writing API.
+ *
+ * A file doctor would not read (a FIFO, a device, a socket, a kernel file
+ * that would wait: see readBounded.ts) is a fact of its own: it is recorded
+ * in {@link NodeFs.refused}, and the node's state is then `unknown`, because
+ * no kernel puts such a thing where doctor reads and no verdict should rest
+ * on a root that holds one.
  */
-import { closeSync, constants, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { open, readlink } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
+import { readBoundedSync, UnsafeFile } from '../readBounded.js';
 
-/** What reading one file gave: its text, or the error code that stopped it. */
+/**
+ * What reading one file gave: its text, or the error code that stopped it
+ * ({@link REFUSED} for a file doctor would not read; its `message` then says
+ * what the file is: "is a FIFO (named pipe)").
+ */
 export type ReadResult = { ok: true; text: string } | { ok: false; code: string; message: string };
+
+/** The code of a {@link ReadResult} for a file doctor would not read. */
+export const REFUSED = 'REFUSED';
 
 /** A node's file system seen from `root`, addressed by node paths such as `/proc/cgroups`. */
 export class NodeFs {
   /** Absolute path of the folder that stands for the node's `/`. */
   readonly root: string;
 
+  /** Files doctor would not read, as node paths with why (`/proc/cgroups is a FIFO (named pipe)`), in the order met. */
+  readonly refused: string[] = [];
+
   constructor(root: string) {
     this.root = path.resolve(root);
+  }
+
+  /**
+   * Records a file doctor would not read (see the module comment), with the
+   * reason readBounded.ts gave; returns the reason as recorded, the kind of
+   * file only ("is a FIFO (named pipe)"): the verdict's words say once that
+   * doctor reads only regular files.
+   */
+  refuse(nodePath: string, reason: string): string {
+    const kind = reason.replace(/: only regular files are read$/, '');
+    const line = `${nodePath} ${kind}`;
+    if (!this.refused.includes(line)) this.refused.push(line);
+    return kind;
   }
 
   /** Host path of a node path: `/proc/cgroups` under root `/tmp/x` is `/tmp/x/proc/cgroups`. */
@@ -31,9 +62,11 @@ export class NodeFs {
   }
 
   /**
-   * Reads a whole (small) file as UTF-8. Errors are returned, not thrown,
-   * because on a node the error itself is a fact: `EIO` from
-   * `memory.kmem.slabinfo` means kmem accounting is off for that cgroup.
+   * Reads the first `maxBytes` of a (small) file as UTF-8. Errors are
+   * returned, not thrown, because on a node the error itself is a fact:
+   * `EIO` from `memory.kmem.slabinfo` means kmem accounting is off for that
+   * cgroup. A file that is not a regular file is refused (code
+   * {@link REFUSED}) and recorded in {@link refused}.
    *
    * Synchronous inside, like every call here: doctor is a probe that runs on
    * every node every minute, and one blocking `read` of a tiny proc or cgroup
@@ -42,28 +75,14 @@ export class NodeFs {
    * to what the caller will keep, not a fixed 64 KiB per file.
    */
   async read(nodePath: string, maxBytes = 1 << 20): Promise<ReadResult> {
-    let fd: number;
     try {
-      fd = openSync(this.host(nodePath), constants.O_RDONLY);
+      return { ok: true, text: readBoundedSync(this.host(nodePath), { maxBytes, head: true }).toString('utf8') };
     } catch (e) {
-      return errorResult(e);
-    }
-    try {
-      // cgroup and proc files report size 0, so read until EOF rather than by size.
-      const chunks: Buffer[] = [];
-      let total = 0;
-      while (total < maxBytes) {
-        const buf = Buffer.allocUnsafe(Math.min(maxBytes - total, 64 * 1024));
-        const n = readSync(fd, buf, 0, buf.length, null);
-        if (n === 0) break;
-        chunks.push(buf.subarray(0, n));
-        total += n;
+      if (e instanceof UnsafeFile) {
+        const reason = this.refuse(nodePath, e.reason);
+        return { ok: false, code: REFUSED, message: reason };
       }
-      return { ok: true, text: (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8') };
-    } catch (e) {
       return errorResult(e);
-    } finally {
-      closeSync(fd);
     }
   }
 
@@ -149,9 +168,9 @@ export class NodeFs {
   }
 }
 
-/** Reads a host file (not under the node root) for reading only; used for `--kubelet`/`--runc`. */
-export async function openForReading(hostPath: string) {
-  return open(hostPath, constants.O_RDONLY);
+/** Why `name` gave no text, for a report: `name: EACCES`, or `name is a FIFO (named pipe)`. */
+export function describeUnread(name: string, r: { code: string; message: string }): string {
+  return r.code === REFUSED ? `${name} ${r.message}` : `${name}: ${r.code}`;
 }
 
 function errorResult(e: unknown): ReadResult {

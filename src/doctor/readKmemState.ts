@@ -13,7 +13,7 @@
  *   a kmem limit, which switches accounting on.
  * - `memory.kmem.usage_in_bytes`: non-zero means kernel memory is being charged.
  */
-import type { NodeFs } from './nodeFs.js';
+import { describeUnread, type NodeFs } from './nodeFs.js';
 
 /** On, off, or could not be told (a permission error, say). */
 export type KmemState = 'on' | 'off' | 'unknown';
@@ -56,25 +56,25 @@ export async function readKmemState(fs: NodeFs, nodeDir: string, path: string, k
     evidence.push('no memory.kmem.slabinfo');
   } else {
     unknown = true;
-    evidence.push(`memory.kmem.slabinfo: ${slab.code}`);
+    evidence.push(describeUnread('memory.kmem.slabinfo', slab));
   }
 
-  const limit = await readNumber(fs, `${nodeDir}/memory.kmem.limit_in_bytes`);
-  if (typeof limit === 'bigint' && limit < UNLIMITED_FLOOR) {
+  const limit = await readNumber(fs, nodeDir, 'memory.kmem.limit_in_bytes');
+  if ('value' in limit && limit.value < UNLIMITED_FLOOR) {
     on = true;
-    evidence.push(`kmem limit set (memory.kmem.limit_in_bytes = ${limit})`);
-  } else if (typeof limit === 'string' && limit !== 'ENOENT') {
+    evidence.push(`kmem limit set (memory.kmem.limit_in_bytes = ${limit.value})`);
+  } else if ('unread' in limit) {
     unknown = true;
-    evidence.push(`memory.kmem.limit_in_bytes: ${limit}`);
+    evidence.push(limit.unread);
   }
 
-  const usage = await readNumber(fs, `${nodeDir}/memory.kmem.usage_in_bytes`);
-  if (typeof usage === 'bigint' && usage > 0n) {
+  const usage = await readNumber(fs, nodeDir, 'memory.kmem.usage_in_bytes');
+  if ('value' in usage && usage.value > 0n) {
     on = true;
-    evidence.push(`kernel memory charged (memory.kmem.usage_in_bytes = ${usage})`);
-  } else if (typeof usage === 'string' && usage !== 'ENOENT') {
+    evidence.push(`kernel memory charged (memory.kmem.usage_in_bytes = ${usage.value})`);
+  } else if ('unread' in usage) {
     unknown = true;
-    evidence.push(`memory.kmem.usage_in_bytes: ${usage}`);
+    evidence.push(usage.unread);
   }
 
   // Any positive sign wins: an unreadable file cannot undo a readable header.
@@ -82,11 +82,11 @@ export async function readKmemState(fs: NodeFs, nodeDir: string, path: string, k
   return { path, kind, state, evidence };
 }
 
-/** A file holding one integer: the number, or the error code (or `unparseable`). */
-async function readNumber(fs: NodeFs, nodePath: string): Promise<bigint | string> {
-  const r = await fs.read(nodePath, 256);
-  if (!r.ok) return r.code;
+/** A file holding one integer: its value, not there, or why it could not be read (`memory.kmem.usage_in_bytes: EACCES`). */
+async function readNumber(fs: NodeFs, nodeDir: string, name: string): Promise<{ value: bigint } | { missing: true } | { unread: string }> {
+  const r = await fs.read(`${nodeDir}/${name}`, 256);
+  if (!r.ok) return r.code === 'ENOENT' ? { missing: true } : { unread: describeUnread(name, r) };
   const t = r.text.trim();
-  if (!/^-?\d+$/.test(t)) return 'unparseable';
-  return BigInt(t);
+  if (!/^-?\d+$/.test(t)) return { unread: `${name}: unparseable` };
+  return { value: BigInt(t) };
 }

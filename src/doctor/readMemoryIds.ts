@@ -5,7 +5,7 @@
  * (the `memory` row of `/proc/cgroups`) climbs while the folders do not. The
  * difference is the leak itself.
  */
-import type { NodeFs } from './nodeFs.js';
+import { describeUnread, type NodeFs } from './nodeFs.js';
 import { countDirs, type DirCount, type WalkLimits } from './countDirs.js';
 
 /** The number of memcg IDs a kernel has (an unsigned short; ID 0 is never used). */
@@ -94,7 +94,7 @@ export async function readMemoryIds(
 ): Promise<MemoryIds> {
   const ids: MemoryIds = { limit: MEMCG_ID_LIMIT, warnAt: Math.floor(MEMCG_ID_LIMIT * WARN_RATIO) };
   const r = await fs.read('/proc/cgroups');
-  if (!r.ok) ids.rowError = `cannot read /proc/cgroups: ${r.code}`;
+  if (!r.ok) ids.rowError = `cannot read ${describeUnread('/proc/cgroups', r)}`;
   else {
     const row = parseMemoryRow(r.text);
     if (row && 'problem' in row) ids.rowError = row.problem;

@@ -3,6 +3,8 @@
  * verdict. Reads only: see nodeFs.ts.
  */
 import path from 'node:path';
+import { fail } from '../errors.js';
+import { UnsafeFile } from '../readBounded.js';
 import { NodeFs } from './nodeFs.js';
 import { detectCgroupMode, type CgroupMode } from './detectCgroupMode.js';
 import { readMemoryIds, type MemoryIds } from './readMemoryIds.js';
@@ -76,18 +78,26 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     const s = search[name];
     if (!s.readFrom || (s.source !== 'flag' && scanSkipped)) continue;
     if (s.source === 'flag') {
-      binaries[name] = await scanBinary(s.readFrom, opts.signal);
+      binaries[name] = await scanBinary(s.readFrom, opts.signal).catch((e: unknown) => {
+        // The command checked it is a file; it changed since.
+        if (e instanceof UnsafeFile) fail('node_binary_missing', { where: s.readFrom!, detail: `--${name} ${e.reason}` });
+        throw e;
+      });
       continue;
     }
-    // A binary doctor found itself and cannot read is a fact to report, not an error of the user's.
+    // A binary doctor found itself and cannot read is a fact to report, not an error of the user's;
+    // one that is not a regular file makes the node unknown, as any such file does (nodeFs.ts).
     try {
       binaries[name] = { ...(await scanBinary(s.readFrom, opts.signal)), path: s.path ?? s.readFrom };
     } catch (e) {
       if (opts.signal?.aborted) throw e;
-      s.looked.push(`cannot read ${s.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (run doctor as root)`);
+      if (e instanceof UnsafeFile) {
+        fs.refuse(`the ${name} ${s.path}`, e.reason);
+        s.looked.push(`not read: ${s.path} ${e.reason}`);
+      } else s.looked.push(`cannot read ${s.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (run doctor as root)`);
     }
   }
-  const input = { cgroups, kernel, memory, kmem, binaries };
+  const input = { cgroups, kernel, memory, kmem, binaries, refused: fs.refused };
   const { verdict, state, facts } = decideVerdict(input);
   return {
     root: fs.root,

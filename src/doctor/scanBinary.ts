@@ -16,7 +16,7 @@
  * only looks for them.
  */
 import { DEFAULT_RECIPE_FACTS } from '../recipeFacts.js';
-import { openForReading } from './nodeFs.js';
+import { openRegular } from '../readBounded.js';
 
 /** The version note kpatch adds to the binaries it builds. */
 export const KPATCH_NOTE = '+kpatch.';
@@ -58,9 +58,9 @@ const CHUNK = 4 << 20;
  * is allocated per chunk (a fleet probe's peak memory stays the buffer's).
  */
 export async function scanBinary(hostPath: string, signal?: AbortSignal): Promise<BinaryFacts> {
-  const fh = await openForReading(hostPath);
+  // Only a regular file is read (a FIFO or a link to /dev/zero where a binary should be is refused: UnsafeFile).
+  const { fh, size } = await openRegular(hostPath);
   try {
-    const size = (await fh.stat()).size;
     let kpatchNote: string | undefined;
     let nokmemProof = false;
     let kmemFunction = false;

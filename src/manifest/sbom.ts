@@ -8,9 +8,9 @@
  * changed (the vendored runc, or the tree itself for a runc build) carries
  * an annotation naming the patch and its sha256, or the build tag.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { childEnv, runCapture } from '../process/childProcess.js';
+import { readBounded } from '../readBounded.js';
 import type { Manifest } from './manifest.js';
 
 /** Name of the SBOM file in an artifact folder. */
@@ -70,7 +70,10 @@ export async function binaryModules(binary: string, env: Record<string, string |
 
 /** The modules `vendor/modules.txt` of `tree` lists; undefined when it has none. */
 export async function vendorModules(tree: string): Promise<GoModule[] | undefined> {
-  const text = await readFile(path.join(tree, 'vendor', 'modules.txt'), 'utf8').catch(() => undefined);
+  // Only a regular file of a sane size is read (readBounded.ts); Kubernetes' own is about 100 KB.
+  const text = await readBounded(path.join(tree, 'vendor', 'modules.txt'), { maxBytes: 64 << 20 })
+    .then((b) => b.toString('utf8'))
+    .catch(() => undefined);
   const mods = text === undefined ? [] : parseVendorModules(text);
   return mods.length ? mods : undefined;
 }

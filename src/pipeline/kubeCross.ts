@@ -5,9 +5,9 @@
  * home first, the era's own reference as a fallback), and both can be
  * overridden for air-gapped users who mirror the images.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
+import { readBounded, UnsafeFile } from '../readBounded.js';
 
 /** Where a Kubernetes tree names its kube-cross tag. */
 export const CROSS_VERSION_FILE = 'build/build-image/cross/VERSION';
@@ -24,12 +24,15 @@ export async function readCrossTag(tree: string): Promise<string> {
   const file = path.join(tree, CROSS_VERSION_FILE);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readBounded(file, { maxBytes: 4096 })).toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return fail('kube_cross_version', {
       where: file,
-      detail: code === 'ENOENT' ? 'the file does not exist (Kubernetes 1.8 to 1.21 have it)' : `cannot read it: ${(e as Error).message}`,
+      detail:
+        code === 'ENOENT'
+          ? 'the file does not exist (Kubernetes 1.8 to 1.21 have it)'
+          : `cannot read it: ${e instanceof UnsafeFile ? `it ${e.reason}` : (e as Error).message}`,
       hint: 'name the build image with --image REF (e.g. --image registry.k8s.io/kube-cross:v1.10.4-1), or use --runner local',
     });
   }

@@ -8,9 +8,9 @@
  * CI configs list several). Air-gapped users mirror Docker Hub's `library/`
  * and pass `--registry`; `--image` names any image with Go and make.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
+import { readBounded } from '../readBounded.js';
 import { checkImageRef, checkRegistries } from './kubeCross.js';
 
 /** Where a runc tree names its Go. */
@@ -37,7 +37,10 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
  * undefined when there is no Dockerfile or no `FROM golang:` line in it.
  */
 export async function readRuncGo(tree: string): Promise<RuncGo | undefined> {
-  const text = await readFile(path.join(tree, RUNC_DOCKERFILE), 'utf8').catch(() => undefined);
+  // Only a regular file of a sane size is read (readBounded.ts): a Dockerfile linked to /dev/zero is no Dockerfile.
+  const text = await readBounded(path.join(tree, RUNC_DOCKERFILE), { maxBytes: 1 << 20 })
+    .then((b) => b.toString('utf8'))
+    .catch(() => undefined);
   return text === undefined ? undefined : runcGoOfDockerfile(text);
 }
 

@@ -4,7 +4,6 @@
  * uncommitted edits under a release's name. Nothing here writes to the
  * checkout: builds run in a private copy (privateCopy.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { fail } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
 import type { ScanReport } from '../engine/recipe.js';
@@ -13,6 +12,8 @@ import { describeCheckout, type CheckoutFacts } from '../source/commitFacts.js';
 import type { GitIo } from '../source/runGit.js';
 import type { BuildTarget } from './buildTarget.js';
 import { patchPaths } from '../patchfile/patchPaths.js';
+import { readBounded } from '../readBounded.js';
+import { MAX_PATCH_BYTES } from '../safeFiles.js';
 
 /** What checkSrcCheckout read from a `--src` checkout. */
 export interface SrcCheckout {
@@ -64,5 +65,9 @@ export function refuseDirty(commit: CheckoutFacts, paths: string[], what: string
 
 /** The files a patch file changes (`diff --git a/... b/...` lines); none when it cannot be read. */
 export async function patchFilePaths(file: string): Promise<string[]> {
-  return patchPaths(await readFile(file, 'utf8').catch(() => ''));
+  return patchPaths(
+    await readBounded(file, { maxBytes: MAX_PATCH_BYTES })
+      .then((b) => b.toString('utf8'))
+      .catch(() => ''),
+  );
 }

@@ -8,9 +8,10 @@
  * folder around one of them.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
+import { readBounded } from '../readBounded.js';
 
 /** A temporary artifact folder on its way to `out`. */
 export interface StagedOutput {
@@ -102,7 +103,9 @@ export async function writtenByKpatch(dir: string): Promise<boolean> {
   const st = await lstat(dir).catch(() => undefined);
   if (!st?.isDirectory()) return false;
   try {
-    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    // A manifest.json that is a FIFO or a device (readBounded.ts refuses it) is no kpatch manifest.
+    const text = (await readBounded(path.join(dir, 'manifest.json'), { maxBytes: 64 << 20 })).toString('utf8');
+    const m = JSON.parse(text) as Record<string, unknown>;
     return typeof m.kpatchVersion === 'string' && typeof m.schemaVersion === 'number' && Array.isArray(m.artifacts);
   } catch {
     return false;

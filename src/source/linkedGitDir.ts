@@ -4,12 +4,15 @@
  * folder belongs to a tree), the runc build (what to mount so Go can stamp
  * the commit) and the local runner (what to lock while the tree is moved).
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readBounded } from '../readBounded.js';
 
 /** The absolute git folder a linked work tree's `.git` file names; undefined for a plain clone or no git. */
 export async function linkedGitDir(tree: string): Promise<string | undefined> {
-  const text = await readFile(path.join(tree, '.git'), 'utf8').catch(() => undefined);
+  // A `.git` that is a FIFO or a device is no linked work tree (readBounded.ts refuses it; no hang).
+  const text = await readBounded(path.join(tree, '.git'), { maxBytes: 64 * 1024 })
+    .then((b) => b.toString('utf8'))
+    .catch(() => undefined);
   const gitdir = text && /^gitdir:\s*(.+)$/m.exec(text)?.[1].trim();
   return gitdir ? path.resolve(tree, gitdir) : undefined;
 }

@@ -6,7 +6,8 @@
  * settings reach real commands: the matrix's build arguments, and a scan of
  * a release fetched from the configured repository into the configured cache.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,37 @@ describe('kpatch config', () => {
       expect(r.stderr).toContain(message);
     }
   });
+});
+
+describe('a settings file that is not a regular file', () => {
+  // Each would hang kpatch (a FIFO waits for a writer) or read without end (/dev/zero):
+  // the command must stop at once, with config_invalid (exit 2) naming the file and what it is.
+  const cases: [string, string, (file: string) => void, string][] = [
+    ['a FIFO kpatch.config.json', 'kpatch.config.json', (f) => execFileSync('mkfifo', [f]), 'is a FIFO (named pipe)'],
+    ['kpatch.config.json linked to /dev/zero', 'kpatch.config.json', (f) => symlinkSync('/dev/zero', f), 'is a character device'],
+    ['a FIFO package.json', 'package.json', (f) => execFileSync('mkfifo', [f]), 'is a FIFO (named pipe)'],
+    ['a kpatch.config.json folder', 'kpatch.config.json', (f) => mkdirSync(f), 'is a folder'],
+    [
+      'an 8 GiB kpatch.config.json',
+      'kpatch.config.json',
+      (f) => (writeFileSync(f, ''), truncateSync(f, 8 * 2 ** 30)),
+      'is 8589934592 bytes',
+    ],
+  ];
+  for (const [name, file, make, what] of cases) {
+    it(`${name}: config_invalid at once, for every command that reads settings`, () => {
+      const cwd = folder({});
+      make(path.join(cwd, file));
+      for (const args of [['config'], ['matrix', '--k8s', 'v1.12.4']]) {
+        const r = kpatch(args, { cwd, env, timeoutMs: 20_000 });
+        expect(r.killed, `kpatch ${args[0]} hung`).toBe(false);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`error[config_invalid]: the settings file is not valid: ${path.join(cwd, file)}`);
+        expect(r.stderr).toContain(what);
+        expect(r.ms).toBeLessThan(10_000);
+      }
+    });
+  }
 });
 
 describe('settings reach the commands', () => {

@@ -110,7 +110,7 @@ describe('decideVerdict and describeVerdict', () => {
     const r = decideVerdict(input);
     expect(r).toMatchObject({ state: 'unknown', verdict: 'at-risk' });
     const words = describeVerdict(r.state, r.facts, input);
-    expect(words.reasons).toEqual(['/proc/cmdline is a FIFO (named pipe): doctor reads only regular files, so it cannot tell']);
+    expect(words.reasons).toEqual(['/proc/cmdline is a FIFO (named pipe); doctor does not read such a file, so it cannot tell']);
     expect(words.nextSteps[0]).toMatch(/^Check --root/);
   });
 });

@@ -16,16 +16,27 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** How long the run took, in ms. */
+  ms: number;
+  /** True when `timeoutMs` passed and the run was killed (SIGKILL: a hung kpatch may ignore SIGTERM). */
+  killed: boolean;
 }
 
-/** Runs `kpatch ...args` and waits for it. */
-export function kpatch(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
+/** Runs `kpatch ...args` and waits for it (at most `timeoutMs`, when given). */
+export function kpatch(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): CliResult {
+  const started = Date.now();
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGKILL',
   });
-  if (r.error) throw r.error;
-  return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr };
+  const killed = opts.timeoutMs !== undefined && r.signal === 'SIGKILL';
+  if (r.error && !killed) throw r.error;
+  return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started, killed };
 }
