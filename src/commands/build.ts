@@ -117,7 +117,7 @@ export const buildCommand: Command<BuildCommandOptions> = {
     const folder = src !== undefined ? await checkSrcFolder(src) : undefined;
     const checkout =
       folder !== undefined
-        ? await (await import('../pipeline/srcCheckout.js')).checkSrcCheckout(folder, opts.versionString, target, io)
+        ? await (await import('../pipeline/srcCheckout.js')).checkSrcCheckout(folder, opts.versionString, target, io, cacheDir)
         : undefined;
     // The signing key before anything runs: a bad key costs a second, not a build.
     const signKey =

@@ -203,7 +203,9 @@ async function readFacts(
   io: Io,
 ): Promise<{ fromCheckout: boolean; checkout?: SrcCheckout; commit: CheckoutFacts }> {
   const fromCheckout = !source.tag;
-  const checkout = fromCheckout ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io))) : undefined;
+  const checkout = fromCheckout
+    ? (opts.checkout ?? (await checkSrcCheckout(source.root, opts.versionString, target, io, opts.cacheDir)))
+    : undefined;
   const commit: CheckoutFacts = checkout?.facts ?? (await describeCommit(source, io));
   if (!commit.tag && !opts.versionString)
     fail('usage', { where: `--src ${source.root}`, detail: 'the checkout is not at a release tag; give --version-string' });

@@ -5,8 +5,12 @@
  * checkout as it is (committed state plus uncommitted and untracked
  * changes), which lives under kpatch's cache and is removed afterwards.
  *
- * The copy is a plain file copy that skips the root's `.git` and `_output/`
- * (and the artifact folder, when the user put it inside the checkout):
+ * The copy is a plain file copy that skips the root's `.git` and `_output/`,
+ * and kpatch's own folders when the user put them inside the checkout: the
+ * artifact folder, and the cache folder the copy itself is made in (CI
+ * workspaces set `KPATCH_CACHE_DIR=.kpatch-cache`; copying it would copy the
+ * copy into itself until ENAMETOOLONG). Folders are compared by real path,
+ * so a checkout or cache reached through a link is still recognised:
  * measured on the real v1.20.2 tree it is faster than `git stash create` +
  * `git worktree add` + an overlay of untracked files (scripts/bench-private-copy.mjs,
  * figures in docs/benchmarks.md), and it writes nothing into the user's `.git`
@@ -16,7 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Dirent } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readlink, rm, rmdir, stat, symlink, utimes } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readlink, realpath, rm, rmdir, stat, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { fail, KpatchError } from '../errors.js';
 import { processAlive } from '../source/cacheLock.js';
@@ -31,7 +35,7 @@ export interface PrivateCopy {
 
 /** Options of {@link copyCheckout}. */
 export interface CopyOptions {
-  /** Absolute paths not to copy (besides the root's `.git` and `_output`): e.g. an `--out` inside the checkout. */
+  /** Absolute paths not to copy (besides the root's `.git`, `_output` and the cache folder): e.g. an `--out` inside the checkout. */
   skip?: string[];
   /** Stops the copy (then removed) and throws `interrupted`. */
   signal?: AbortSignal;
@@ -67,7 +71,9 @@ export async function copyCheckout(src: string, cacheDir: string, opts: CopyOpti
   };
   try {
     await mkdir(holder, { recursive: true });
-    await copyTree(src, root, new Set(opts.skip ?? []), opts.signal);
+    // Real paths on both sides: the walk starts at the checkout's real path, so the entries it meets are real paths too.
+    const skip = new Set(await Promise.all([cacheDir, ...(opts.skip ?? [])].map(realPathOf)));
+    await copyTree(await realpath(src), root, skip, opts.signal);
   } catch (e) {
     await remove();
     if (e instanceof KpatchError) throw e;
@@ -113,6 +119,15 @@ async function copyTree(src: string, dest: string, skip: Set<string>, signal?: A
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+}
+
+/** The real path of `p`, also when it does not exist yet (an --out to be made): its deepest existing folder's, resolved. */
+async function realPathOf(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  const real = await realpath(abs).catch(() => undefined);
+  if (real) return real;
+  const parent = path.dirname(abs);
+  return parent === abs ? abs : path.join(await realPathOf(parent), path.basename(abs));
 }
 
 /** Removes copies whose kpatch is gone (killed with SIGKILL, or the machine went down). */

@@ -4,9 +4,11 @@
  * uncommitted edits under a release's name. Nothing here writes to the
  * checkout: builds run in a private copy (privateCopy.ts).
  */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { fail } from '../errors.js';
 import { loadTargets } from '../engine/loadTargets.js';
-import type { ScanReport } from '../engine/recipe.js';
+import type { Recipe, ScanReport } from '../engine/recipe.js';
 import { DEFAULT_RECIPE } from '../recipes.js';
 import { describeCheckout, type CheckoutFacts } from '../source/commitFacts.js';
 import type { GitIo } from '../source/runGit.js';
@@ -26,17 +28,21 @@ export interface SrcCheckout {
  * `--src`: reads the checkout's facts (tag, commit, tree state, a fix it
  * already carries) from its own git, and refuses, as a usage error before any
  * stage starts, a checkout that is not at a release tag when no
- * `--version-string` names the version.
+ * `--version-string` names the version. `cacheDir`, when inside the
+ * checkout, is kpatch's and not part of the tree: its work trees (whole
+ * Kubernetes releases) are not scanned as the checkout's files, and its
+ * files are not changes of the tree (describeCheckout).
  */
 export async function checkSrcCheckout(
   root: string,
   versionString: string | undefined,
   target: BuildTarget,
   io: GitIo,
+  cacheDir?: string,
 ): Promise<SrcCheckout> {
-  const report = DEFAULT_RECIPE.scan((await loadTargets(root, DEFAULT_RECIPE)).files);
+  const report = DEFAULT_RECIPE.scan((await loadTargets(root, await outside(root, cacheDir))).files);
   if (io.signal?.aborted) fail('interrupted');
-  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io);
+  const facts = await describeCheckout(root, [...new Set(report.markers.map((m) => m.file))], io, cacheDir ? [cacheDir] : []);
   if (!facts.tag && !versionString) {
     fail('usage', {
       where: `--src ${root}`,
@@ -44,6 +50,20 @@ export async function checkSrcCheckout(
     });
   }
   return { facts, report };
+}
+
+/** The recipe's targets, less any file under `dir` when that folder is inside `root`. */
+async function outside(root: string, dir: string | undefined): Promise<Recipe> {
+  if (dir === undefined) return DEFAULT_RECIPE;
+  const [realRoot, realDir] = await Promise.all([root, dir].map((p) => realpath(p).catch(() => path.resolve(p))));
+  const rel = path.relative(realRoot, realDir).split(path.sep).join('/');
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return DEFAULT_RECIPE;
+  const under = (r: string) => r === rel || r.startsWith(`${rel}/`);
+  return {
+    ...DEFAULT_RECIPE,
+    isTarget: (r) => !under(r) && DEFAULT_RECIPE.isTarget(r),
+    isTargetFolder: (d) => !under(d) && DEFAULT_RECIPE.isTargetFolder(d),
+  };
 }
 
 /**

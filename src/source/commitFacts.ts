@@ -2,6 +2,8 @@
  * The release facts a build stamps into the kubelet and the manifest: tag,
  * commit and commit time (SOURCE_DATE_EPOCH), read from the tree's git.
  */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { SourceTree } from './openSource.js';
 import { queryGit, type GitIo } from './runGit.js';
 import { statusPaths } from './gitStatus.js';
@@ -60,9 +62,13 @@ export interface CheckoutFacts extends CommitFacts {
  * Describes a `--src` checkout from its own git (never from a copy of it).
  * `fixFiles` are the files that carry a kpatch marker in the checkout: their
  * changes are kpatch's fix, not a dirty tree, and a branch whose only commits
- * since a tag touch them is that tag with the fix committed.
+ * since a tag touch them is that tag with the fix committed. `ownDirs` are
+ * kpatch's own folders (the cache): when one is inside the checkout, its
+ * files are kpatch's, not changes of the user's, and git status leaves them
+ * out (they would make every CI build that keeps its cache in the workspace
+ * "dirty").
  */
-export async function describeCheckout(root: string, fixFiles: string[], io: GitIo): Promise<CheckoutFacts> {
+export async function describeCheckout(root: string, fixFiles: string[], io: GitIo, ownDirs: string[] = []): Promise<CheckoutFacts> {
   const facts: CheckoutFacts = await describeCommit({ root, release: async () => {} }, io);
   if (!facts.sha) return facts;
   const prefix = (await git(root, ['rev-parse', '--show-prefix'], io)) ?? '';
@@ -76,7 +82,15 @@ export async function describeCheckout(root: string, fixFiles: string[], io: Git
       facts.fixCommittedOn = near;
     }
   }
-  const status = await gitRaw(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], io);
+  const realRoot = await realpath(root).catch(() => path.resolve(root));
+  const inside = (await Promise.all(ownDirs.map((d) => realpath(d).catch(() => path.resolve(d)))))
+    .map((d) => path.relative(realRoot, d))
+    .filter((rel) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel));
+  const status = await gitRaw(
+    root,
+    ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...inside.map((rel) => `:(exclude)${rel}`)],
+    io,
+  );
   if (status === undefined) return facts;
   const changes: string[] = [];
   const changed: string[] = [];

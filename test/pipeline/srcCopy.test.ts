@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, kpatch } from '../helpers/cli.js';
+import { BIN, kpatch, REPO_ROOT } from '../helpers/cli.js';
 import { makeStandinRemote, STANDIN_MEMORY_GO, type StandinRemote } from '../helpers/standin-repo.js';
 import { compareSnapshots, snapshotDir } from '../helpers/fsSnapshot.js';
 
@@ -300,5 +300,84 @@ describe('only a kubelet this make wrote counts (issue 14 §1)', { timeout: 600_
     expect(r.stderr).toContain('error[artifact_missing]');
     expect(r.stderr).toContain('older than this make');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+/**
+ * The settings file docs/commands/config.md shows, whose `cacheDir` is
+ * `.kpatch-cache`: relative to the working folder, which in CI is the checkout.
+ */
+function docsExampleConfig(): Record<string, unknown> {
+  const md = readFileSync(path.join(REPO_ROOT, 'docs/commands/config.md'), 'utf8');
+  const shown = [...md.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]) as Record<string, unknown>);
+  const config = shown.find((c) => c.cacheDir === '.kpatch-cache');
+  expect(config, 'the example settings file of docs/commands/config.md').toBeDefined();
+  return config!;
+}
+
+describe('the cache folder inside the checkout (kpatch build --src . in a CI workspace)', { timeout: 600_000 }, () => {
+  /** The checkout as it was, apart from the cache folder kpatch makes in it. */
+  const stateBut = (dir: string) => ({
+    snap: snapshotDir(dir, { skip: ['.git/index', '.kpatch-cache/'] }),
+    status: git(dir, '--no-optional-locks', 'status', '--porcelain=v1', '--untracked-files=all', '--ignored', '--', ':!.kpatch-cache'),
+  });
+
+  it('KPATCH_CACHE_DIR=.kpatch-cache: the private copy leaves the cache out, the build works, the stamp stays clean', () => {
+    const dir = checkout({ edits: false });
+    const was = stateBut(dir);
+    const out = path.join(tmp, 'out-env-cache');
+    const r = kpatch(['build', '--src', '.', '--runner', 'local', '--out', out], {
+      env: env({ KPATCH_CACHE_DIR: '.kpatch-cache' }),
+      cwd: dir,
+      timeoutMs: 540_000,
+    });
+    expect(r.code, r.stderr.slice(0, 4000)).toBe(0);
+    expect(r.stderr).toContain(`building in a private copy of ${dir}: ${path.join(dir, '.kpatch-cache', 'tmp')}`);
+    // The cache is kpatch's, not a change of the user's: no dirty stamp, no warning about it.
+    expect(r.stderr).not.toContain('warning: the checkout has changes');
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(m).toMatchObject({ mode: 'guard', versionString: 'v1.12.4+kpatch.guard', source: { treeState: 'clean' } });
+    expect(execFileSync(path.join(out, 'linux-amd64/kubelet'), ['--version=raw'], { encoding: 'utf8' })).toContain('GitTreeState:"clean"');
+    const now = stateBut(dir);
+    // Not strict: the checkout's own folder gained the cache folder, so its mtime moved; nothing else did.
+    expect(compareSnapshots('checkout', was.snap, now.snap), 'changes in the checkout besides the cache').toEqual([]);
+    expect(now.status).toBe(was.status);
+    // The copy went with the build, and so did the tmp/ folder it made.
+    expect(existsSync(path.join(dir, '.kpatch-cache', 'tmp')), 'no copy left').toBe(false);
+  });
+
+  it('a release kept in that cache is not read as part of the checkout', () => {
+    const dir = path.join(tmp, 'co-121-cache');
+    git(tmp, 'clone', '-q', '--branch', 'v1.21.2', remote.url, dir);
+    const inCache = env({ KPATCH_CACHE_DIR: '.kpatch-cache' });
+    // An affected release fetched and kept in the cache inside the (not affected) checkout.
+    const fetched = kpatch(['fetch', '--k8s', 'v1.12.4', '--repo', remote.url], { env: inCache, cwd: dir });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(readdirSync(path.join(dir, '.kpatch-cache', 'trees')).length).toBe(1);
+    const r = kpatch(['build', '--src', '.', '--runner', 'local', '--out', path.join(tmp, 'out-121-cache')], { env: inCache, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    // Decided from the checkout's own files, before any copy: the cached v1.12.4 is not the checkout's.
+    expect(r.stderr).toMatch(/not affected.*nothing was built/);
+    expect(r.stderr).not.toContain('building in a private copy');
+  });
+
+  it("the docs' example kpatch.config.json in the checkout: kpatch build --src . builds every platform it names", () => {
+    const dir = checkout({ edits: false });
+    const config = docsExampleConfig();
+    writeFileSync(path.join(dir, 'kpatch.config.json'), JSON.stringify(config, null, 2));
+    // Kept out of git status, as a team that commits its settings file has it in the tree, not as a change.
+    writeFileSync(path.join(dir, '.git/info/exclude'), 'kpatch.config.json\n');
+    const out = path.join(tmp, 'out-docs-config');
+    const env0 = env();
+    delete (env0 as Record<string, string | undefined>).KPATCH_CACHE_DIR;
+    const r = kpatch(['build', '--src', '.', '--runner', 'local', '--out', out], { env: env0, cwd: dir, timeoutMs: 540_000 });
+    expect(r.code, r.stderr.slice(0, 4000)).toBe(0);
+    expect(r.stderr).toContain(`building in a private copy of ${dir}: ${path.join(dir, '.kpatch-cache', 'tmp')}`);
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(m.mode).toBe(config.mode);
+    expect(m.artifacts.map((a: { path: string }) => a.path).filter((p: string) => p.endsWith('/kubelet'))).toEqual(
+      (config.platforms as string[]).map((p) => `${p.replace('/', '-')}/kubelet`).sort(),
+    );
+    expect(m.source.treeState).toBe('clean');
   });
 });
