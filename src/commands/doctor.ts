@@ -7,6 +7,10 @@
  * `--format npd` speaks node-problem-detector's plugin protocol instead: one
  * line, exit 0 OK, 1 problem, 2 unknown (an error is unknown too, whatever
  * its usual code: NPD reads any other status as unknown anyway).
+ * `--format sentinel` is kured's `--reboot-sentinel-command`: the same line,
+ * exit 0 only for `reboot-needed`, non-zero for every other state and for
+ * every error (kured reboots on 0 only, so a node is never rebooted on a
+ * guess).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,7 +21,7 @@ import type { Io } from '../io.js';
 import { runDoctor } from '../doctor/runDoctor.js';
 import { renderText } from '../doctor/renderText.js';
 import { doctorJson } from '../doctor/renderJson.js';
-import { npdErrorLine, renderNpd } from '../doctor/renderNpd.js';
+import { npdErrorLine, renderNpd, renderSentinel } from '../doctor/renderNpd.js';
 
 /** What `kpatch doctor` runs with (paths as typed; resolved and checked against the working folder by the handler). */
 export interface DoctorCommandOptions {
@@ -26,7 +30,7 @@ export interface DoctorCommandOptions {
   kubelet?: string;
   runc?: string;
   /** The output form (`--json` is `json`). */
-  format: 'text' | 'json' | 'npd';
+  format: 'text' | 'json' | 'npd' | 'sentinel';
 }
 
 /** The `kpatch doctor` command: flags, checks and handler (see the module comment and docs/commands/). */
@@ -43,10 +47,11 @@ export const doctorCommand: Command<DoctorCommandOptions> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the facts and verdict as JSON (schemaVersion 1)' })
       .option('format', {
         type: 'string',
-        choices: ['text', 'json', 'npd'],
+        choices: ['text', 'json', 'npd', 'sentinel'],
         default: 'text',
         requiresArg: true,
-        describe: 'text, json (same as --json), or npd: one line, exit 0/1/2 for node-problem-detector',
+        describe:
+          "text, json (same as --json), npd: one line, exit 0/1/2 for node-problem-detector, or sentinel: one line, exit 0 only when the node needs its reboot (kured's --reboot-sentinel-command)",
       })
       .option('kubelet', { type: 'string', requiresArg: true, describe: 'kubelet binary to inspect (read, never run)' })
       .option('runc', { type: 'string', requiresArg: true, describe: 'runc binary to inspect (read, never run)' }),
@@ -94,10 +99,10 @@ async function doctor(opts: DoctorCommandOptions, io: Io): Promise<number> {
     if (err.code === 'EACCES' || err.code === 'EPERM') fail('node_binary_unreadable', { where: err.path, detail: err.message });
     throw e;
   }
-  if (opts.format === 'npd') {
-    const npd = renderNpd(report);
-    io.stdout.write(npd.line);
-    return npd.code;
+  if (opts.format === 'npd' || opts.format === 'sentinel') {
+    const one = opts.format === 'npd' ? renderNpd(report) : renderSentinel(report);
+    io.stdout.write(one.line);
+    return one.code;
   }
   const code = report.verdict === 'ok' ? EXIT.ok : EXIT.failure;
   if (opts.format === 'json') io.stdout.write(JSON.stringify(doctorJson(report, code), null, 2) + '\n');

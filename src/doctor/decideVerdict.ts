@@ -214,12 +214,6 @@ export function stateRow(state: State): StateRow {
   return STATE_TABLE.find((r) => r.state === state)!;
 }
 
-/** node-problem-detector's plugin exit status for each state, from {@link STATE_TABLE}. */
-export const STATE_EXIT: Readonly<Record<State, 0 | 1 | 2>> = Object.fromEntries(STATE_TABLE.map((r) => [r.state, r.npd])) as Record<
-  State,
-  0 | 1 | 2
->;
-
 /** The first row of {@link STATE_TABLE} whose condition holds. */
 export function decideState(f: NodeFacts): StateRow {
   return STATE_TABLE.find((r) => r.when(f))!;

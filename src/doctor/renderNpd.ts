@@ -4,17 +4,34 @@
  * anything else unknown) and the first `max_output_length` characters of its
  * trimmed stdout (80 by default) as the node condition's message. So the
  * line says the state first and the key number right after, and never runs
- * past 80 characters: what is cut is detail, not the verdict.
+ * past 80 characters: what is cut is detail, not the verdict. The same line
+ * serves kured's sentinel command ({@link renderSentinel}).
  */
 import type { DoctorReport } from './runDoctor.js';
-import { STATE_EXIT } from './decideVerdict.js';
+import { stateRow } from './decideVerdict.js';
 
 /** NPD's default `max_output_length`: the part of the line a condition keeps. */
 export const NPD_LINE_MAX = 80;
 
 /** The exit status and the one line for NPD. */
 export function renderNpd(r: DoctorReport): { code: 0 | 1 | 2; line: string } {
-  return { code: STATE_EXIT[r.state], line: fit(npdParts(r)) + '\n' };
+  return { code: stateRow(r.state).npd, line: npdLine(r) };
+}
+
+/**
+ * `kpatch doctor --format sentinel`: kured's `--reboot-sentinel-command`.
+ * kured reboots the node (cordon, drain, reboot, one node at a time) when
+ * the command exits 0, and logs its stdout; so the status is 0 for
+ * `reboot-needed` only, the table's `sentinel` column, and the line is the
+ * NPD one, which says why in one line for kured's log.
+ */
+export function renderSentinel(r: DoctorReport): { code: 0 | 1; line: string } {
+  return { code: stateRow(r.state).sentinel, line: npdLine(r) };
+}
+
+/** The one line: the state first, then the key numbers while they fit in {@link NPD_LINE_MAX}. */
+function npdLine(r: DoctorReport): string {
+  return fit(npdParts(r)) + '\n';
 }
 
 /** An NPD line for an error that stopped doctor before a report (exit 2: unknown). */
