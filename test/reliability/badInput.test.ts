@@ -82,6 +82,7 @@ import {
 import { hangListener, MARK_VAR, markedProcesses, startKpatch, waitFor, type HangListener, type Running } from '../helpers/processes.js';
 import { linkSync, utimesSync } from 'node:fs'; // for the rows of section "patch and diff keep the user's files"
 import { artifactFolder, artifactsOf, KUBELET, manyFilesRemote } from '../helpers/untrusted.js';
+import { makeFakeNode } from '../helpers/fakeNode.js';
 
 /** Every program the local runner checks for a kubelet build (hostTools.ts). */
 const HOST_TOOLS = hostNeeds('kubelet').map((n) => n.program);
@@ -142,6 +143,14 @@ interface Case {
   skip?: () => string | undefined;
   /** kpatch's stdout: 'closed' (the reader went away, as with `| head -1`) or 'full' (/dev/full: every write fails with ENOSPC). */
   stdout?: 'closed' | 'full';
+  /**
+   * Where `message` is: stderr (default; a non-zero exit must then come with
+   * kpatch's own error line), or stdout, for a report that is not an error
+   * (doctor's `unknown`, whose exit status is the answer).
+   */
+  messageOn?: 'stdout';
+  /** The run must end on its own within this many seconds (for inputs that used to hang it); it is killed (SIGKILL) after twice that. */
+  within?: number;
 }
 
 const FS_DIR = (s: Sandbox) => path.join(s.tree, STANDIN_RUNC_FS_DIR);
@@ -227,6 +236,20 @@ function binDir(s: Sandbox, programs: string[]): string {
     else symlinkSync(execFileSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).trim(), path.join(dir, p));
   }
   return dir;
+}
+
+/**
+ * A fake el7 node at `<row dir>/node` (kmem on, no binaries: `vulnerable`
+ * when every file is sound) whose node file `rel` is a FIFO or a link to /dev/zero.
+ */
+function hostileNode(s: Sandbox, rel: string, kind: 'fifo' | 'zero'): void {
+  const made = makeFakeNode({ mode: 'v1', kernel: '3.10.0-1160.el7.x86_64', cgroups: { kubepods: 'on' }, base: s.dir });
+  const root = path.join(s.dir, 'node');
+  renameSync(made, root);
+  const file = path.join(root, rel);
+  rmSync(file, { force: true });
+  if (kind === 'fifo') sh('mkfifo', [file]);
+  else symlinkSync('/dev/zero', file);
 }
 
 /** Replaces memory.go by a link to `target` (relative to the link's folder, or absolute). */
@@ -893,6 +916,71 @@ const CASES: Case[] = [
     args: (s) => ['doctor', '--runc', path.join(s.dir, 'runc')],
     exit: 1,
     message: 'error[node_binary_unreadable]',
+  },
+
+  {
+    name: 'doctor --format npd on a node root whose /proc/cgroups is a FIFO: unknown (exit 2) at once, not a hang',
+    setup: (s) => hostileNode(s, 'proc/cgroups', 'fifo'),
+    args: (s) => ['doctor', '--format', 'npd', '--root', path.join(s.dir, 'node')],
+    exit: 2,
+    messageOn: 'stdout',
+    message: 'kmem unknown: /proc/cgroups is a FIFO (named pipe)',
+    within: 15,
+  },
+  {
+    name: 'doctor on a node root whose kubepods memory.kmem.slabinfo links to /dev/zero: unknown, the file named, not read',
+    setup: (s) => hostileNode(s, 'sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo', 'zero'),
+    args: (s) => ['doctor', '--root', path.join(s.dir, 'node')],
+    exit: 1,
+    messageOn: 'stdout',
+    message: '/sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo is a character device; doctor does not read such a file',
+    within: 15,
+  },
+  {
+    name: 'doctor --format sentinel (kured) on a node root whose /proc/self/mountinfo is a FIFO: no reboot (exit 1), at once',
+    setup: (s) => hostileNode(s, 'proc/self/mountinfo', 'fifo'),
+    args: (s) => ['doctor', '--format', 'sentinel', '--root', path.join(s.dir, 'node')],
+    exit: 1,
+    messageOn: 'stdout',
+    message: 'kmem unknown: /proc/self/mountinfo is a FIFO (named pipe)',
+    within: 15,
+  },
+
+  // --- settings files and small files that are not regular files ----------------------------
+  {
+    name: 'a FIFO kpatch.config.json (kpatch config): config_invalid at once, not a hang',
+    setup: (s) => sh('mkfifo', [path.join(s.tree, 'kpatch.config.json')]),
+    args: () => ['config'],
+    exit: 2,
+    message: 'is a FIFO (named pipe): only regular files are read',
+    within: 15,
+  },
+  {
+    name: 'kpatch.config.json linked to /dev/zero (build): config_invalid before reading a byte',
+    setup: (s) => symlinkSync('/dev/zero', path.join(s.tree, 'kpatch.config.json')),
+    args: (s) => build(s),
+    exit: 2,
+    message: 'is a character device: only regular files are read',
+    within: 15,
+  },
+  {
+    name: 'a FIFO package.json in the working folder (scan): config_invalid at once',
+    setup: (s) => sh('mkfifo', [path.join(s.tree, 'package.json')]),
+    args: (s) => ['scan', '--src', s.tree],
+    exit: 2,
+    message: `package.json\n  it is a FIFO (named pipe)`,
+    within: 15,
+  },
+  {
+    name: '--force onto a folder whose manifest.json is a FIFO: not one kpatch wrote (out_exists), at once',
+    setup: (s) => {
+      mkdirSync(ART(s));
+      sh('mkfifo', [path.join(ART(s), 'manifest.json')]);
+    },
+    args: (s) => build(s, '--force'),
+    exit: 1,
+    message: 'error[out_exists]',
+    within: 15,
   },
 
   // --- Ctrl-C at each stage ----------------------------------------------------------------
@@ -2005,13 +2093,20 @@ describe(`kpatch refuses ${CASES.length} bad inputs cleanly`, () => {
         if (stdoutFd !== undefined) closeSync(stdoutFd);
         const t0 = Date.now();
         if (c.interrupt) await c.interrupt(s, run);
+        // A kpatch that hangs may ignore SIGTERM (blocked in a system call): SIGKILL ends the row.
+        const killer = c.within ? setTimeout(() => run.child.kill('SIGKILL'), c.within * 2000) : undefined;
         const r = await run.done;
+        clearTimeout(killer);
         const seconds = (Date.now() - t0) / 1000;
+        if (c.within) {
+          expect(r.signal, `kpatch hung and was killed after ${c.within * 2} s`).toBeNull();
+          expect(seconds, 'kpatch stops promptly on its own').toBeLessThan(c.within);
+        }
 
-        expect(r.stderr, 'the message').toContain(c.message);
+        expect(c.messageOn === 'stdout' ? r.stdout : r.stderr, 'the message').toContain(c.message);
         expect(r.code, `exit code; stderr:\n${r.stderr}`).toBe(c.exit);
         // Exit 0 rows (a closed pipe is a normal end) have no error to show, and must not crash either.
-        if (c.exit !== 0) expect(r.stderr, 'a kpatch error, not a crash').toMatch(/^kpatch: error\[[a-z_]+\]/m);
+        if (c.exit !== 0 && c.messageOn !== 'stdout') expect(r.stderr, 'a kpatch error, not a crash').toMatch(/^kpatch: error\[[a-z_]+\]/m);
         expect(r.stderr).not.toMatch(/error\[internal\]|^\s+at .+:\d+:\d+\)?$/m);
         if ([130, 143, 129].includes(c.exit)) expect(seconds, 'Ctrl-C, SIGTERM and SIGHUP are honoured promptly').toBeLessThan(30);
 
