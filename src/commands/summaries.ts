@@ -24,7 +24,8 @@ export const SUMMARIES = {
   },
   package: {
     command: 'package <dir>',
-    describe: 'make RPM and DEB packages of an artifact folder, laid out as the official packages of that release, and add them to its records',
+    describe:
+      'make RPM and DEB packages of an artifact folder, laid out as the official packages of that release, and add them to its records',
   },
   fetch: {
     command: 'fetch',

@@ -173,10 +173,12 @@ export const FACT_ROWS: readonly FactRow[] = [
     },
   },
   {
-    date: '2020-06-22',
+    // The packages of 1.16.11, 1.17.7 and 1.18.4 (tagged 2020-06-16/17) first bundled the CNI plugins and were
+    // republished on 2020-06-24 without them, with the kubernetes-cni of this row: the republished ones are what mirrors hold.
+    date: '2020-06-16',
     formats: ['rpm', 'deb'],
     versions: 'all; 1.16.11, 1.17.7 and 1.18.4 republished as RPM release `1`, DEB revision `01`',
-    what: 'kubernetes-cni `>= 0.8.6` (after the CNI plugins were bundled into the kubelet for a week and taken out again)',
+    what: 'kubernetes-cni `>= 0.8.6` (the CNI plugins were bundled into the kubelet for a week, then taken out again)',
     source: '2388a880; kubernetes/kubernetes#92242',
     apply: (f, v) => {
       f.cni = { op: '>=', version: '0.8.6' };

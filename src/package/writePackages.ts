@@ -73,5 +73,6 @@ export async function writePackages(
     await checkMadePackage(file, record, a.sha256, env, signal);
     made.push(record);
   }
-  return { ...m, packages: [...kept, ...made] };
+  // One order whatever was kept: by file name.
+  return { ...m, packages: [...kept, ...made].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)) };
 }
