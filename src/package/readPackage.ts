@@ -150,7 +150,7 @@ export async function packagedFileHash(
   return pipeHash(first as [string, string[]], second as [string, string[]], env, signal);
 }
 
-/** Runs `a | b` without a shell and hashes b's output; undefined when b wrote nothing and failed (no such member). */
+/** Runs `a | b` without a shell and hashes b's output; undefined when b found no such member (or only an empty one). */
 function pipeHash(
   [aCmd, aArgs]: [string, string[]],
   [bCmd, bArgs]: [string, string[]],
@@ -185,17 +185,18 @@ function pipeHash(
       size += d.length;
       h.update(d);
     });
-    const done = (code: number | null) => {
-      codes.push(code);
+    // a may end on SIGPIPE when b has read all it needs; any other failure of either is the package's.
+    const done = (code: number | null, sig: NodeJS.Signals | null) => {
+      codes.push(sig === 'SIGPIPE' ? 0 : code);
       if (codes.length < 2) return;
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return reject(new UnreadablePackage('interrupted'));
-      if (codes[1] !== 0 && size === 0) {
-        if (/not found|Not found in archive|No such file/i.test(errText) || (codes[0] === 0 && !errText.trim())) return resolve(undefined);
-        return reject(new UnreadablePackage(`${aCmd} | ${bCmd}: ${errText.trim().split('\n').slice(-2).join(' ') || `exit ${codes[1]}`}`));
-      }
-      if (codes[0] !== 0)
-        return reject(new UnreadablePackage(`${aCmd}: ${errText.trim().split('\n').slice(-2).join(' ') || `exit ${codes[0]}`}`));
+      const why = (cmd: string, c: number | null) => `${cmd}: ${errText.trim().split('\n').slice(-2).join(' ') || `exit ${c}`}`;
+      // No such member: tar says "Not found in archive" and fails (and dpkg-deb with it); cpio copies nothing and succeeds.
+      if (size === 0 && /Not found in archive/.test(errText)) return resolve(undefined);
+      if (codes[0] !== 0) return reject(new UnreadablePackage(why(aCmd, codes[0])));
+      if (size === 0 && codes[1] === 0) return resolve(undefined);
+      if (codes[1] !== 0) return reject(new UnreadablePackage(why(bCmd, codes[1])));
       resolve({ sha256: h.digest('hex'), size });
     };
     a.once('close', done);
