@@ -38,7 +38,11 @@ export const packageCommand: Command<PackageCommandOptions> = {
         requiresArg: true,
         describe: 'EC P-256 private key (PEM): sign the new SHA256SUMS (a signed folder needs it)',
       })
-      .option('json', { type: 'boolean', default: false, describe: 'print the folder and its packages as JSON (schemas/package.schema.json)' }),
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the folder and its packages as JSON (schemas/package.schema.json)',
+      }),
   check(args) {
     for (const f of ['out', 'sign-key', 'format']) {
       if (args[f] !== undefined && (typeof args[f] !== 'string' || args[f] === ''))
