@@ -39,6 +39,12 @@ command -v jq >/dev/null || need+=(jq)
 # No SPDX validator is packaged in Debian (only SPDX license lists): the SBOM is checked
 # against schemas/spdx-2.3.schema.json instead.
 command -v openssl >/dev/null || need+=(openssl)
+# Packages (src/package/, test/package/): rpmbuild, rpm and rpm2cpio make and read RPMs, cpio takes a
+# file out of an RPM's payload; dpkg-deb (dpkg, always there on Debian) makes and reads DEBs.
+command -v rpmbuild >/dev/null || need+=(rpm)
+command -v rpm2cpio >/dev/null || need+=(rpm)
+command -v cpio >/dev/null || need+=(cpio)
+command -v dpkg-deb >/dev/null || need+=(dpkg)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -295,6 +295,31 @@ export const ERRORS = {
     exit: EXIT.usage,
     hint: 'give an EC P-256 key in PEM: the private key for --sign-key (openssl ecparam -name prime256v1 -genkey -noout -out key.pem, or cosign generate-key-pair), its public key for verify --key (openssl ec -in key.pem -pubout -out pub.pem)',
   },
+  package_tools_missing: {
+    title: 'the host lacks the programs that make or read packages',
+    exit: EXIT.failure,
+    hint: 'install the Debian packages named above (scripts/install-deps.sh does), or leave out that format; nothing was written',
+  },
+  package_unsupported: {
+    title: 'kpatch cannot make this package',
+    exit: EXIT.usage,
+    hint: 'packages are made for kubelets of Kubernetes 1.8-1.21 and for runc, built for linux/amd64, arm64, arm, ppc64le or s390x, from a folder whose manifest names the tag and its commit time; nothing was written',
+  },
+  package_failed: {
+    title: 'making a package failed',
+    exit: EXIT.failure,
+    hint: "read the tool's words above; the artifact folder was left as it was",
+  },
+  package_signed: {
+    title: 'the folder is signed, and packaging changes its SHA256SUMS',
+    exit: EXIT.usage,
+    hint: 'give --sign-key KEY to sign the new SHA256SUMS, or package before signing (kpatch sign DIR afterwards); nothing was written',
+  },
+  artifact_dir_invalid: {
+    title: 'not an artifact folder kpatch wrote',
+    exit: EXIT.usage,
+    hint: 'give the --out folder of kpatch build (it has manifest.json and SHA256SUMS); nothing was written',
+  },
   sums_missing: {
     title: 'nothing to sign: the folder has no SHA256SUMS',
     exit: EXIT.failure,

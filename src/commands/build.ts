@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
 import { EXIT, fail } from '../errors.js';
 import type { Io } from '../io.js';
+import type { PackageFormat } from '../package/layout.js';
 import { KUBELET_TARGET, parseBuildtags, RUNC_TARGET } from '../pipeline/buildTarget.js';
 import { filesByFolder } from '../pipeline/chooseMode.js';
 import { withFlags, withModeOption } from './flags.js';
@@ -19,12 +20,16 @@ import { parseFix } from '../rewrite/fix.js';
 import { checkSrcFolder, openSource } from '../source/openSource.js';
 import { checkSourceArgs, withSourceOptions } from './sourceOptions.js';
 import { buildOptions, chooseTarget, fromUser, outName, type BuildCommandOptions } from './buildOptions.js';
+import { packagingFlags, packagingFrom } from './packageOptions.js';
 
 /** The `kpatch build` command: flags, checks and handler (see the module comment and docs/commands/). */
 export const buildCommand: Command<BuildCommandOptions> = {
   ...SUMMARIES.build,
   builder: (y) =>
-    withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE_FACTS, 'build'), ['runner', 'platform', 'image', 'registry'])
+    packagingFlags(
+      withFlags(withModeOption(withSourceOptions(y), DEFAULT_RECIPE_FACTS, 'build'), ['runner', 'platform', 'image', 'registry']),
+      'package',
+    )
       .option('buildtags', {
         type: 'string',
         describe: 'runc only: its Makefile\'s BUILDTAGS, replacing the default "seccomp" (--mode nokmem adds nokmem)',
@@ -77,6 +82,9 @@ export const buildCommand: Command<BuildCommandOptions> = {
         fail('usage', { where: '--buildtags', detail: 'give it once, e.g. --buildtags "seccomp apparmor"' });
       parseBuildtags(args.buildtags);
     }
+    if (args.package !== undefined && (typeof args.package !== 'string' || args.package === ''))
+      fail('usage', { where: '--package', detail: 'give the formats once, e.g. --package rpm,deb' });
+    packagingFrom.check(args, 'package');
     if (args['sign-key'] !== undefined && (typeof args['sign-key'] !== 'string' || args['sign-key'] === ''))
       fail('usage', { where: '--sign-key', detail: 'give one key file, once' });
     if (args.image !== undefined && args.registry !== undefined)
@@ -126,6 +134,9 @@ export const buildCommand: Command<BuildCommandOptions> = {
         : undefined;
     // Which runner, before fetching: a missing engine or Go is said in a second,
     // not after minutes of fetching and patching a release.
+    // The packaging tools too: a missing rpmbuild is said before the build, not after it.
+    if (opts.packaging.formats.length)
+      (await import('../package/packageTools.js')).checkPackageTools(opts.packaging.formats as PackageFormat[], io.env);
     const { chooseRunner } = await import('../pipeline/runners/chooseRunner.js');
     const runner = await chooseRunner(opts.runner, io.env, { signal: io.signal, target: target.name });
     const { createProgress } = await import('../process/progress.js');
@@ -157,6 +168,7 @@ export const buildCommand: Command<BuildCommandOptions> = {
           modeTyped: originOf(opts.settings, 'mode') !== 'default',
           checkout,
           signKey,
+          packaging: opts.packaging.formats.length ? { ...opts.packaging, formats: opts.packaging.formats as PackageFormat[] } : undefined,
         },
         io,
         progress,
@@ -227,4 +239,5 @@ function summary(io: Io, out: string, m: import('../manifest/manifest.js').Manif
   if (m.verification) w(`  proof:    ${m.verification.status}: ${m.verification.summary}`);
   w(`  manifest: ${path.join(out, 'manifest.json')}   checksums: ${path.join(out, 'SHA256SUMS')}`);
   w(`  records:  ${path.join(out, 'provenance.json')} (SLSA provenance)   ${path.join(out, 'sbom.spdx.json')} (SPDX SBOM)`);
+  for (const p of m.packages ?? []) w(`  package:  ${path.join(out, p.path)}  sha256:${p.sha256}`);
 }

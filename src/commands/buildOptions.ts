@@ -15,6 +15,7 @@ import type { Fix } from '../rewrite/fix.js';
 import type { SourceSpec } from '../source/openSource.js';
 import { fixFrom } from './flags.js';
 import type { OptionSource } from './optionSource.js';
+import { packagingFrom, type PackagingOptions } from './packageOptions.js';
 import { sourceFrom } from './sourceOptions.js';
 
 /** What `kpatch build` runs with (paths as typed; the handler resolves them against the working folder). */
@@ -42,6 +43,8 @@ export interface BuildCommandOptions {
   /** `--buildtags` as typed (runc's BUILDTAGS); parsed when the target is known. */
   buildtags?: string;
   json: boolean;
+  /** `--package rpm,deb` and the packaging flags (no formats: no packages). */
+  packaging: PackagingOptions;
   /** Where each setting came from: the mode's origin and the runc rule for image/registry read it. */
   settings: ResolvedSettings;
 }
@@ -65,6 +68,7 @@ export function buildOptions(from: OptionSource): BuildCommandOptions {
     signKey: from.string('sign-key'),
     buildtags: from.string('buildtags'),
     json: from.boolean('json'),
+    packaging: packagingFrom.options(from, 'package'),
     settings: from.settings(),
   };
 }

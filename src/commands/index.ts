@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   build: async () => (await import('./build.js')).buildCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   sign: async () => (await import('./sign.js')).signCommand,
+  package: async () => (await import('./package.js')).packageCommand,
   fetch: async () => (await import('./fetch.js')).fetchCommand,
   scan: async () => (await import('./scan.js')).scanCommand,
   diff: async () => (await import('./diff.js')).diffCommand,

@@ -7,6 +7,7 @@
  */
 import type { Command } from './command.js';
 import { SUMMARIES } from './summaries.js';
+import { packagingFrom } from './packageOptions.js';
 import { EXIT, fail } from '../errors.js';
 import { MATRIX_FORMATS, renderMatrix, shardSize, type MatrixFormat } from '../matrix/renderMatrix.js';
 import { fixFrom, withFlags, withModeOption } from './flags.js';
@@ -61,6 +62,11 @@ export const matrixCommand: Command<MatrixOptions> = {
         describe:
           'at most this many jobs per shard; a bigger matrix prints one matrix per shard (github: one line each, gitlab: one YAML document each) [default: 256 for github, 200 for gitlab]',
       })
+      .option('package', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'every build also writes its packages in these formats (rpm,deb; see kpatch package)',
+      })
       .option('patches', {
         type: 'string',
         requiresArg: true,
@@ -69,6 +75,9 @@ export const matrixCommand: Command<MatrixOptions> = {
   check(args) {
     if (!splitList(args.k8s).length && !splitList(args.runc).length)
       fail('usage', { where: 'matrix', detail: 'say which releases: --k8s v1.12.4,v1.13.12 (and/or --runc v1.0.0-rc5)' });
+    if (args.package !== undefined && (typeof args.package !== 'string' || args.package === ''))
+      fail('usage', { where: '--package', detail: 'give the formats once, e.g. --package rpm,deb' });
+    packagingFrom.check(args, 'package');
     if (args.json && args.format !== 'github' && args.format !== 'json') {
       fail('usage', { where: '--json and --format', detail: '--json is --format json; give one of them' });
     }
@@ -85,6 +94,7 @@ export const matrixCommand: Command<MatrixOptions> = {
       image: from.setting('image'),
       runner: from.string('runner'),
       patches: from.string('patches'),
+      packages: packagingFrom.options(from, 'package').formats,
     },
     format: from.boolean('json') ? 'json' : (from.required('format') as MatrixFormat),
     shardSize: from.string('shard-size'),

@@ -22,6 +22,11 @@ export const SUMMARIES = {
     command: 'sign <dir>',
     describe: 'sign the SHA256SUMS of an artifact folder from kpatch build (writes SHA256SUMS.sig, the form cosign sign-blob writes)',
   },
+  package: {
+    command: 'package <dir>',
+    describe:
+      'make RPM and DEB packages of an artifact folder, laid out as the official packages of that release, and add them to its records',
+  },
   fetch: {
     command: 'fetch',
     describe: 'get a Kubernetes release into the tag cache and print the path of a fresh work tree of it',

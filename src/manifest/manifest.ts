@@ -65,6 +65,35 @@ export interface Manifest {
   finishedAt: string;
   /** Proof that the fix reached the binaries (see Verification). */
   verification?: Verification;
+  /** The RPM and DEB packages in `packages/` (kpatch package, build --package), each carrying one artifact. */
+  packages?: PackageRecord[];
+}
+
+/** One package file of the folder: what it is called and carries, and what it was made from. */
+export interface PackageRecord {
+  /** `packages/<file>`, named as the package manager names it. */
+  path: string;
+  format: 'rpm' | 'deb';
+  name: string;
+  /** Upstream version (`1.12.4`). */
+  version: string;
+  /** RPM Release or DEB revision (`0.kpatch1.guard`, `00+kpatch1.guard`). */
+  release: string;
+  /** In the package manager's words (`x86_64`, `amd64`). */
+  arch: string;
+  sha256: string;
+  /** Where the binary goes on the node, and which artifact of the folder it is, byte for byte. */
+  binary: { installPath: string; artifact: string };
+  /** For a repackaged file (`--from`): the original package's file name and sha256. */
+  from?: { file: string; sha256: string };
+}
+
+/** Every file the manifest records a sha256 for that provenance and the SBOM list as subjects: the artifacts, then the packages. */
+export function recordedFiles(m: Manifest): { path: string; sha256: string }[] {
+  return [
+    ...m.artifacts.map((a) => ({ path: a.path, sha256: a.sha256 })),
+    ...(m.packages ?? []).map((p) => ({ path: p.path, sha256: p.sha256 })),
+  ];
 }
 
 /** What happened to one candidate image reference. */

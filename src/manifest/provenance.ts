@@ -5,9 +5,10 @@
  * disagree: the subjects are the binaries, the resolved dependencies the
  * tag's commit, the patch, the build image and the Go toolchain, and the
  * internal parameters say what a rebuild must match to give the same bytes.
+ * The subjects are the binaries and the packages made of them.
  * The parameters' meaning (kpatch's buildType) is in docs/provenance.md.
  */
-import type { Manifest } from './manifest.js';
+import { recordedFiles, type Manifest } from './manifest.js';
 
 /** Name of the provenance file in an artifact folder. */
 export const PROVENANCE_FILE = 'provenance.json';
@@ -65,6 +66,11 @@ function defined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The provenance subjects: every artifact and every package, each with its sha256. */
+export function provenanceSubjects(m: Manifest): ProvenanceStatement['subject'] {
+  return recordedFiles(m).map((f) => ({ name: f.path, digest: { sha256: f.sha256 } }));
+}
+
 /** The provenance statement for a build, from its manifest; `invocationId` names this run. */
 export function provenanceFor(m: Manifest, invocationId: string, builderVersion: Record<string, string>): ProvenanceStatement {
   const deps: ResourceDescriptor[] = [];
@@ -105,7 +111,7 @@ export function provenanceFor(m: Manifest, invocationId: string, builderVersion:
     deps.push({ name: DEPENDENCY.go, uri: `pkg:generic/go@${encodeURIComponent(m.goVersion)}`, annotations: { version: m.goVersion } });
   return {
     _type: 'https://in-toto.io/Statement/v1',
-    subject: m.artifacts.map((a) => ({ name: a.path, digest: { sha256: a.sha256 } })),
+    subject: provenanceSubjects(m),
     predicateType: 'https://slsa.dev/provenance/v1',
     predicate: {
       buildDefinition: {

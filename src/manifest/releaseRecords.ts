@@ -47,3 +47,28 @@ export async function writeReleaseRecords(dir: string, manifest: Manifest, opts:
   await writeFile(path.join(dir, SUMS_FILE), sums);
   if (opts.signKey) await writeFile(path.join(dir, SIGNATURE_FILE), signSums(sums, opts.signKey));
 }
+
+/**
+ * After `manifest` changed in a folder whose records build already wrote
+ * (kpatch package added packages): writes manifest.json, the provenance's
+ * subjects and the SBOM's package entries (everything else in them as build
+ * wrote it; a record the folder lacks stays absent), SHA256SUMS over
+ * everything, and with a key the signature. Without a key an old signature
+ * is removed: it would no longer match (the caller refuses a signed folder
+ * without a key before anything is written).
+ */
+export async function updateReleaseRecords(dir: string, manifest: Manifest, signKey?: SigningKey): Promise<void> {
+  const { updateProvenance, updateSbom } = await import('./packageRecords.js');
+  const { readFile, rm } = await import('node:fs/promises');
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const update = async (name: string, change: (doc: never) => unknown) => {
+    const text = await readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+    if (text !== undefined) await writeFile(path.join(dir, name), JSON.stringify(change(JSON.parse(text) as never), null, 2) + '\n');
+  };
+  await update(PROVENANCE_FILE, (doc) => updateProvenance(doc, manifest));
+  await update(SBOM_FILE, (doc) => updateSbom(doc, manifest));
+  const sums = await sha256Sums(dir);
+  await writeFile(path.join(dir, SUMS_FILE), sums);
+  if (signKey) await writeFile(path.join(dir, SIGNATURE_FILE), signSums(sums, signKey));
+  else await rm(path.join(dir, SIGNATURE_FILE), { force: true });
+}

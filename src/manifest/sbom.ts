@@ -12,6 +12,7 @@ import path from 'node:path';
 import { childEnv, runCapture } from '../process/childProcess.js';
 import { readBounded } from '../readBounded.js';
 import type { Manifest } from './manifest.js';
+import { binaryId, idPart, sbomPackageEntries } from './packageRecords.js';
 
 /** Name of the SBOM file in an artifact folder. */
 export const SBOM_FILE = 'sbom.spdx.json';
@@ -88,7 +89,6 @@ export interface SbomInput {
   tool: string;
 }
 
-const idPart = (s: string) => s.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
 /** SPDX dates have no fraction of a second. */
 const spdxDate = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
@@ -163,7 +163,7 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
   const moduleIds = new Map<string, string>();
   const moduleNotes: string[] = [];
   for (const a of m.artifacts) {
-    const id = `SPDXRef-Binary-${idPart(a.path)}`;
+    const id = binaryId(a.path);
     packages.push({
       SPDXID: id,
       name: path.posix.basename(a.path),
@@ -233,8 +233,12 @@ export function sbomFor(m: Manifest, input: SbomInput): Record<string, unknown> 
       annotations: [annotate(fixNote!)],
     });
     for (const a of m.artifacts)
-      relationships.push({ spdxElementId: `SPDXRef-Binary-${idPart(a.path)}`, relationshipType: 'CONTAINS', relatedSpdxElement: modId });
+      relationships.push({ spdxElementId: binaryId(a.path), relationshipType: 'CONTAINS', relatedSpdxElement: modId });
   }
+  // The folder's RPM and DEB packages, each containing its binary.
+  const packaged = sbomPackageEntries(m, created);
+  packages.push(...packaged.packages);
+  relationships.push(...packaged.relationships);
   return {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',

@@ -32,6 +32,8 @@ export interface MatrixEntry {
   args: string[];
   /** `kpatch <args>`: every argument is free of spaces and shell syntax, so this is safe to split on spaces. */
   command: string;
+  /** `--package`: the formats the build packages (`rpm,deb`); absent without packaging. */
+  packages?: string;
 }
 
 /** What the matrix is made from. */
@@ -55,6 +57,8 @@ export interface MatrixRequest {
   runner?: string;
   /** Folder of reviewed patches (`<dir>/<tag>/0001-<recipe>-<mode>.patch`), as the job will see it. */
   patches?: string;
+  /** `--package rpm,deb`: every build also writes its packages (the optional packaging step of the workflow). */
+  packages?: string[];
   /** Where `patches` is resolved to check that each file exists. */
   cwd: string;
 }
@@ -102,6 +106,7 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
       if (image !== undefined) args.push('--image', image);
       if (r.runner !== undefined) args.push('--runner', r.runner);
       if (patch) args.push('--patch', patch);
+      if (r.packages?.length) args.push('--package', r.packages.join(','));
       const odd = args.find((a) => !PLAIN_WORD.test(a));
       if (odd !== undefined) {
         fail('usage', {
@@ -120,6 +125,8 @@ export function buildMatrix(r: MatrixRequest): MatrixEntry[] {
         patch,
         args,
         command: ['kpatch', ...args].join(' '),
+        // Only with --package, so a matrix without packaging prints what it always printed.
+        ...(r.packages?.length ? { packages: r.packages.join(',') } : {}),
       });
     }
   }

@@ -24,6 +24,7 @@ import { fixMode, type Fix } from '../rewrite/fix.js';
 import { binaryVerification, noneVerification, sourceVerification } from '../manifest/verification.js';
 import { useReviewedPatch, type ReviewedBuild } from '../patchfile/reviewedPatch.js';
 import type { SigningKey } from '../manifest/signature.js';
+import type { PackagingRequest } from '../package/writePackages.js';
 import { pairSites, MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/manifest.js';
 import type { Progress } from '../process/progress.js';
 import { outputWriteError, stageOutput } from './stagedOutput.js';
@@ -64,6 +65,8 @@ export interface BuildOptions extends MakeOptions {
   checkout?: SrcCheckout;
   /** `--sign-key`: the private key (read and checked before the build) that signs SHA256SUMS. */
   signKey?: SigningKey;
+  /** `--package`: the package formats and choices; the packages go to `packages/` and into the records. */
+  packaging?: PackagingRequest;
 }
 
 /** The result: a manifest of what was built, or the scan that says nothing needs building. */
@@ -126,7 +129,7 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
     progress.step('verify');
     const proven = await proveBuild(tree, staged.dir, plan, applied.changes, artifacts, target, io);
     const mode = appliedMode(plan.chosen.fix);
-    const manifest: Manifest = {
+    let manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kpatchVersion: KPATCH_VERSION,
       target: target.name,
@@ -162,6 +165,11 @@ export async function buildRelease(source: SourceTree, opts: BuildOptions, io: I
       finishedAt: new Date().toISOString(),
       verification: proven.verification,
     };
+    if (opts.packaging) {
+      progress.step('package');
+      const { writePackages } = await import('../package/writePackages.js');
+      manifest = await writePackages(staged.dir, manifest, opts.packaging, io.env, io.signal);
+    }
     await writeManifest(staged.dir, manifest, { tree, env: io.env, signKey: opts.signKey });
     checkAbort(io);
     await staged.commit();

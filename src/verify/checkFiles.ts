@@ -104,11 +104,12 @@ async function readSums(
   return sums;
 }
 
-/** The hash and size the manifest records for each artifact and for the patch. */
+/** The hash and size the manifest records for each artifact, the patch and each package. */
 function manifestRecords(m: Manifest | undefined): Map<string, { sha256: string; size?: number }> {
   const out = new Map<string, { sha256: string; size?: number }>();
   for (const a of m?.artifacts ?? []) out.set(a.path, { sha256: a.sha256, size: a.size });
   if (m?.patch) out.set(m.patch.path, { sha256: m.patch.sha256 });
+  for (const p of m?.packages ?? []) out.set(p.path, { sha256: p.sha256 });
   return out;
 }
 

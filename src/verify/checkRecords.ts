@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { Manifest } from '../manifest/manifest.js';
+import { recordedFiles, type Manifest } from '../manifest/manifest.js';
 import { DEPENDENCY, PROVENANCE_FILE, sourceUri, type ProvenanceStatement } from '../manifest/provenance.js';
 import { SBOM_FILE } from '../manifest/sbom.js';
 import { checkSignature, SIGNATURE_FILE } from '../manifest/signature.js';
@@ -126,10 +126,12 @@ async function checkProvenance(
     found.fail(PROVENANCE_FILE, msg);
   };
   const subjects = new Map(doc.subject.map((s) => [s.name ?? '', s.digest?.sha256]));
-  for (const a of m.artifacts) if (!subjects.has(a.path)) fail(`has no subject for ${a.path}, which manifest.json lists`);
+  // The artifacts and the packages: both are subjects.
+  const recorded = recordedFiles(m);
+  for (const a of recorded) if (!subjects.has(a.path)) fail(`has no subject for ${a.path}, which manifest.json lists`);
   for (const [name, digest] of subjects) {
-    if (!m.artifacts.some((a) => a.path === name)) {
-      fail(`subject ${JSON.stringify(name)} is not an artifact manifest.json lists`);
+    if (!recorded.some((a) => a.path === name)) {
+      fail(`subject ${JSON.stringify(name)} is not an artifact or package manifest.json lists`);
       continue;
     }
     const actual = await hashOf(name);
@@ -192,7 +194,8 @@ async function checkSbom(
     | undefined;
   if (!doc) return;
   const problems = spdxIdProblems(doc);
-  for (const a of m.artifacts) {
+  // Each binary and each package file is an SPDX package with its SHA256.
+  for (const a of recordedFiles(m)) {
     const pkg = doc.packages?.find((p) => p.packageFileName === a.path);
     const sum = pkg?.checksums?.find((c) => c.algorithm === 'SHA256')?.checksumValue;
     if (!pkg) problems.push(`has no package for ${a.path}`);
@@ -209,7 +212,7 @@ async function checkSbom(
   if (!problems.length)
     found.ok(
       SBOM_FILE,
-      `SPDX 2.3; ${m.artifacts.length} binary package(s) with the files' SHA256${m.patch ? ', the modified module annotated with the patch' : ''}`,
+      `SPDX 2.3; ${m.artifacts.length} binary package(s)${m.packages?.length ? ` and ${m.packages.length} package file(s)` : ''} with the files' SHA256${m.patch ? ', the modified module annotated with the patch' : ''}`,
     );
 }
 

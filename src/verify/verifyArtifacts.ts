@@ -19,6 +19,7 @@ import { manifestProblems } from './manifestSchema.js';
 import { checkPatch, type PristineSource } from './checkPatch.js';
 import { Findings } from './verifyResult.js';
 import { checkRecords } from './checkRecords.js';
+import { checkPackages } from './checkPackages.js';
 import type { KeyObject } from 'node:crypto';
 
 /** Runs every check on `dir`; the findings say what held and what did not. */
@@ -34,6 +35,7 @@ export async function verifyArtifacts(dir: string, src: PristineSource, io: Io, 
   if (!manifest) return found;
   await checkPatch(dir, manifest, src, io, found, hashed);
   await checkProofs(dir, manifest, io, found, hashed);
+  await checkPackages(dir, manifest, hashed, found, io.env, io.signal);
   return found;
 }
 

@@ -103,6 +103,19 @@ describe('scripts/ci/kpatch-build.yml', () => {
     expect(jobs.checksums.needs).toBe('build');
   });
 
+  it('the optional packaging step: a packages input passed to kpatch matrix --package, the tools installed before the build', () => {
+    const doc = parseYaml(text);
+    expect(doc.on.workflow_dispatch.inputs.packages).toMatchObject({ required: false, default: '' });
+    const matrixRun = (doc.jobs as Record<string, Job>).matrix.steps.map((s) => s.run ?? '').join('\n');
+    expect(matrixRun).toContain('if [ -n "${PACKAGES:-}" ]; then packaging=(--package "$PACKAGES"); fi');
+    expect(matrixRun).toMatch(/"\$\{packaging\[@\]\}" > shards\.jsonl/);
+    const steps = (parseYaml(shardText).jobs as Record<string, Job & { steps: { if?: string }[] }>).build.steps;
+    const tools = steps.findIndex((s) => (s.run ?? '').includes('apt-get install -y -qq rpm cpio'));
+    expect(tools).toBeGreaterThan(-1);
+    expect(steps[tools].if).toBe("contains(matrix.args, '--package')");
+    expect(tools).toBeLessThan(steps.findIndex((s) => (s.run ?? '').includes('npx kpatch $KPATCH_ARGS')));
+  });
+
   it('the gathering step makes one SHA256SUMS over every artifact folder that sha256sum -c accepts', () => {
     const step = (parseYaml(text).jobs as Record<string, Job>).checksums.steps.find(
       (s) => s.name === 'Gather every SHA256SUMS into one file',

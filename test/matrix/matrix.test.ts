@@ -85,6 +85,21 @@ describe('kpatch matrix', () => {
     expect(r.code).toBe(1);
   });
 
+  it('--package adds the packaging to every build and says so in each entry; a format that does not exist is refused', () => {
+    const r = kpatch([...base, '--package', 'rpm,deb', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = expectValidJson('matrix.schema.json', r.stdout);
+    for (const e of doc.include) {
+      expect(e.args.slice(-2)).toEqual(['--package', 'rpm,deb']);
+      expect(e.packages).toBe('rpm,deb');
+    }
+    // Without it, entries are as they always were: no packages key.
+    expect(JSON.parse(kpatch(base).stdout).include[0]).not.toHaveProperty('packages');
+    const bad = kpatch([...base, '--package', 'rpm,tgz']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"tgz" is not a package format/);
+  });
+
   it('refuses bad tags, bad platforms, a missing --k8s and arguments CI would split wrongly (exit 2)', () => {
     const bad = [
       [['matrix', '--k8s', 'v1.12'], 'error[tag_invalid]'],
