@@ -295,6 +295,11 @@ export const ERRORS = {
     exit: EXIT.usage,
     hint: 'give an EC P-256 key in PEM: the private key for --sign-key (openssl ecparam -name prime256v1 -genkey -noout -out key.pem, or cosign generate-key-pair), its public key for verify --key (openssl ec -in key.pem -pubout -out pub.pem)',
   },
+  name_not_utf8: {
+    title: 'a file name that is not UTF-8',
+    exit: EXIT.failure,
+    hint: 'kpatch records files by their UTF-8 names (SHA256SUMS, manifest.json); rename or remove the file named above and run again; nothing was written',
+  },
   sums_missing: {
     title: 'nothing to sign: the folder has no SHA256SUMS',
     exit: EXIT.failure,

@@ -43,7 +43,8 @@ export async function writeReleaseRecords(dir: string, manifest: Manifest, opts:
   }
   const sbom = sbomFor(manifest, { modules, invocationId, tool: `Tool: kpatch-${KPATCH_VERSION}` });
   await writeFile(path.join(dir, SBOM_FILE), JSON.stringify(sbom, null, 2) + '\n');
-  const sums = await sha256Sums(dir);
+  // One buffer: the bytes written are the bytes signed.
+  const sums = Buffer.from(await sha256Sums(dir), 'utf8');
   await writeFile(path.join(dir, SUMS_FILE), sums);
   if (opts.signKey) await writeFile(path.join(dir, SIGNATURE_FILE), signSums(sums, opts.signKey));
 }
