@@ -78,6 +78,12 @@ export const PATCH_ROWS: readonly Row<PatchFacts>[] = [
   { outcome: 'applies', status: 'ok', about: PATCH, when: applied },
   { outcome: 'patched-unreadable', status: 'fail', about: PATCH, when: (f) => !!f.after && 'unreadable' in f.after },
   {
+    outcome: 'fixes',
+    status: 'ok',
+    about: PATCH,
+    when: (f) => !!f.after && 'verdict' in f.after && f.after.verdict !== 'affected',
+  },
+  {
     outcome: 'still-affected',
     status: 'fail',
     about: PATCH,
@@ -121,6 +127,7 @@ export const PATCH_WORDS: Readonly<Record<string, (f: PatchFacts) => string>> = 
   applies: (f) => `applies to ${f.tag} (${f.fetchedCommit.slice(0, 12)}) from ${f.repo}`,
   'patched-unreadable': (f) =>
     `applied to ${f.tag}, recipe ${f.recipe} cannot read the result: ${(f.after as { unreadable: string }).unreadable}`,
+  fixes: (f) => `applied to ${f.tag}, recipe ${f.recipe} finds the tree ${(f.after as { verdict: string }).verdict}: nothing left to fix`,
   'still-affected': (f) =>
     `applied to ${f.tag}, the tree is still affected (${(f.after as { sites: string }).sites}): it is not a fix of recipe ${f.recipe}`,
   'unrecorded-change': (f) => `patchedFiles lacks ${f.unrecorded.join(', ')}, which the patch changes`,

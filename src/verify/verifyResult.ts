@@ -42,9 +42,10 @@ export class Findings {
 export function holdSummary(list: readonly Finding[]): string {
   const skipped = list.filter((f) => f.status === 'skip');
   const held = list.length - skipped.length;
-  if (!skipped.length) return `all ${held} checks hold`;
+  const holds = held === 1 ? '1 check holds' : `${held} checks hold`;
+  if (!skipped.length) return held === 1 ? holds : `all ${holds}`;
   const why = skipped.map((f) => `${quoteName(f.file)}: ${quoteControls(f.message)}`).join('; ');
-  return `${held} ${held === 1 ? 'check holds' : 'checks hold'}, ${skipped.length} skipped (${why})`;
+  return `${holds}, ${skipped.length} skipped (${why})`;
 }
 
 /** A finding as the one line the user reads: `FAIL linux-amd64/kubelet: sha256 is ...`. */

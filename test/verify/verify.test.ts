@@ -66,6 +66,7 @@ describe('kpatch verify', () => {
     expect(failLines(r.stdout)).toEqual([]);
     expect(r.stdout).toContain(`ok   ${KUBELET}: sha256`);
     expect(r.stdout).toMatch(new RegExp(`^ok   ${PATCH}: applies to v1\\.12\\.4 \\(`, 'm'));
+    expect(r.stdout).toContain(`ok   ${PATCH}: applied to v1.12.4, recipe kmem-accounting finds the tree patched: nothing left to fix`);
     expect(r.stdout).toContain(`ok   ${STANDIN_MEMORY_GO}: patched v1.12.4 gives the sha256 the manifest records as compiled`);
     // No --key: the signature check is a skip, counted apart from the checks that hold.
     expect(r.stdout).toMatch(/: \d+ checks hold, 1 skipped \(SHA256SUMS\.sig: the folder is not signed/);
