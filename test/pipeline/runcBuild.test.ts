@@ -190,7 +190,7 @@ describe('kpatch build --src <runc clone at v1.0.0-rc92> --mode nokmem', () => {
     expect(version(runc)).toMatch(/^runc version 1\.0\.0-rc92\+kpatch\.nokmem$/m);
   });
 
-  it('kpatch verify proves BUILDTAGS' nokmem from the runc tag and the binary (--repo: a --src build records no repository)', () => {
+  it('kpatch verify proves the nokmem of BUILDTAGS from the runc tag and the binary (--repo: a --src build records no repository)', () => {
     const v = kpatch(['verify', out, '--repo', remote.url], { env });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain(`ok   linux-amd64/runc: carries the nokmem variant's string "${RUNC_STANDIN_NOKMEM_LITERAL}"`);
