@@ -68,12 +68,8 @@ export const PATCH_ROWS: readonly Row<PatchFacts>[] = [
   { outcome: 'repeated-file', status: 'fail', about: MANIFEST, when: (f) => f.repeatedFiles.length > 0 },
   { outcome: 'unchecked', status: 'fail', about: PATCH, when: (f) => f.file === 'unchecked' },
   { outcome: 'changed-while-read', status: 'fail', about: PATCH, when: (f) => f.file === 'changed' },
-  {
-    outcome: 'tag-moved',
-    status: 'fail',
-    about: MANIFEST,
-    when: (f) => f.file === 'read' && f.recordedCommit !== f.fetchedCommit,
-  },
+  // Every mode: the tag that judges the folder must be the commit it was built from.
+  { outcome: 'tag-moved', status: 'fail', about: MANIFEST, when: (f) => f.recordedCommit !== f.fetchedCommit },
   { outcome: 'does-not-apply', status: 'fail', about: PATCH, when: (f) => typeof f.apply === 'object' },
   { outcome: 'applies', status: 'ok', about: PATCH, when: applied },
   { outcome: 'patched-unreadable', status: 'fail', about: PATCH, when: (f) => !!f.after && 'unreadable' in f.after },

@@ -12,6 +12,7 @@ import { loadTargets } from '../engine/loadTargets.js';
 import { KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
 import { acquireTree, type CachedTree } from '../source/acquireTree.js';
+import { DEFAULT_REPO, DEFAULT_RUNC_REPO } from '../source/cacheLayout.js';
 
 /** Where to fetch the pristine tag from. */
 export interface PristineSource {
@@ -26,6 +27,12 @@ export interface Pristine {
   tree: CachedTree;
   /** The repository it came from (--repo, or the manifest's). */
   repo: string;
+  /**
+   * Set when the repository is one only the manifest names (no --repo, and
+   * not the target's upstream): then the folder itself says where the tag
+   * that judges it comes from, which verify says as a skip.
+   */
+  repoFromManifest?: boolean;
   files: GoFile[];
   report: ScanReport;
 }
@@ -61,7 +68,8 @@ export async function openPristine(m: Manifest, recipe: Recipe, src: PristineSou
   }
   try {
     const { files } = await loadTargets(tree.root, recipe);
-    return { tree, repo, files, report: recipe.scan(files) };
+    const upstream = m.target === 'runc' ? DEFAULT_RUNC_REPO : DEFAULT_REPO;
+    return { tree, repo, files, report: recipe.scan(files), ...(!src.repo && repo !== upstream ? { repoFromManifest: true } : {}) };
   } catch (e) {
     await tree.release();
     if (!(e instanceof KpatchError) || e.id === 'interrupted') throw e;

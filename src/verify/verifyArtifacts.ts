@@ -48,6 +48,11 @@ export async function verifyArtifacts(dir: string, src: PristineSource, io: Io, 
     checkVerificationRecord(manifest, claim, undefined, found);
     return found;
   }
+  if (pristine.repoFromManifest)
+    found.skip(
+      'manifest.json',
+      `${pristine.tree.tag} was taken from ${pristine.repo}, the repository only this manifest names: the tag it fetches says what the binaries must show, so pass --repo URL to take it from a repository you trust`,
+    );
   try {
     checkVerificationRecord(manifest, claim, pristine, found);
     checkUnchanged(manifest, claim, pristine, found);

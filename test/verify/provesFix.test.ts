@@ -8,7 +8,7 @@
  * and verify must still say FAIL.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,8 +60,9 @@ function swapped(): string {
   return dir;
 }
 
+/** verify, taking the pristine tag from the test's own remote (--repo: a repository the caller trusts). */
 const verify = (dir: string, more: string[] = [], extraEnv: Record<string, string> = {}) =>
-  kpatch(['verify', dir, ...more], { env: { ...env, ...extraEnv } });
+  kpatch(['verify', dir, '--repo', remote.url, ...more], { env: { ...env, ...extraEnv } });
 const failLines = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('FAIL'));
 
 describe('the fresh nokmem folder', () => {
@@ -211,6 +212,52 @@ describe('an unpatched kubelet in a nokmem folder, every hash record rewritten',
     const r = verify(dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${KUBELET}: a kubelet that manifest\\.json does not list`, 'm'));
+  });
+});
+
+describe('the repository the pristine tag comes from', () => {
+  /** A string the unpatched kubelet carries (its --cgroup-root help), at least 16 bytes, in no runc file. */
+  const CARRIED = 'cgroup hierarchy root to create the pod cgroup under (required)';
+
+  it('when only the manifest names it, verify says so (a skip, never "all checks hold")', () => {
+    const r = kpatch(['verify', built], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`skip manifest.json: v1.14.10 was taken from ${remote.url}, the repository only this manifest names`);
+    expect(r.stdout).toMatch(/\d+ checks hold, 2 skipped \(SHA256SUMS\.sig: .*; manifest\.json: v1\.14\.10 was taken from /);
+  });
+
+  it('a manifest pointing at a fake tag whose nokmem string the unpatched kubelet carries fails against a trusted --repo', () => {
+    const fake = path.join(tmp, 'fake');
+    execFileSync('git', ['clone', '-q', '--branch', 'v1.14.10', remote.url, fake], { stdio: 'pipe' });
+    const disabled = path.join(fake, 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/kmem_disabled.go');
+    writeFileSync(disabled, readFileSync(disabled, 'utf8').replace(PROOF, CARRIED));
+    const git = (...a: string[]) =>
+      execFileSync('git', ['-c', 'user.name=x', '-c', 'user.email=x@kpatch.invalid', ...a], { cwd: fake, encoding: 'utf8' });
+    git('commit', '-qam', 'fake');
+    git('tag', '-f', 'v1.14.10');
+    const fakeCommit = git('rev-parse', 'HEAD').trim();
+    const fakeUrl = `file://${fake}`;
+    const dir = swapped();
+    tamper(dir, (m) => {
+      m.source = { ...m.source, repo: fakeUrl, commit: fakeCommit };
+      m.verification.proofStrings = [CARRIED];
+    });
+    editJson(dir, 'provenance.json', (p) => {
+      const source = p.predicate.buildDefinition.resolvedDependencies.find((d: { name: string }) => d.name === 'source');
+      source.uri = `git+${fakeUrl}@refs/tags/v1.14.10`;
+      source.digest.gitCommit = fakeCommit;
+    });
+    tamper(dir);
+    // Taken from the fake (no --repo), on a host without Go, nothing else can tell: verify passes, but says where the tag came from.
+    const trusting = kpatch(['verify', dir], { env: { ...env, PATH: noGo } });
+    expect(trusting.code, trusting.stdout).toBe(0);
+    expect(trusting.stdout).toContain(`skip manifest.json: v1.14.10 was taken from ${fakeUrl}, the repository only this manifest names`);
+    expect(trusting.stdout).not.toMatch(/all \d+ checks hold/);
+    // Against the repository the caller trusts: the tag's own proof string is missing, and the commit is not the tag's.
+    const r = verify(dir, [], { PATH: noGo });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^FAIL ${KUBELET}: none of the nokmem variant's strings is in the binary`, 'm'));
+    expect(r.stdout).toMatch(/^FAIL manifest\.json: records v1\.14\.10 as commit \w+, but .* has it at \w+: the tag was moved/m);
   });
 });
 

@@ -61,7 +61,7 @@ function resign(dir: string): void {
 
 describe('kpatch verify', () => {
   it('passes on a fresh artifact folder: checksums, manifest, the patch on the pristine tag, patched file hashes', () => {
-    const r = verify(fresh);
+    const r = kpatch(['verify', fresh, '--repo', remoteUrl], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(failLines(r.stdout)).toEqual([]);
     expect(r.stdout).toContain(`ok   ${KUBELET}: sha256`);
