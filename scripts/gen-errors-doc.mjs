@@ -75,7 +75,7 @@ export const WHEN = {
     'the build finished but its kubelet lacks the proof of the fix (no nokmem string / `-tags=nokmem`, or a patched file changed during the build); no output',
   artifact_dir_missing: '`verify DIR`: the folder does not exist or is a file',
   artifacts_mismatch:
-    '`verify DIR`: some check failed (a file, a record, a manifest that breaks its schema, a link, FIFO or device in the folder); one `FAIL <file>: ...` line per failure',
+    '`verify DIR`: some check failed (a file, a record, a manifest that breaks its schema, a name listed twice, a name that is not UTF-8, a mode or proof the binaries do not bear out, a link, FIFO or device in the folder); one `FAIL <file>: ...` line per failure. `sign DIR`: the same checks of the files and records failed, so nothing was signed',
   config_invalid:
     "`kpatch.config.json` (or package.json's `kpatch` key) is not JSON, has an unknown key or a bad value, or both files set one",
   patch_does_not_apply:
@@ -86,7 +86,8 @@ export const WHEN = {
   output_failed: 'standard output could not be written (full disk, a closed file): the output is incomplete',
   interrupted: 'Ctrl-C; 143 for SIGTERM and 129 for SIGHUP (`interrupted: by SIGTERM`)',
   key_unreadable:
-    '`build --sign-key`, `sign --sign-key` or `verify --key`: the key file is missing, not PEM, not an EC P-256 key, or the wrong half (private for signing, public for verify)',
+    '`build --sign-key`, `sign --sign-key` or `verify --key`: the key file is missing, not PEM, encrypted, not an EC P-256 key, or the wrong half (private for signing, public for verify)',
+  name_not_utf8: '`build`: a file in the output folder has a name that is not UTF-8, which SHA256SUMS cannot record; nothing written',
   sums_missing: '`kpatch sign DIR`: the folder has no SHA256SUMS to sign',
   internal: 'a kpatch bug',
 };

@@ -320,6 +320,11 @@ export const ERRORS = {
     exit: EXIT.usage,
     hint: 'give the --out folder of kpatch build (it has manifest.json and SHA256SUMS); nothing was written',
   },
+  name_not_utf8: {
+    title: 'a file name that is not UTF-8',
+    exit: EXIT.failure,
+    hint: 'kpatch records files by their UTF-8 names (SHA256SUMS, manifest.json); rename or remove the file named above and run again; nothing was written',
+  },
   sums_missing: {
     title: 'nothing to sign: the folder has no SHA256SUMS',
     exit: EXIT.failure,

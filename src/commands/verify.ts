@@ -5,7 +5,7 @@ import { SUMMARIES } from './summaries.js';
 import { withFlags } from './flags.js';
 import { checkTimeout } from './cacheOptions.js';
 import { EXIT, fail } from '../errors.js';
-import type { PristineSource } from '../verify/checkPatch.js';
+import type { PristineSource } from '../verify/pristine.js';
 
 /** What `kpatch verify` runs with (paths as typed; the handler resolves them against the working folder). */
 export interface VerifyOptions {
@@ -49,7 +49,7 @@ export const verifyCommand: Command<VerifyOptions> = {
   }),
   async handler(opts, io) {
     const { verifyArtifacts } = await import('../verify/verifyArtifacts.js');
-    const { renderFinding } = await import('../verify/verifyResult.js');
+    const { renderFinding, holdSummary, quoteName } = await import('../verify/verifyResult.js');
     const dir = path.resolve(io.cwd, opts.dir);
     // The key first: a bad --key is a usage error before any file is hashed.
     const key =
@@ -65,13 +65,12 @@ export const verifyCommand: Command<VerifyOptions> = {
     }
     if (failures.length) {
       const files = [...new Set(failures.map((f) => f.file))];
-      const { quoteName } = await import('../verify/verifyResult.js');
       fail('artifacts_mismatch', {
         where: dir,
         detail: `${failures.length} of ${found.list.length} checks failed, about: ${files.map(quoteName).join(', ')}\nfirst: ${renderFinding(failures[0])}`,
       });
     }
-    if (!opts.json) io.stdout.write(`kpatch: ${dir}: all ${found.list.length} checks hold\n`);
+    if (!opts.json) io.stdout.write(`kpatch: ${dir}: ${holdSummary(found.list)}\n`);
     return EXIT.ok;
   },
 };

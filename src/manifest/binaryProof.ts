@@ -22,6 +22,8 @@ export interface ProofExpectation {
 export interface ProofOutcome extends ArtifactProof {
   /** Checks that could run (0 to 2). */
   ran: number;
+  /** Why the build info check could not run, when it could not. */
+  buildInfoUnread?: string;
   /** One line per check that ran and failed. */
   problems: string[];
 }
@@ -61,26 +63,37 @@ export async function findStrings(file: string, needles: string[]): Promise<stri
  * the binary has build settings but no tags, undefined when it has no build
  * settings at all (built before Go 1.18, which did not record them), so a
  * missing tag is only ever concluded from a listing that could show one.
+ * A listing with two `-tags` settings is ambiguous (Go writes one; a binary
+ * edited by hand can hold more): null, which no check may read as a tag.
  */
-export function tagsFromBuildInfo(listing: string): string[] | undefined {
+export function tagsFromBuildInfo(listing: string): string[] | undefined | null {
   if (!/^\s*build\s/m.test(listing)) return undefined;
-  const m = /^\s*build\s+-tags=(\S*)\s*$/m.exec(listing);
-  return m ? m[1].split(',').filter(Boolean) : [];
+  const all = [...listing.matchAll(/^\s*build\s+-tags=(\S*)\s*$/gm)];
+  if (all.length > 1) return null;
+  return all.length ? all[0][1].split(',').filter(Boolean) : [];
 }
+
+/** A binary's `-tags` as Go recorded them, or why they could not be read (one phrase). */
+export type BuildTags = { tags: string[] } | { unread: string };
 
 /**
  * The `-tags` of a binary's Go build info, through the host's `go version -m`
- * (which reads binaries of any platform). Undefined when there is no host Go
- * or the binary records no build settings (built before Go 1.18).
+ * (which reads binaries of any platform), or why they could not be read: no
+ * host Go, a file Go does not read as its own, no build settings (built
+ * before Go 1.18), or two `-tags` settings.
  */
-export async function readBuildTags(binary: string, env: Record<string, string | undefined>): Promise<string[] | undefined> {
+export async function readBuildTags(binary: string, env: Record<string, string | undefined>): Promise<BuildTags> {
+  let r;
   try {
-    const r = await runCapture('go', ['version', '-m', binary], { env: childEnv(env), timeoutMs: 60_000 });
-    return r.exitCode === 0 ? tagsFromBuildInfo(r.stdout) : undefined;
+    r = await runCapture('go', ['version', '-m', binary], { env: childEnv(env), timeoutMs: 60_000 });
   } catch {
-    // No host Go: the check cannot run, which the caller reports as such.
-    return undefined;
+    return { unread: 'no host Go (go version -m reads the build info)' };
   }
+  if (r.exitCode !== 0) return { unread: `go version -m cannot read it (${r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`})` };
+  const tags = tagsFromBuildInfo(r.stdout);
+  if (tags === undefined) return { unread: 'it records no Go build settings (built before Go 1.18)' };
+  if (tags === null) return { unread: 'its Go build info holds two -tags settings, which Go never writes' };
+  return { tags };
 }
 
 /** Runs every check that can run on one binary. */
@@ -102,11 +115,19 @@ export async function proveBinary(
         `none of the ${expect.tag} variant's strings is in the binary (looked for ${expect.proofStrings.map((s) => JSON.stringify(s)).join(', ')})`,
       );
   }
-  const tags = await readBuildTags(binary, env);
+  const info = await readBuildTags(binary, env);
+  const tags = 'tags' in info ? info.tags : undefined;
   if (tags) {
     ran++;
     if (!tags.includes(expect.tag))
       problems.push(`its Go build info lists ${tags.length ? `-tags=${tags.join(',')}` : 'no -tags'}, not ${expect.tag}`);
   }
-  return { path: artifactPath, proofStringsFound, buildTags: tags ?? null, ran, problems };
+  return {
+    path: artifactPath,
+    proofStringsFound,
+    buildTags: tags ?? null,
+    ran,
+    problems,
+    ...('unread' in info ? { buildInfoUnread: info.unread } : {}),
+  };
 }

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fail } from '../errors.js';
+import { NOT_UTF8, showBytes, strictUtf8 } from './fileNames.js';
 
 /** Name of the checksum file in an artifact folder. */
 export const SUMS_FILE = 'SHA256SUMS';
@@ -26,12 +28,18 @@ export function sha256Text(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Every file under `dir` (relative, forward slashes, sorted), except SHA256SUMS itself and its signature (made after it). */
+/**
+ * Every file under `dir` (relative, forward slashes, sorted), except
+ * SHA256SUMS itself and its signature (made after it). A name that is not
+ * UTF-8 is refused (fileNames.ts): SHA256SUMS records names as UTF-8.
+ */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string) => {
-    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
+    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true, encoding: 'buffer' })) {
+      const name = strictUtf8(e.name);
+      if (name === undefined) fail('name_not_utf8', { where: path.join(dir, rel), detail: `${showBytes(e.name)}: ${NOT_UTF8}` });
+      const r = rel ? `${rel}/${name}` : name;
       if (e.isDirectory()) await walk(r);
       else if (r !== SUMS_FILE && r !== `${SUMS_FILE}.sig`) out.push(r);
     }

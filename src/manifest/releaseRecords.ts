@@ -43,7 +43,8 @@ export async function writeReleaseRecords(dir: string, manifest: Manifest, opts:
   }
   const sbom = sbomFor(manifest, { modules, invocationId, tool: `Tool: kpatch-${KPATCH_VERSION}` });
   await writeFile(path.join(dir, SBOM_FILE), JSON.stringify(sbom, null, 2) + '\n');
-  const sums = await sha256Sums(dir);
+  // One buffer: the bytes written are the bytes signed.
+  const sums = Buffer.from(await sha256Sums(dir), 'utf8');
   await writeFile(path.join(dir, SUMS_FILE), sums);
   if (opts.signKey) await writeFile(path.join(dir, SIGNATURE_FILE), signSums(sums, opts.signKey));
 }
@@ -67,7 +68,8 @@ export async function updateReleaseRecords(dir: string, manifest: Manifest, sign
   };
   await update(PROVENANCE_FILE, (doc) => updateProvenance(doc, manifest));
   await update(SBOM_FILE, (doc) => updateSbom(doc, manifest));
-  const sums = await sha256Sums(dir);
+  // The bytes written are the bytes signed.
+  const sums = Buffer.from(await sha256Sums(dir), 'utf8');
   await writeFile(path.join(dir, SUMS_FILE), sums);
   if (signKey) await writeFile(path.join(dir, SIGNATURE_FILE), signSums(sums, signKey));
   else await rm(path.join(dir, SIGNATURE_FILE), { force: true });

@@ -17,6 +17,9 @@ export const SIGNATURE_FILE = 'SHA256SUMS.sig';
 /** The one curve kpatch signs with: what cosign's own keys use (NIST P-256). */
 const CURVE = 'prime256v1';
 
+/** The longest DER ECDSA signature on P-256: a SEQUENCE of two INTEGERs of at most 33 bytes each. */
+const MAX_SIGNATURE_BYTES = 72;
+
 /** A private key read and checked before any build starts. */
 export interface SigningKey {
   /** The file, as the user named it (for messages). */
@@ -37,6 +40,16 @@ async function readPem(file: string, flag: string, signal?: AbortSignal): Promis
   if (text === undefined) fail('key_unreadable', { where: `${flag} ${file}`, detail: 'no such file' });
   if (!text.includes('-----BEGIN ')) fail('key_unreadable', { where: `${flag} ${file}`, detail: 'not a PEM file (no "-----BEGIN" line)' });
   return text;
+}
+
+/** Refuses an encrypted private key with one message for `--sign-key` and `--key`: kpatch asks for no passphrase. */
+function refuseEncrypted(pem: string, where: string): void {
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) || /Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    fail('key_unreadable', {
+      where,
+      detail: 'the private key is encrypted (a cosign.key is, too); decrypt it first: openssl ec -in key.pem -out plain.pem',
+    });
+  }
 }
 
 /** Refuses a key that is not EC P-256: another curve, RSA, Ed25519 would give a signature cosign's P-256 keys never make. */
@@ -60,12 +73,7 @@ function checkCurve(key: KeyObject, where: string): void {
 export async function loadSigningKey(file: string, signal?: AbortSignal): Promise<SigningKey> {
   const where = `--sign-key ${file}`;
   const pem = await readPem(file, '--sign-key', signal);
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) || /Proc-Type: 4,ENCRYPTED/.test(pem)) {
-    fail('key_unreadable', {
-      where,
-      detail: 'the private key is encrypted (a cosign.key is, too); decrypt it first: openssl ec -in key.pem -out plain.pem',
-    });
-  }
+  refuseEncrypted(pem, where);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
@@ -83,6 +91,8 @@ export async function loadSigningKey(file: string, signal?: AbortSignal): Promis
 export async function loadVerifyKey(file: string, signal?: AbortSignal): Promise<KeyObject> {
   const where = `--key ${file}`;
   const pem = await readPem(file, '--key', signal);
+  // A private key is accepted (its public half is used), but an encrypted one cannot be read without its passphrase.
+  refuseEncrypted(pem, where);
   let key: KeyObject;
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
@@ -93,24 +103,41 @@ export async function loadVerifyKey(file: string, signal?: AbortSignal): Promise
   return key;
 }
 
-/** The signature file's text for `sums` (the bytes of SHA256SUMS): base64 of DER, no newline, as cosign writes it. */
-export function signSums(sums: Buffer | string, key: SigningKey): string {
-  return sign('sha256', Buffer.from(sums), { key: key.key, dsaEncoding: 'der' }).toString('base64');
+/** The signature file's text for `sums` (the bytes of SHA256SUMS as written): base64 of DER, no newline, as cosign writes it. */
+export function signSums(sums: Buffer, key: SigningKey): string {
+  return sign('sha256', sums, { key: key.key, dsaEncoding: 'der' }).toString('base64');
 }
 
 /**
- * Whether `sigText` (the signature file's content) is a valid signature of
- * `sums` by `key`. Surrounding white space is ignored (a file edited by hand
- * or written with `echo` ends in a newline); anything but base64 is a reason.
+ * The DER signature a signature file holds, read as `cosign verify-blob`
+ * reads one: base64 as Go's standard encoding takes it (padded, the standard
+ * alphabet, line breaks ignored anywhere: `openssl dgst -sign | base64`
+ * wraps at 76 columns), or else the file's bytes as they are (the raw DER
+ * `openssl dgst -sign` writes).
  */
-export function checkSignature(sums: Buffer, sigText: string, key: KeyObject): { ok: true } | { ok: false; reason: string } {
-  const b64 = sigText.trim();
-  if (!b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
-    return { ok: false, reason: 'is not base64 (cosign and kpatch write the DER signature in base64)' };
+export function signatureBytes(file: Buffer): Buffer {
+  const b64 = file.toString('latin1').replace(/[\r\n]/g, '');
+  if (b64.length > 0 && b64.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return Buffer.from(b64, 'base64');
+  return file;
+}
+
+/**
+ * Whether the signature file `sigFile` holds a valid signature of `sums`
+ * (SHA256SUMS's bytes, never re-encoded) by `key`, as `openssl dgst -sha256
+ * -verify` decides it: the same bytes, the same strict DER.
+ */
+export function checkSignature(sums: Buffer, sigFile: Buffer, key: KeyObject): { ok: true } | { ok: false; reason: string } {
+  // `openssl dgst -verify` reads at most the key's largest signature (EVP_PKEY_size) and ignores what follows: the same here, so both decide alike.
+  const sig = signatureBytes(sigFile).subarray(0, MAX_SIGNATURE_BYTES);
+  if (!sig.length) return { ok: false, reason: 'is empty (cosign and kpatch write the DER signature in base64)' };
   try {
-    return verify('sha256', sums, { key, dsaEncoding: 'der' }, Buffer.from(b64, 'base64'))
+    return verify('sha256', sums, { key, dsaEncoding: 'der' }, sig)
       ? { ok: true }
-      : { ok: false, reason: 'does not match SHA256SUMS with this key: SHA256SUMS was changed, or the folder was signed with another key' };
+      : {
+          ok: false,
+          reason:
+            'does not match SHA256SUMS with this key: SHA256SUMS was changed, the folder was signed with another key, or the file is neither base64 nor DER of an ECDSA signature',
+        };
   } catch (e) {
     return { ok: false, reason: `is not a DER ECDSA signature: ${(e as Error).message}` };
   }

@@ -30,14 +30,7 @@ export async function binaryVerification(
   const outcomes = [];
   for (const a of artifacts) {
     const o = await proveBinary(a.abs, a.path, { tag, proofStrings }, env);
-    // Several copies of the code: each copy's own strings must be there too, where it has some.
-    for (const c of copies.length > 1 ? copies : []) {
-      if (c.strings.length && o.proofStringsFound && !c.strings.some((x) => o.proofStringsFound!.includes(x))) {
-        o.problems.push(
-          `none of the strings of the ${tag} variant of ${c.copy || './'} is in the binary (looked for ${c.strings.map((x) => JSON.stringify(x)).join(', ')})`,
-        );
-      }
-    }
+    o.problems.push(...copyProblems(tag, copies, o.proofStringsFound));
     if (o.problems.length) {
       fail('build_unverified', { where: a.path, detail: `-tags=${tag} did not reach this ${binary}: ${o.problems.join('; ')}` });
     }
@@ -62,6 +55,21 @@ export async function binaryVerification(
     proofStrings,
     artifacts: outcomes.map(({ path: p, proofStringsFound, buildTags }) => ({ path: p, proofStringsFound, buildTags })),
   };
+}
+
+/**
+ * Several copies of the code (`copies`, from the recipe): each copy's own
+ * proof strings must be in the binary too, where it has some; one line per
+ * copy whose strings are all missing. Used by build and by verify.
+ */
+export function copyProblems(tag: string, copies: { copy: string; strings: string[] }[], found: string[] | null): string[] {
+  if (copies.length < 2 || !found) return [];
+  return copies
+    .filter((c) => c.strings.length && !c.strings.some((x) => found.includes(x)))
+    .map(
+      (c) =>
+        `none of the strings of the ${tag} variant of ${c.copy || './'} is in the binary (looked for ${c.strings.map((x) => JSON.stringify(x)).join(', ')})`,
+    );
 }
 
 /**

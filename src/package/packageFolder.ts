@@ -18,12 +18,11 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { MANIFEST_SCHEMA_VERSION } from '../manifest/manifest.js';
 import { updateReleaseRecords } from '../manifest/releaseRecords.js';
 import { SIGNATURE_FILE, type SigningKey } from '../manifest/signature.js';
 import { checkOutput, writtenByKpatch } from '../pipeline/stagedOutput.js';
-import { checkFiles, listFolder, readRecord } from '../verify/checkFiles.js';
-import { manifestProblems } from '../verify/manifestSchema.js';
+import { checkFiles, listFolder } from '../verify/checkFiles.js';
+import { readManifest } from '../verify/readManifest.js';
 import { Findings, renderFinding } from '../verify/verifyResult.js';
 import { checkPackageTools } from './packageTools.js';
 import { writePackages, type PackagingRequest } from './writePackages.js';
@@ -45,15 +44,13 @@ export async function readArtifactFolder(dir: string, signal?: AbortSignal): Pro
     fail('artifact_dir_invalid', { where: dir, detail: 'it has no manifest.json that kpatch build wrote' });
   const listing = await listFolder(dir, signal);
   const found = new Findings();
-  const text = await readRecord(dir, 'manifest.json', listing, found, signal);
-  const doc: unknown = text === undefined ? undefined : JSON.parse(text);
-  const problems = doc === undefined ? found.list.map((f) => f.message) : manifestProblems(doc);
-  if (problems.length || (doc as Manifest).schemaVersion !== MANIFEST_SCHEMA_VERSION)
+  // Read as verify reads it: strict UTF-8, each key once, the published schema.
+  const m = await readManifest(dir, listing, found, signal);
+  if (!m)
     fail('artifact_dir_invalid', {
       where: path.join(dir, 'manifest.json'),
-      detail: `not a manifest kpatch can package from: ${problems.join('; ')}`,
+      detail: `not a manifest kpatch can package from: ${found.list.map((f) => f.message).join('; ')}`,
     });
-  const m = doc as Manifest;
   await checkFiles(dir, listing, m, found, signal);
   if (found.failures.length)
     fail('artifacts_mismatch', {

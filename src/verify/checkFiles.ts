@@ -10,99 +10,19 @@
  * device or a socket is a finding of its own and is never opened for a
  * read that could block or leave the folder (see safeFiles.ts).
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SUMS_FILE } from '../manifest/checksums.js';
+import { NOT_UTF8 } from '../manifest/fileNames.js';
 import { SIGNATURE_FILE } from '../manifest/signature.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { fail } from '../errors.js';
-import { describeKind, hashRegular, readRegular, UnsafeFile } from '../safeFiles.js';
+import { hashRegular, UnsafeFile } from '../safeFiles.js';
+import { staysInside, type FolderListing } from './folderListing.js';
+import { readSums } from './readSums.js';
 import type { Findings } from './verifyResult.js';
 
+export { listFolder, MAX_RECORD_BYTES, readRecord, staysInside, type FolderListing } from './folderListing.js';
+
 const MANIFEST = 'manifest.json';
-
-/** The largest SHA256SUMS or manifest.json verify reads (a real one is a few KB). */
-export const MAX_RECORD_BYTES = 16 << 20;
-
-/** What is in an artifact folder: its regular files, and everything else that verify will not read. */
-export interface FolderListing {
-  /** Regular files (relative, forward slashes), SHA256SUMS included. */
-  regular: Set<string>;
-  /** Links, FIFOs, devices, sockets: name -> what it is. */
-  odd: Map<string, string>;
-}
-
-/** Lists `dir` without following any link; honours the abort signal. */
-export async function listFolder(dir: string, signal?: AbortSignal): Promise<FolderListing> {
-  const out: FolderListing = { regular: new Set(), odd: new Map() };
-  const walk = async (rel: string): Promise<void> => {
-    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-      if (signal?.aborted) fail('interrupted');
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) out.regular.add(r);
-      else out.odd.set(r, await describeOdd(dir, r));
-    }
-  };
-  await walk('');
-  return out;
-}
-
-/** What a non-regular entry is; for a link, where it points and whether that leaves the folder. */
-async function describeOdd(dir: string, rel: string): Promise<string> {
-  const abs = path.join(dir, rel);
-  const st = await lstat(abs);
-  if (!st.isSymbolicLink()) return describeKind(st);
-  const to = path.resolve(path.dirname(abs), await readlink(abs));
-  const inside = to.startsWith(path.resolve(dir) + path.sep);
-  return `a symbolic link to ${inside ? path.relative(dir, to) : to}${inside ? '' : ', outside the folder'}`;
-}
-
-/** Reads a small record file of the folder (SHA256SUMS, manifest.json); a finding and undefined when it cannot be. */
-export async function readRecord(
-  dir: string,
-  name: string,
-  listing: FolderListing,
-  found: Findings,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const odd = listing.odd.get(name);
-  if (odd) {
-    found.fail(name, `is ${odd}: verify reads only regular files, and kpatch build writes one here`);
-    return undefined;
-  }
-  if (!listing.regular.has(name)) {
-    found.fail(name, 'missing: every artifact folder kpatch writes has one');
-    return undefined;
-  }
-  try {
-    return (await readRegular(path.join(dir, name), { inside: dir, signal, maxBytes: MAX_RECORD_BYTES })).toString('utf8');
-  } catch (e) {
-    if (!(e instanceof UnsafeFile) && !(e as NodeJS.ErrnoException).code) throw e;
-    found.fail(name, e instanceof UnsafeFile ? e.reason : `cannot be read: ${(e as Error).message}`);
-    return undefined;
-  }
-}
-
-/** SHA256SUMS as path -> sha256; undefined when the file is missing. Malformed lines are findings. */
-async function readSums(
-  dir: string,
-  listing: FolderListing,
-  found: Findings,
-  signal?: AbortSignal,
-): Promise<Map<string, string> | undefined> {
-  const text = await readRecord(dir, SUMS_FILE, listing, found, signal);
-  if (text === undefined) return undefined;
-  const sums = new Map<string, string>();
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    // sha256sum's format; `*` marks binary mode, which changes nothing for sha256.
-    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-    if (!m) found.fail(SUMS_FILE, `line ${i + 1} is not "<sha256>  <file>": ${JSON.stringify(line.slice(0, 80))}`);
-    else sums.set(m[2], m[1]);
-  });
-  return sums;
-}
 
 /** The hash and size the manifest records for each artifact, the patch and each package. */
 function manifestRecords(m: Manifest | undefined): Map<string, { sha256: string; size?: number }> {
@@ -111,15 +31,6 @@ function manifestRecords(m: Manifest | undefined): Map<string, { sha256: string;
   if (m?.patch) out.set(m.patch.path, { sha256: m.patch.sha256 });
   for (const p of m?.packages ?? []) out.set(p.path, { sha256: p.sha256 });
   return out;
-}
-
-/**
- * True for a relative path that stays inside the folder. A downloaded
- * manifest is untrusted input: `../` in it must not make verify read
- * files elsewhere.
- */
-export function staysInside(name: string): boolean {
-  return !path.isAbsolute(name) && !name.split(/[\\/]/).includes('..');
 }
 
 const short = (h: string | undefined) => (h ? h.slice(0, 16) + '…' : '?');
@@ -136,6 +47,7 @@ export async function checkFiles(
   found: Findings,
   signal?: AbortSignal,
 ): Promise<Set<string>> {
+  for (const name of listing.notUtf8) found.fail(name, NOT_UTF8);
   const sums = await readSums(dir, listing, found, signal);
   const records = manifestRecords(manifest);
   // SHA256SUMS.sig signs SHA256SUMS, so it cannot be listed in it: checkRecords checks it.

@@ -1,138 +1,131 @@
 /**
- * `kpatch verify`, part two: the patch against the pristine release. The
- * release is fetched through the tag cache (no network when the tag is
- * cached), the tag must still name the commit the manifest records, the
- * patch must apply (`git apply --check`), and once applied each patched file
- * must hash to what the manifest says was compiled. This is what ties the
- * binaries' source to a public tag plus a reviewable change.
+ * `kpatch verify`, part two: the patch against the pristine release. The tag
+ * must still name the commit the manifest records, the patch must apply
+ * (`git apply --check`), the recipe must find the patched tag fixed, and
+ * each patched file must hash to what the manifest says was compiled. This
+ * is what ties the binaries' source to a public tag plus a reviewable
+ * change. This file gathers the facts and decides nothing: the outcomes
+ * are the rows of patchOutcomes.ts.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Manifest } from '../manifest/manifest.js';
+import { loadTargets } from '../engine/loadTargets.js';
 import { KpatchError } from '../errors.js';
 import type { Io } from '../io.js';
-import { acquireTree } from '../source/acquireTree.js';
 import { GitFailure, runGit } from '../source/runGit.js';
 import { hashRegular, readRegular, UnsafeFile } from '../safeFiles.js';
-import { MAX_RECORD_BYTES, staysInside } from './checkFiles.js';
-import type { Findings } from './verifyResult.js';
 import { patchPaths } from '../patchfile/patchPaths.js';
+import { MAX_RECORD_BYTES, staysInside } from './checkFiles.js';
+import type { Claim } from './fixClaim.js';
+import { decide, FILE_ROWS, FILE_WORDS, PATCH_ROWS, PATCH_WORDS, type PatchedFileFacts, type PatchFacts } from './patchOutcomes.js';
+import { firstLine, sitesNeedingFix, type Pristine } from './pristine.js';
+import { repeated } from './repeated.js';
+import type { Findings } from './verifyResult.js';
 
-/** Where to fetch the pristine tag from. */
-export interface PristineSource {
-  /** --repo, overriding the manifest's repository. */
-  repo?: string;
-  cacheDir?: string;
-  timeoutSeconds?: number;
-}
-
-/** Checks the manifest's patch against its release; adds findings. */
+/** Checks the manifest's patch against the pristine tag (which it changes: the caller releases it); adds findings. */
 export async function checkPatch(
   dir: string,
   m: Manifest,
-  src: PristineSource,
+  claim: Claim,
+  pristine: Pristine,
   io: Io,
   found: Findings,
   hashed: Set<string>,
 ): Promise<void> {
-  if (!m.patch) {
-    if (m.patchedFiles?.length) found.fail('manifest.json', `lists ${m.patchedFiles.length} patched file(s) but no patch`);
-    else if (m.mode === 'guard' || m.mode === 'remove')
-      found.fail('manifest.json', `mode ${m.mode} is a source patch, but no patch is recorded`);
-    return;
-  }
-  const patchFile = m.patch.path;
-  if (!staysInside(patchFile)) return; // checkFiles reported it
-  if (!hashed.has(patchFile)) {
-    found.skip(patchFile, 'not checked against the release: the file is missing or not a regular file');
-    return;
-  }
+  const { facts, files } = await gatherFacts(dir, m, claim, pristine, io, hashed);
+  found.list.push(...decide(PATCH_ROWS, PATCH_WORDS, facts));
+  for (const f of files) found.list.push(...decide(FILE_ROWS, FILE_WORDS, f));
+}
+
+/** Reads, applies and hashes what the rows decide on. */
+async function gatherFacts(
+  dir: string,
+  m: Manifest,
+  claim: Claim,
+  pristine: Pristine,
+  io: Io,
+  hashed: Set<string>,
+): Promise<{ facts: PatchFacts; files: PatchedFileFacts[] }> {
+  const tag = pristine.tree.tag;
+  const facts: PatchFacts = {
+    kind: claim.kind,
+    mode: claim.mode,
+    recipe: claim.recipe.id,
+    patch: m.patch?.path,
+    patchedFiles: m.patchedFiles.length,
+    repeatedFiles: repeated(m.patchedFiles.map((f) => f.path)),
+    tag,
+    repo: pristine.repo,
+    recordedCommit: m.source.commit,
+    fetchedCommit: pristine.tree.commit,
+    unrecorded: [],
+  };
+  if (!m.patch) return { facts, files: [] };
+  if (!staysInside(m.patch.path)) return { facts: { ...facts, file: 'outside' }, files: [] };
+  if (!hashed.has(m.patch.path)) return { facts: { ...facts, file: 'unchecked' }, files: [] };
   // Read once, safely; git is given a private copy, never a path into the untrusted folder.
-  const text = await readRegular(path.resolve(dir, patchFile), { inside: dir, signal: io.signal, maxBytes: MAX_RECORD_BYTES }).catch(
+  const text = await readRegular(path.resolve(dir, m.patch.path), { inside: dir, signal: io.signal, maxBytes: MAX_RECORD_BYTES }).catch(
     (e) => {
       if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code) return undefined;
       throw e;
     },
   );
-  if (text === undefined) {
-    found.fail(patchFile, 'changed into something verify does not read while it was being checked');
-    return;
-  }
-  const tag = m.source?.tag;
-  const repo = src.repo ?? m.source?.repo;
-  if (!tag || !repo) {
-    found.fail(
-      patchFile,
-      `cannot be checked against a pristine tree: the manifest names no ${tag ? 'repository (pass --repo URL)' : 'release tag'}`,
-    );
-    return;
-  }
+  if (text === undefined) return { facts: { ...facts, file: 'changed' }, files: [] };
+  facts.file = 'read';
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'kpatch-verify-'));
-  const abs = path.join(scratch, path.basename(patchFile));
-  await writeFile(abs, text);
-  let tree;
   try {
-    // A runc build's tag follows runc's grammar (v1.0.0-rc5); older manifests have no target: kubelet.
-    tree = await acquireTree(
-      { tag, repo, cacheDir: src.cacheDir, timeoutSeconds: src.timeoutSeconds, tagKind: m.target === 'runc' ? 'runc' : 'kubernetes' },
-      io,
-    );
-  } catch (e) {
-    if (e instanceof KpatchError && e.id === 'interrupted') throw e;
-    found.fail(patchFile, `cannot fetch ${tag} from ${repo} to check it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-    await rm(scratch, { recursive: true, force: true });
-    return;
-  }
-  try {
-    if (m.source.commit && tree.commit !== m.source.commit) {
-      found.fail(
-        'manifest.json',
-        `records ${tag} as commit ${m.source.commit}, but ${repo} has it at ${tree.commit}: the tag was moved, or the manifest changed`,
-      );
-    }
+    const abs = path.join(scratch, path.basename(m.patch.path));
+    await writeFile(abs, text);
+    const root = pristine.tree.root;
     try {
-      await runGit(['apply', '--check', abs], { cwd: tree.root, io });
+      await runGit(['apply', '--check', abs], { cwd: root, io });
     } catch (e) {
       if (!(e instanceof GitFailure) || e.kind !== 'exit') throw e;
       const why = e.stderr.split('\n').filter((l) => l.startsWith('error:'))[0] ?? e.stderr.trim().split('\n')[0] ?? '';
-      found.fail(patchFile, `does not apply to ${tag} (${tree.commit.slice(0, 12)}): ${why.replace(/^error:\s*/, '')}`);
-      return;
+      return { facts: { ...facts, apply: { fails: why.replace(/^error:\s*/, '') } }, files: [] };
     }
-    await runGit(['apply', abs], { cwd: tree.root, io });
-    found.ok(patchFile, `applies to ${tag} (${tree.commit.slice(0, 12)}) from ${repo}`);
+    await runGit(['apply', abs], { cwd: root, io });
+    facts.apply = 'applies';
+    facts.after = await patchedReading(root, claim);
     const touched = patchPaths(text.toString('utf8'));
-    const recorded = new Set((m.patchedFiles ?? []).map((f) => f.path));
-    for (const p of touched.filter((t) => !recorded.has(t)))
-      found.fail('manifest.json', `patchedFiles lacks ${p}, which the patch changes`);
-    for (const f of m.patchedFiles ?? []) {
-      if (!staysInside(f.path)) {
-        found.fail('manifest.json', `patchedFiles names ${JSON.stringify(f.path)}, a path outside the source tree`);
-        continue;
-      }
-      if (!touched.includes(f.path)) {
-        found.fail('manifest.json', `patchedFiles lists ${f.path}, which the patch does not change`);
-        continue;
-      }
+    const listed = new Set(m.patchedFiles.map((f) => f.path));
+    facts.unrecorded = touched.filter((t) => !listed.has(t));
+    const files: PatchedFileFacts[] = [];
+    for (const f of m.patchedFiles) {
+      const file: PatchedFileFacts = {
+        path: f.path,
+        tag,
+        inside: staysInside(f.path),
+        touched: touched.includes(f.path),
+        recorded: f.sha256,
+      };
       // A patch can create links: the patched file is read like any untrusted one.
-      const actual = await hashRegular(path.join(tree.root, f.path), { inside: tree.root, signal: io.signal }).then(
-        (h) => h.sha256,
-        (e) => {
-          if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code)
-            return `unreadable (${e instanceof UnsafeFile ? e.reason : (e as Error).message})`;
-          throw e;
-        },
-      );
-      if (actual === f.sha256) found.ok(f.path, `patched ${tag} gives the sha256 the manifest records as compiled`);
-      else if (!/^[0-9a-f]{64}$/.test(actual)) found.fail(f.path, `patched ${tag}: the file is ${actual}`);
-      else
-        found.fail(
-          f.path,
-          `patched ${tag} gives sha256 ${actual.slice(0, 16)}…, but manifest.json records ${f.sha256.slice(0, 16)}… as compiled`,
+      if (file.inside && file.touched)
+        file.actual = await hashRegular(path.join(root, f.path), { inside: root, signal: io.signal }).then(
+          (h) => ({ sha256: h.sha256 }),
+          (e) => {
+            if (e instanceof UnsafeFile || (e as NodeJS.ErrnoException).code)
+              return { unreadable: e instanceof UnsafeFile ? e.reason : (e as Error).message };
+            throw e;
+          },
         );
+      files.push(file);
     }
+    return { facts, files };
   } finally {
-    await tree.release();
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The recipe's reading of the patched tag: its verdict and where it still needs the fix. */
+async function patchedReading(root: string, claim: Claim): Promise<PatchFacts['after']> {
+  try {
+    const report = claim.recipe.scan((await loadTargets(root, claim.recipe)).files);
+    return { verdict: report.verdict, sites: sitesNeedingFix(report, claim.recipe) };
+  } catch (e) {
+    if (!(e instanceof KpatchError) || e.id === 'interrupted') throw e;
+    return { unreadable: firstLine(e) };
   }
 }

@@ -4,8 +4,10 @@
  * and the manifest, its resolved dependencies against the manifest (the
  * tag's commit, the patch's sha256, the image digest); sbom.spdx.json (SPDX
  * 2.3): the schema, its element ids, and each binary's SHA256; and with
- * `--key` the signature SHA256SUMS.sig over SHA256SUMS. Folders written
- * before kpatch wrote these records get a `skip` line for each, not a failure.
+ * `--key` the signature SHA256SUMS.sig over SHA256SUMS. Every kpatch build
+ * writes provenance.json and sbom.spdx.json: a folder without one fails (a
+ * dropped record is never a skipped check); without `--key` the signature
+ * is a `skip`, said as such.
  */
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -17,6 +19,8 @@ import { SUMS_FILE } from '../manifest/checksums.js';
 import { hashRegular, UnsafeFile } from '../safeFiles.js';
 import { readRecord, staysInside, type FolderListing } from './checkFiles.js';
 import { documentProblems } from './manifestSchema.js';
+import { parseJsonRecord } from './jsonRecord.js';
+import { repeated } from './repeated.js';
 import type { Findings } from './verifyResult.js';
 
 const short = (h: string | undefined) => (h ? h.slice(0, 16) + '…' : '?');
@@ -30,15 +34,10 @@ async function readJsonRecord(
   found: Findings,
   signal?: AbortSignal,
 ): Promise<unknown> {
-  const text = await readRecord(dir, name, listing, found, signal);
-  if (text === undefined) return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    found.fail(name, `not valid JSON: ${(e as Error).message}`);
-    return undefined;
-  }
+  const bytes = await readRecord(dir, name, listing, found, signal);
+  if (bytes === undefined) return undefined;
+  const doc = parseJsonRecord(name, bytes, found);
+  if (doc === undefined) return undefined;
   const problems = documentProblems(schema, doc);
   if (problems.length) {
     found.fail(name, `does not match schemas/${schema}: ${problems.join('; ')}`);
@@ -59,7 +58,13 @@ async function fileHash(dir: string, name: string, hashed: Set<string>, signal?:
   );
 }
 
-/** Runs the checks of the three records; `key` is `--key`'s public key. */
+/** The provenance and SBOM as parsed and checked against their schemas (absent when they are not). */
+export interface ParsedRecords {
+  provenance?: unknown;
+  sbom?: unknown;
+}
+
+/** Runs the checks of the three records; `key` is `--key`'s public key. Returns the records that parsed. */
 export async function checkRecords(
   dir: string,
   m: Manifest | undefined,
@@ -67,7 +72,7 @@ export async function checkRecords(
   hashed: Set<string>,
   found: Findings,
   opts: { key?: KeyObject; signal?: AbortSignal },
-): Promise<void> {
+): Promise<ParsedRecords> {
   const hashes = new Map<string, string | undefined>();
   // A file checkFiles already failed (changed, missing, odd) is not reported again by each record that names it.
   const failed = new Set(found.failures.map((f) => f.file));
@@ -76,31 +81,16 @@ export async function checkRecords(
     if (!hashes.has(name)) hashes.set(name, await fileHash(dir, name, hashed, opts.signal));
     return hashes.get(name);
   };
+  const parsed: ParsedRecords = {};
   if (m) {
-    await checkProvenance(dir, m, listing, found, hashOf, opts.signal);
-    await checkSbom(dir, m, listing, found, hashOf, opts.signal);
+    parsed.provenance = await checkProvenance(dir, m, listing, found, hashOf, opts.signal);
+    parsed.sbom = await checkSbom(dir, m, listing, found, hashOf, opts.signal);
   }
   await checkSigned(dir, listing, found, opts.key, opts.signal);
+  return parsed;
 }
 
 type HashOf = (name: string) => Promise<string | undefined>;
-
-/** A record file's parsed, schema-checked JSON; a `skip` line (`older` says why) when the folder has none. */
-async function readRecordOrSkip(
-  dir: string,
-  file: string,
-  schema: string,
-  older: string,
-  listing: FolderListing,
-  found: Findings,
-  signal?: AbortSignal,
-): Promise<unknown> {
-  if (!listing.regular.has(file) && !listing.odd.has(file)) {
-    found.skip(file, older);
-    return undefined;
-  }
-  return readJsonRecord(dir, file, schema, listing, found, signal);
-}
 
 async function checkProvenance(
   dir: string,
@@ -109,22 +99,17 @@ async function checkProvenance(
   found: Findings,
   hashOf: HashOf,
   signal?: AbortSignal,
-): Promise<void> {
-  const doc = (await readRecordOrSkip(
-    dir,
-    PROVENANCE_FILE,
-    'provenance.schema.json',
-    'none in this folder (written by kpatch builds from 0.1.0 with provenance on; an older build has none)',
-    listing,
-    found,
-    signal,
-  )) as ProvenanceStatement | undefined;
-  if (!doc) return;
+): Promise<ProvenanceStatement | undefined> {
+  const doc = (await readJsonRecord(dir, PROVENANCE_FILE, 'provenance.schema.json', listing, found, signal)) as
+    ProvenanceStatement | undefined;
+  if (!doc) return undefined;
   let bad = 0;
   const fail = (msg: string) => {
     bad++;
     found.fail(PROVENANCE_FILE, msg);
   };
+  const names = doc.subject.map((s) => s.name ?? '');
+  for (const n of repeated(names)) fail(`names the subject ${JSON.stringify(n)} more than once: every record names each file once`);
   const subjects = new Map(doc.subject.map((s) => [s.name ?? '', s.digest?.sha256]));
   // The artifacts and the packages: both are subjects.
   const recorded = recordedFiles(m);
@@ -164,6 +149,7 @@ async function checkProvenance(
       PROVENANCE_FILE,
       `${subjects.size} subject(s) match the files; source ${m.source.tag ?? ''} ${short(m.source.commit)}${m.patch ? `, the patch` : ''}${digest ? ', the image digest' : ''} match manifest.json`,
     );
+  return doc;
 }
 
 interface SpdxPackage {
@@ -180,20 +166,14 @@ async function checkSbom(
   found: Findings,
   hashOf: HashOf,
   signal?: AbortSignal,
-): Promise<void> {
-  const doc = (await readRecordOrSkip(
-    dir,
-    SBOM_FILE,
-    'spdx-2.3.schema.json',
-    'none in this folder (an older kpatch build has none)',
-    listing,
-    found,
-    signal,
-  )) as
+): Promise<unknown> {
+  const doc = (await readJsonRecord(dir, SBOM_FILE, 'spdx-2.3.schema.json', listing, found, signal)) as
     | { packages?: SpdxPackage[]; files?: { SPDXID: string }[]; relationships?: { spdxElementId: string; relatedSpdxElement: string }[] }
     | undefined;
-  if (!doc) return;
+  if (!doc) return undefined;
   const problems = spdxIdProblems(doc);
+  for (const n of repeated((doc.packages ?? []).flatMap((p) => (p.packageFileName === undefined ? [] : [p.packageFileName]))))
+    problems.push(`has more than one package with packageFileName ${JSON.stringify(n)}: every record names each file once`);
   // Each binary and each package file is an SPDX package with its SHA256.
   for (const a of recordedFiles(m)) {
     const pkg = doc.packages?.find((p) => p.packageFileName === a.path);
@@ -214,6 +194,7 @@ async function checkSbom(
       SBOM_FILE,
       `SPDX 2.3; ${m.artifacts.length} binary package(s)${m.packages?.length ? ` and ${m.packages.length} package file(s)` : ''} with the files' SHA256${m.patch ? ', the modified module annotated with the patch' : ''}`,
     );
+  return doc;
 }
 
 /** What an SPDX validator checks beyond the schema: unique element ids, relationships that name elements of the document. */
@@ -261,7 +242,8 @@ async function checkSigned(
   if (sig === undefined) return;
   const sums = await readRecord(dir, SUMS_FILE, listing, found, signal);
   if (sums === undefined) return;
-  const r = checkSignature(Buffer.from(sums, 'utf8'), sig, key);
+  // The file's bytes, as openssl and cosign read them: never decoded and re-encoded.
+  const r = checkSignature(sums, sig, key);
   if (r.ok) found.ok(SIGNATURE_FILE, `a valid ECDSA P-256 signature of ${SUMS_FILE} by --key`);
   else found.fail(SIGNATURE_FILE, r.reason);
 }

@@ -34,6 +34,20 @@ export class Findings {
   }
 }
 
+/**
+ * The closing line of a verify that failed nothing: `all N checks hold`, or
+ * with skips, `N checks hold, M skipped (file: why; ...)`: a check that did
+ * not run is never counted among those that hold.
+ */
+export function holdSummary(list: readonly Finding[]): string {
+  const skipped = list.filter((f) => f.status === 'skip');
+  const held = list.length - skipped.length;
+  const holds = held === 1 ? '1 check holds' : `${held} checks hold`;
+  if (!skipped.length) return held === 1 ? holds : `all ${holds}`;
+  const why = skipped.map((f) => `${quoteName(f.file)}: ${quoteControls(f.message)}`).join('; ');
+  return `${holds}, ${skipped.length} skipped (${why})`;
+}
+
 /** A finding as the one line the user reads: `FAIL linux-amd64/kubelet: sha256 is ...`. */
 export function renderFinding(f: Finding): string {
   return `${f.status === 'fail' ? 'FAIL' : f.status}${' '.repeat(5 - f.status.length)}${quoteName(f.file)}: ${quoteControls(f.message)}`;

@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Manifest } from '../../src/manifest/manifest.js';
+import { provenanceFor } from '../../src/manifest/provenance.js';
+import { sbomFor } from '../../src/manifest/sbom.js';
 import { schemaErrors } from './jsonSchema.js';
 
 /** Where a row's artifact folder goes: outside the snapshotted tree, cache and --out (verify only reads it). */
@@ -48,9 +51,11 @@ export function manifestFor(kubelet: Buffer): Record<string, any> {
 }
 
 /**
- * Writes an artifact folder under `dir` (kubelet, manifest.json, SHA256SUMS
- * over both) after `spoil` has had its way with the manifest; returns its path.
- * `kubelet: false` leaves the kubelet for the row to put in place.
+ * Writes an artifact folder under `dir` (kubelet, manifest.json, and the
+ * provenance.json and sbom.spdx.json kpatch would write for that manifest,
+ * SHA256SUMS over all four, in that order) after `spoil` has had its way with
+ * the manifest; returns its path. `kubelet: false` leaves the kubelet for the
+ * row to put in place.
  */
 export function artifactFolder(dir: string, spoil: (m: Record<string, any>) => void = () => {}, opts: { kubelet?: boolean } = {}): string {
   const out = artifactsOf(dir);
@@ -61,8 +66,29 @@ export function artifactFolder(dir: string, spoil: (m: Record<string, any>) => v
   spoil(m);
   const manifest = JSON.stringify(m, null, 2) + '\n';
   writeFileSync(path.join(out, 'manifest.json'), manifest);
-  writeFileSync(path.join(out, 'SHA256SUMS'), `${sha(kubelet)}  ${KUBELET}\n${sha(manifest)}  manifest.json\n`);
+  const records = recordsFor(m);
+  for (const [name, text] of Object.entries(records)) writeFileSync(path.join(out, name), text);
+  writeFileSync(
+    path.join(out, 'SHA256SUMS'),
+    `${sha(kubelet)}  ${KUBELET}\n${sha(manifest)}  manifest.json\n` +
+      Object.entries(records)
+        .map(([name, text]) => `${sha(text)}  ${name}\n`)
+        .join(''),
+  );
   return out;
+}
+
+/** provenance.json and sbom.spdx.json as kpatch writes them for manifest `m` (no module list); none for a manifest they cannot be made from. */
+function recordsFor(m: Record<string, any>): Record<string, string> {
+  try {
+    const id = 'urn:uuid:00000000-0000-4000-8000-000000000000';
+    const provenance = provenanceFor(m as Manifest, id, { kpatch: '0.1.0' });
+    const sbom = sbomFor(m as Manifest, { modules: new Map(), invocationId: id, tool: 'Tool: kpatch-0.1.0' });
+    return { 'provenance.json': JSON.stringify(provenance, null, 2) + '\n', 'sbom.spdx.json': JSON.stringify(sbom, null, 2) + '\n' };
+  } catch {
+    // A manifest spoilt past reading (artifacts: [null]): the row is about the manifest.
+    return {};
+  }
 }
 
 let bigRemote: string | undefined;

@@ -260,15 +260,86 @@ describe('kpatch verify --key', () => {
     expect(failLines(r.stdout)).toEqual(['FAIL SHA256SUMS.sig: missing: --key was given, but the folder is not signed']);
   });
 
-  it('a folder from before provenance and SBOM (none, nor a signature) still verifies, with skip lines', () => {
+  it('a folder whose provenance and SBOM were dropped fails naming each (every build writes both); an unsigned one says skip', () => {
     const dir = copy();
     for (const f of ['provenance.json', 'sbom.spdx.json', 'SHA256SUMS.sig']) rmSync(path.join(dir, f));
     resum(dir);
     const r = kpatch(['verify', dir], { env });
-    expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^skip provenance\.json: none in this folder/m);
-    expect(r.stdout).toMatch(/^skip sbom\.spdx\.json: none in this folder/m);
+    expect(r.code, r.stdout).toBe(1);
+    expect(failLines(r.stdout)).toEqual([
+      'FAIL provenance.json: missing: every artifact folder kpatch writes has one',
+      'FAIL sbom.spdx.json: missing: every artifact folder kpatch writes has one',
+    ]);
     expect(r.stdout).toMatch(/^skip SHA256SUMS\.sig: the folder is not signed/m);
+  });
+});
+
+describe('every record names each file once: verify fails and sign refuses', () => {
+  /** A copy spoiled by `spoil`, with SHA256SUMS rewritten to match and no signature (so sign has something to do). */
+  const spoiled = (spoil: (dir: string) => void) => {
+    const dir = copy();
+    rmSync(path.join(dir, 'SHA256SUMS.sig'));
+    spoil(dir);
+    resum(dir);
+    return dir;
+  };
+  const cases: { name: string; spoil: (dir: string) => void; fail: RegExp }[] = [
+    {
+      name: "provenance.json with a second subject of the kubelet's name (a made-up digest)",
+      spoil: (dir) => {
+        const doc = json(dir, 'provenance.json');
+        doc.subject.push({ name: KUBELET, digest: { sha256: 'e'.repeat(64) } });
+        writeFileSync(path.join(dir, 'provenance.json'), JSON.stringify(doc, null, 2) + '\n');
+      },
+      fail: new RegExp(`^FAIL provenance\\.json: names the subject "${KUBELET}" more than once`, 'm'),
+    },
+    {
+      name: 'sbom.spdx.json with two packages of one packageFileName',
+      spoil: (dir) => {
+        const doc = json(dir, 'sbom.spdx.json');
+        const bin = doc.packages.find((p: { packageFileName?: string }) => p.packageFileName === KUBELET);
+        doc.packages.push({ ...bin, SPDXID: `${bin.SPDXID}-2`, checksums: [{ algorithm: 'SHA256', checksumValue: 'e'.repeat(64) }] });
+        writeFileSync(path.join(dir, 'sbom.spdx.json'), JSON.stringify(doc, null, 2) + '\n');
+      },
+      fail: new RegExp(`^FAIL sbom\\.spdx\\.json: has more than one package with packageFileName "${KUBELET}"`, 'm'),
+    },
+    {
+      name: 'manifest.json listing the kubelet twice in artifacts',
+      spoil: (dir) => {
+        const m = json(dir, 'manifest.json');
+        m.artifacts.push({ ...m.artifacts[0], sha256: 'e'.repeat(64) });
+        writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
+      },
+      fail: new RegExp(`^FAIL manifest\\.json: lists ${KUBELET} more than once in artifacts`, 'm'),
+    },
+    {
+      name: 'SHA256SUMS listing the kubelet twice, a made-up digest first',
+      spoil: () => {},
+      fail: new RegExp(`^FAIL SHA256SUMS: lists ${KUBELET} twice \\(lines 1 and \\d+\\)`, 'm'),
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const dir = spoiled(c.spoil);
+      if (c.name.startsWith('SHA256SUMS'))
+        writeFileSync(path.join(dir, 'SHA256SUMS'), `${'e'.repeat(64)}  ${KUBELET}\n` + readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8'));
+      const v = kpatch(['verify', dir], { env });
+      expect(v.code, v.stdout).toBe(1);
+      expect(v.stdout).toMatch(c.fail);
+      const s = kpatch(['sign', dir, '--sign-key', KEY], { env });
+      expect(s.code).toBe(1);
+      expect(s.stderr).toContain('error[artifacts_mismatch]');
+      expect(s.stderr).toMatch(new RegExp(c.fail.source.replace(/^\^/, ''), 'm'));
+      expect(existsSync(path.join(dir, 'SHA256SUMS.sig'))).toBe(false);
+    });
+  }
+
+  it('sign refuses a folder holding a file whose name is not UTF-8', () => {
+    const dir = spoiled((d) => writeFileSync(Buffer.from(`${d}/notes\xff`, 'latin1'), 'x\n'));
+    const s = kpatch(['sign', dir, '--sign-key', KEY], { env });
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain('FAIL "notes\\xff": its name is not UTF-8');
+    expect(existsSync(path.join(dir, 'SHA256SUMS.sig'))).toBe(false);
   });
 });
 

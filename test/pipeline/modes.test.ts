@@ -111,7 +111,8 @@ describe('--mode nokmem', () => {
   });
 
   it('kpatch verify passes on the folder, and fails naming the kubelet when it is swapped for the plain build', () => {
-    const ok = kpatch(['verify', out], { env });
+    // A --src build records no repository: the pristine tag, which says what the kubelet must show, comes from --repo.
+    const ok = kpatch(['verify', out, '--repo', remote.url], { env });
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`ok   linux-amd64/kubelet: carries the nokmem variant's string "${PROOF}"`);
     expect(ok.stdout).toContain('ok   linux-amd64/kubelet: Go build info lists -tags=kpatchtest,nokmem');
@@ -121,7 +122,7 @@ describe('--mode nokmem', () => {
     cpSync(out, swapped, { recursive: true });
     cpSync(path.join(tmp, 'plain-v1.14.10/_output/local/bin/linux/amd64/kubelet'), path.join(swapped, 'linux-amd64/kubelet'));
     resign(swapped);
-    const bad = kpatch(['verify', swapped], { env });
+    const bad = kpatch(['verify', swapped, '--repo', remote.url], { env });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^FAIL linux-amd64\/kubelet: none of the nokmem variant's strings is in the binary/m);
     expect(bad.stdout).toMatch(/^FAIL linux-amd64\/kubelet: its Go build info lists no -tags, not nokmem/m);

@@ -189,6 +189,13 @@ describe('kpatch build --src <runc clone at v1.0.0-rc92> --mode nokmem', () => {
     expect(x.stderr).toContain(RUNC_STANDIN_NOKMEM_LITERAL);
     expect(version(runc)).toMatch(/^runc version 1\.0\.0-rc92\+kpatch\.nokmem$/m);
   });
+
+  it('kpatch verify proves the nokmem of BUILDTAGS from the runc tag and the binary (--repo: a --src build records no repository)', () => {
+    const v = kpatch(['verify', out, '--repo', remote.url], { env });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain(`ok   linux-amd64/runc: carries the nokmem variant's string "${RUNC_STANDIN_NOKMEM_LITERAL}"`);
+    expect(v.stdout).toContain('ok   linux-amd64/runc: Go build info lists -tags=seccomp,nokmem');
+  });
 });
 
 describe('kpatch build --runc v1.1.4 (kmem settings ignored)', () => {

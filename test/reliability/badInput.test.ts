@@ -1848,6 +1848,48 @@ const CASES: Case[] = [
     exit: 1,
     message: '"linux-amd64/kube\\tlet\\u001b[2K"',
   },
+  // what verify proves follows from the mode and the recipe; records name each file once, as bytes
+  {
+    name: 'verify: a nokmem folder whose manifest has no verification record',
+    setup: (s) => void artifactFolder(s.dir, (m) => Object.assign(m.source, { repo: s.url, commit: remote.commits['v1.12.4'] })),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: 'first: FAIL manifest.json: has no verification record: a nokmem build records how its fix was proven',
+  },
+  {
+    name: 'verify: a manifest whose mode verify does not know',
+    setup: (s) => void artifactFolder(s.dir, (m) => (m.mode = 'nokmem2')),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: 'first: FAIL manifest.json: mode "nokmem2" is not a mode of recipe kmem-accounting',
+  },
+  {
+    name: 'verify: SHA256SUMS lists the kubelet twice, a made-up digest first',
+    setup: (s) => {
+      const sums = path.join(artifactFolder(s.dir), 'SHA256SUMS');
+      writeFileSync(sums, `${'0'.repeat(64)}  ${KUBELET}\n${readFileSync(sums, 'utf8')}`);
+    },
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: `first: FAIL SHA256SUMS: lists ${KUBELET} twice (lines 1 and 2)`,
+  },
+  {
+    name: 'verify: a file whose name is not UTF-8',
+    setup: (s) => writeFileSync(Buffer.from(`${artifactFolder(s.dir)}/notes\xff`, 'latin1'), 'x'),
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: 'first: FAIL "notes\\xff": its name is not UTF-8',
+  },
+  {
+    name: 'verify: manifest.json with the key "mode" twice',
+    setup: (s) => {
+      const file = path.join(artifactFolder(s.dir), 'manifest.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"mode": "nokmem",', '"mode": "none",\n  "mode": "nokmem",'));
+    },
+    args: (s) => ['verify', artifactsOf(s.dir)],
+    exit: 1,
+    message: 'first: FAIL manifest.json: has the key "mode" (in /) twice',
+  },
 
   // ---- the host and the registry: missing programs, GOPATH-era trees, images that cannot be pulled (issue 13)
   // signing keys and kpatch sign (issue 16): a bad key is said before anything is fetched; sign never signs what it cannot vouch for
@@ -1890,6 +1932,38 @@ const CASES: Case[] = [
     args: (s) => ['verify', artifactsOf(s.dir), '--key', path.join(s.dir, 'pub.pem')],
     exit: 2,
     message: 'error[key_unreadable]',
+  },
+  {
+    name: 'verify --key an encrypted private key: the message sign gives',
+    setup: (s) => {
+      artifactFolder(s.dir);
+      sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'plain.pem')]);
+      sh('openssl', ['pkcs8', '-topk8', '-in', path.join(s.dir, 'plain.pem'), '-out', path.join(s.dir, 'key.pem'), '-passout', 'pass:x']);
+    },
+    args: (s) => ['verify', artifactsOf(s.dir), '--key', path.join(s.dir, 'key.pem')],
+    exit: 2,
+    message: 'the private key is encrypted (a cosign.key is, too); decrypt it first',
+  },
+  {
+    name: 'sign on a folder whose SHA256SUMS lists the kubelet twice',
+    setup: (s) => {
+      const sums = path.join(artifactFolder(s.dir), 'SHA256SUMS');
+      writeFileSync(sums, `${readFileSync(sums, 'utf8')}${'0'.repeat(64)}  ${KUBELET}\n`);
+      sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'key.pem')]);
+    },
+    args: (s) => ['sign', artifactsOf(s.dir), '--sign-key', path.join(s.dir, 'key.pem')],
+    exit: 1,
+    message: `FAIL SHA256SUMS: lists ${KUBELET} twice (lines 1 and 5)`,
+  },
+  {
+    name: 'sign on a folder holding a file whose name is not UTF-8',
+    setup: (s) => {
+      writeFileSync(Buffer.from(`${artifactFolder(s.dir)}/notes\xff`, 'latin1'), 'x');
+      sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(s.dir, 'key.pem')]);
+    },
+    args: (s) => ['sign', artifactsOf(s.dir), '--sign-key', path.join(s.dir, 'key.pem')],
+    exit: 1,
+    message: 'FAIL "notes\\xff": its name is not UTF-8',
   },
   {
     name: 'sign on a folder without SHA256SUMS',

@@ -19,10 +19,12 @@ const fresh = path.join(tmp, 'fresh');
 const PATCH = 'patches/0001-kmem-accounting-guard.patch';
 const KUBELET = 'linux-amd64/kubelet';
 let copies = 0;
+let remoteUrl = '';
 
 beforeAll(() => {
   mkdirSync(env.HOME, { recursive: true });
   const remote = makeStandinRemote(tmp);
+  remoteUrl = remote.url;
   const r = kpatch(['build', '--k8s', 'v1.12.4', '--repo', remote.url, '--runner', 'local', '--out', fresh], { env });
   if (r.code !== 0) throw new Error(`build failed: ${r.stderr}`);
   // A kubelet build: minutes, not the default 2, on a loaded two-core machine.
@@ -59,13 +61,15 @@ function resign(dir: string): void {
 
 describe('kpatch verify', () => {
   it('passes on a fresh artifact folder: checksums, manifest, the patch on the pristine tag, patched file hashes', () => {
-    const r = verify(fresh);
+    const r = kpatch(['verify', fresh, '--repo', remoteUrl], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(failLines(r.stdout)).toEqual([]);
     expect(r.stdout).toContain(`ok   ${KUBELET}: sha256`);
     expect(r.stdout).toMatch(new RegExp(`^ok   ${PATCH}: applies to v1\\.12\\.4 \\(`, 'm'));
+    expect(r.stdout).toContain(`ok   ${PATCH}: applied to v1.12.4, recipe kmem-accounting finds the tree patched: nothing left to fix`);
     expect(r.stdout).toContain(`ok   ${STANDIN_MEMORY_GO}: patched v1.12.4 gives the sha256 the manifest records as compiled`);
-    expect(r.stdout).toMatch(/all \d+ checks hold/);
+    // No --key: the signature check is a skip, counted apart from the checks that hold.
+    expect(r.stdout).toMatch(/: \d+ checks hold, 1 skipped \(SHA256SUMS\.sig: the folder is not signed/);
   });
 
   it('fails naming the kubelet when one of its bytes is flipped', () => {
@@ -127,7 +131,7 @@ describe('kpatch verify', () => {
     ]);
   });
 
-  it('fails naming the source file when the patch applies but yields other code than was compiled', () => {
+  it('fails naming the source file when the patch applies but yields other code than was compiled (code the recipe finds unfixed)', () => {
     const dir = copy();
     const file = path.join(dir, PATCH);
     const text = readFileSync(file, 'utf8');
@@ -138,10 +142,39 @@ describe('kpatch verify', () => {
     const r = verify(dir);
     expect(r.code).toBe(1);
     expect(failLines(r.stdout)).toEqual([
+      // `KernelMemory != 1` is no guard: the recipe reads the patched tag as still affected.
+      expect.stringMatching(
+        new RegExp(`^FAIL ${PATCH}: applied to v1\\.12\\.4, the tree is still affected \\(${STANDIN_MEMORY_GO}:\\d+ unguarded\\)`),
+      ),
       expect.stringMatching(
         new RegExp(`^FAIL ${STANDIN_MEMORY_GO}: patched v1\\.12\\.4 gives sha256 \\w+…, but manifest.json records \\w+… as compiled$`),
       ),
     ]);
+  });
+
+  it('fails naming the patch when it applies, its records all match, and it leaves the release unfixed', () => {
+    const dir = copy();
+    const file = path.join(dir, PATCH);
+    // A patch that only adds a comment beside the call: it applies, and the manifest records what it yields.
+    const clone = path.join(tmp, `clone-${copies}`);
+    execFileSync('git', ['clone', '-q', '--branch', 'v1.12.4', remoteUrl, clone], { stdio: 'pipe' });
+    const memory = path.join(clone, STANDIN_MEMORY_GO);
+    writeFileSync(memory, readFileSync(memory, 'utf8').replace(/^(\s*)if err := EnableKernelMemoryAccounting/m, '$1// reviewed\n$&'));
+    writeFileSync(file, execFileSync('git', ['diff'], { cwd: clone, encoding: 'utf8' }));
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    m.patchedFiles = [{ path: STANDIN_MEMORY_GO, sha256: sha(memory) }];
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
+    resign(dir);
+    const r = verify(dir);
+    expect(r.code).toBe(1);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^FAIL ${PATCH}: applied to v1\\.12\\.4, the tree is still affected \\(${STANDIN_MEMORY_GO}:\\d+ unguarded\\): it is not a fix of recipe kmem-accounting$`,
+        ),
+      ),
+    ]);
+    expect(r.stdout).toContain(`ok   ${STANDIN_MEMORY_GO}: patched v1.12.4 gives the sha256 the manifest records as compiled`);
   });
 
   it('a folder that does not exist is a usage error (exit 2)', () => {
